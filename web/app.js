@@ -1,0 +1,573 @@
+// app: the cm dashboard. Sign-in, the live session list, one open session
+// (terminal, prompt buttons, kill), the start form and the recent events.
+//
+// Everything here is driven by the agent's messages (docs/PROTOCOL.md): the
+// list is the `session_list` snapshot plus the events after it, never
+// polled. Text from outside enters the page only through dom.js (text nodes).
+
+import { Conn } from './conn.js';
+import { h, replace, $ } from './dom.js';
+import { stateWord, stateTone, duration, clock, baseName, firstLine } from './format.js';
+import { TermView } from './term.js';
+
+const TOKEN_KEY = 'cm.token'; // sessionStorage: this tab only, gone when it closes
+const PATH_KEY = 'cm.lastPath'; // localStorage: the last directory used (not a secret)
+const MAX_EVENTS = 200;
+
+const app = {
+  sessions: new Map(), // sessionId -> session (fields of session_list)
+  selected: null, // sessionId shown in the detail pane
+  term: null, // TermView of the selected session
+  events: [], // newest first: {seq, ts, sessionId, text, tone}
+  profiles: [],
+  clockOffset: 0, // agent clock - browser clock, seconds
+  tab: 'list', // phone layout: which pane is shown
+};
+
+const conn = new Conn({
+  onStatus: showStatus,
+  onAuthenticated,
+  onEvent: (msg) => {
+    applyEvent(msg);
+    renderAll();
+  },
+  onResync: (msg) => {
+    replaceSessions(msg.sessions);
+    addEvent({ seq: msg.seq, ts: now(), text: 'Caught up from a fresh snapshot (events were missed)', tone: 'info' });
+    renderAll();
+  },
+  onOutput: (id, bytes) => {
+    if (app.term && id === app.selected) app.term.write(bytes);
+  },
+  onMessage: (msg) => {
+    if (msg.type === 'output_snapshot' && app.term && msg.sessionId === app.selected) {
+      app.term.showSnapshot(msg);
+    }
+  },
+});
+
+// ---- time ----------------------------------------------------------------
+
+// The agent's clock, in seconds (its timestamps are compared with it).
+function now() {
+  return Date.now() / 1000 + app.clockOffset;
+}
+
+// Measures the agent's clock against ours with one ping.
+async function measureClock() {
+  const t0 = Date.now() / 1000;
+  try {
+    const pong = await conn.request('ping');
+    const t1 = Date.now() / 1000;
+    if (typeof pong.timestamp === 'number') app.clockOffset = pong.timestamp - (t0 + t1) / 2;
+  } catch (e) {
+    /* keep the last offset */
+  }
+}
+
+// ---- sign-in and connection status ----------------------------------------
+
+function showView(name) {
+  $('#signin-view').classList.toggle('hidden', name !== 'signin');
+  $('#app-view').classList.toggle('hidden', name !== 'app');
+  for (const id of ['#new-session-btn', '#sign-out-btn']) $(id).classList.toggle('hidden', name !== 'app');
+  if (name === 'signin') {
+    $('#conn-status').textContent = '';
+    $('#token-input').focus();
+  }
+}
+
+function signIn(token) {
+  $('#signin-error').textContent = '';
+  $('#signin-btn').disabled = true;
+  $('#signin-btn').textContent = 'Signing in…';
+  conn.signIn(token);
+}
+
+function signOut(message) {
+  conn.stop();
+  sessionStorage.removeItem(TOKEN_KEY);
+  closeDetail();
+  app.sessions.clear();
+  app.events = [];
+  showView('signin');
+  $('#signin-error').textContent = message || '';
+  $('#signin-btn').disabled = false;
+  $('#signin-btn').textContent = 'Sign in';
+}
+
+function showStatus(st) {
+  const el = $('#conn-status');
+  el.className = `conn conn-${st.state}`;
+  clearInterval(app.retryTick);
+  if (st.state === 'connecting') {
+    replace(el, h('span', { class: 'dot' }), 'Connecting…');
+  } else if (st.state === 'online') {
+    replace(el, h('span', { class: 'dot' }), 'Live');
+  } else if (st.state === 'waiting') {
+    const paint = () => {
+      const left = Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000));
+      replace(el, h('span', { class: 'dot' }), `Connection lost, retrying in ${left}s `,
+        h('button', { type: 'button', class: 'link', on: { click: () => conn.retryNow() } }, 'Retry now'));
+    };
+    paint();
+    app.retryTick = setInterval(paint, 1000);
+  } else if (st.state === 'signed-out') {
+    // No detail of why: a wrong token and an unknown one look the same.
+    const message = st.error === 'rate_limited'
+      ? 'Too many sign-in attempts. Wait a minute, then try again.'
+      : st.wasSignedIn ? 'The agent no longer accepts this token. Sign in again.' : 'Sign-in failed.';
+    signOut(message);
+  }
+  // The first connection never came up: say so on the sign-in form.
+  if (!conn.everAuthenticated && st.state === 'waiting') {
+    $('#signin-error').textContent = 'Cannot reach the agent. Retrying…';
+  }
+}
+
+async function onAuthenticated(msg, resumed) {
+  const token = conn.token;
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  $('#signin-btn').disabled = false;
+  $('#signin-btn').textContent = 'Sign in';
+  $('#token-input').value = '';
+  showView('app');
+  measureClock();
+  conn.request('agent_info').then((info) => {
+    $('#agent-host').textContent = info.hostname ? `${info.hostname} · v${info.version}` : '';
+  }).catch(() => {});
+  loadProfiles();
+  if (!resumed) {
+    try {
+      const list = await conn.request('list_sessions');
+      replaceSessions(list.sessions);
+      renderAll();
+    } catch (e) {
+      showDetailError(e);
+    }
+  }
+  // The output subscription belongs to a connection: ask again after a drop.
+  if (app.selected && app.sessions.has(app.selected)) openSession(app.selected, { keepTab: true });
+}
+
+async function loadProfiles() {
+  try {
+    const r = await conn.request('list_profiles');
+    app.profiles = Array.isArray(r.profiles) ? r.profiles : [];
+  } catch (e) {
+    app.profiles = [];
+  }
+}
+
+// ---- the model: sessions and events ---------------------------------------
+
+function replaceSessions(list) {
+  app.sessions.clear();
+  for (const s of Array.isArray(list) ? list : []) {
+    if (s && typeof s.sessionId === 'string') app.sessions.set(s.sessionId, { ...s });
+  }
+}
+
+function sessionLabel(id) {
+  const s = app.sessions.get(id);
+  if (s && s.task) return firstLine(s.task, 60);
+  return id || '';
+}
+
+function addEvent(ev) {
+  app.events.unshift(ev);
+  if (app.events.length > MAX_EVENTS) app.events.length = MAX_EVENTS;
+}
+
+// Applies one event to the list and records it for the events panel.
+function applyEvent(msg) {
+  const id = msg.sessionId;
+  const s = id ? app.sessions.get(id) : null;
+  const base = { seq: msg.seq, ts: msg.timestamp, sessionId: id };
+  switch (msg.type) {
+    case 'session_created': {
+      app.sessions.set(id, {
+        sessionId: id, tool: msg.tool, task: msg.task, path: msg.path,
+        autoConfirm: msg.autoConfirm, socket: msg.socket, state: 'starting',
+        stateSince: msg.timestamp, created: msg.timestamp, ...(s || {}),
+      });
+      addEvent({ ...base, tone: 'info', text: `Started ${msg.tool || 'a tool'} in ${msg.path || '?'}` });
+      break;
+    }
+    case 'state_change': {
+      if (s) {
+        s.state = msg.state;
+        s.stateSince = msg.timestamp;
+        if (msg.state !== 'waiting_confirm') delete s.prompt;
+      }
+      addEvent({
+        ...base, tone: stateTone(msg.state),
+        text: `${stateWord(msg.previous)} → ${stateWord(msg.state)}`,
+        detail: msg.evidence ? firstLine(msg.evidence, 100) : '',
+      });
+      break;
+    }
+    case 'confirm_needed': {
+      if (s) {
+        s.prompt = {
+          text: msg.prompt, options: msg.options, reason: msg.reason,
+          command: msg.command, fingerprint: msg.fingerprint,
+        };
+        if (s.state !== 'waiting_confirm') {
+          s.state = 'waiting_confirm';
+          s.stateSince = msg.timestamp;
+        }
+      }
+      addEvent({
+        ...base, tone: 'waiting',
+        text: `Needs a person: ${firstLine(msg.command || msg.prompt, 100)}`,
+        detail: msg.reason ? `Not auto-confirmed: ${msg.reason}` : '',
+      });
+      break;
+    }
+    case 'auto_confirmed': {
+      const opts = Array.isArray(msg.options) ? msg.options : [];
+      const chosen = opts.find((o) => String(o).trim().startsWith(`${msg.answer}.`));
+      addEvent({
+        ...base, tone: 'done',
+        text: `Auto-confirmed “${firstLine(msg.prompt, 80)}”`,
+        detail: `answered ${msg.answer}${chosen ? ` (${firstLine(chosen, 60)})` : ''}`,
+      });
+      break;
+    }
+    case 'prompt_answered': {
+      if (s) delete s.prompt;
+      addEvent({
+        ...base, tone: msg.approve ? 'done' : 'error',
+        text: `${msg.approve ? 'Approved' : 'Denied'} by ${msg.by || 'someone'}`,
+        detail: msg.keys ? `keys ${msg.keys}` : '',
+      });
+      break;
+    }
+    case 'session_completed':
+      addEvent({ ...base, tone: 'done', text: 'Finished its task' });
+      break;
+    case 'session_exited':
+      if (s) s.exitStatus = msg.exitStatus;
+      addEvent({ ...base, tone: 'gone', text: `Tool exited${msg.exitStatus !== undefined ? ` (status ${msg.exitStatus})` : ''}` });
+      break;
+    case 'session_killed':
+      addEvent({ ...base, tone: 'gone', text: `Killed: ${sessionLabel(id)}` });
+      app.sessions.delete(id);
+      if (app.selected === id) closeDetail();
+      break;
+    case 'agent_started':
+      addEvent({ ...base, tone: 'info', text: `Agent started (v${msg.version || '?'}, ${msg.sessions ?? 0} sessions)` });
+      break;
+    default:
+      addEvent({ ...base, tone: 'info', text: String(msg.type) });
+  }
+}
+
+// ---- rendering -------------------------------------------------------------
+
+function renderAll() {
+  renderList();
+  renderDetail();
+  renderEvents();
+  renderWaitingCount();
+}
+
+function sortedSessions() {
+  // Waiting sessions first, then the newest.
+  return [...app.sessions.values()].sort((a, b) => {
+    const wa = a.state === 'waiting_confirm' ? 1 : 0;
+    const wb = b.state === 'waiting_confirm' ? 1 : 0;
+    if (wa !== wb) return wb - wa;
+    return (b.created || 0) - (a.created || 0);
+  });
+}
+
+function statePill(state, extra = '') {
+  return h('span', { class: `state-pill tone-${stateTone(state)} ${extra}`, dataset: { state: state || '' } },
+    h('span', { class: 'dot' }), stateWord(state));
+}
+
+function renderList() {
+  const list = $('#session-list');
+  const sessions = sortedSessions();
+  $('#session-count').textContent = sessions.length ? String(sessions.length) : '';
+  $('#session-empty').classList.toggle('hidden', sessions.length > 0);
+  replace(list, sessions.map((s) => {
+    const waiting = s.state === 'waiting_confirm';
+    return h('li', {
+      class: `session-row${s.sessionId === app.selected ? ' selected' : ''}${waiting ? ' waiting' : ''}`,
+      dataset: { sessionId: s.sessionId, state: s.state || '' },
+    }, h('button', {
+      type: 'button', class: 'session-open',
+      'aria-label': `Open session ${s.sessionId}`,
+      on: { click: () => openSession(s.sessionId) },
+    },
+    h('div', { class: 'row-top' },
+      statePill(s.state),
+      waiting ? h('span', { class: 'badge badge-waiting' }, 'Needs you') : null,
+      h('span', { class: 'since', dataset: { since: s.stateSince || '' } }, sinceText(s.stateSince))),
+    h('div', { class: 'row-task' }, s.task ? firstLine(s.task, 140) : h('span', { class: 'muted' }, 'No task')),
+    h('div', { class: 'row-meta' },
+      h('span', { class: 'tool-tag' }, s.tool || '?'),
+      h('span', { class: 'mono path', title: s.path || '' }, s.path || ''),
+      s.autoConfirm ? h('span', { class: 'auto-tag', title: 'Auto-confirm is on' }, 'auto') : null)));
+  }));
+}
+
+function sinceText(since) {
+  return typeof since === 'number' ? duration(now() - since) : '';
+}
+
+function renderWaitingCount() {
+  const n = [...app.sessions.values()].filter((s) => s.state === 'waiting_confirm').length;
+  const el = $('#waiting-count');
+  el.classList.toggle('hidden', n === 0);
+  el.textContent = n === 1 ? '1 waiting for you' : `${n} waiting for you`;
+  document.title = n ? `(${n}) cm dashboard` : 'cm dashboard';
+}
+
+function renderEvents() {
+  const only = $('#events-filter').checked && app.selected;
+  const events = app.events.filter((e) => !only || e.sessionId === app.selected).slice(0, 100);
+  replace($('#event-list'), events.length ? events.map((e) => h('li', { class: `event tone-${e.tone}`, dataset: { seq: e.seq ?? '' } },
+    h('span', { class: 'event-time mono' }, e.ts ? clock(e.ts - app.clockOffset) : ''),
+    h('div', { class: 'event-body' },
+      e.sessionId ? h('button', {
+        type: 'button', class: 'link event-session',
+        on: { click: () => app.sessions.has(e.sessionId) && openSession(e.sessionId) },
+      }, sessionLabel(e.sessionId)) : null,
+      h('span', { class: 'event-text' }, e.text),
+      e.detail ? h('span', { class: 'event-detail' }, e.detail) : null))) : h('li', { class: 'muted event-empty' }, 'Nothing yet.'));
+}
+
+function renderDetail() {
+  const s = app.selected ? app.sessions.get(app.selected) : null;
+  $('#detail').classList.toggle('hidden', !s);
+  $('#detail-placeholder').classList.toggle('hidden', !!s);
+  if (!s) return;
+  const pill = $('#detail-state');
+  pill.className = `state-pill tone-${stateTone(s.state)}`;
+  pill.dataset.state = s.state || '';
+  replace(pill, h('span', { class: 'dot' }), stateWord(s.state), ' · ',
+    h('span', { class: 'since', dataset: { since: s.stateSince || '' } }, sinceText(s.stateSince)));
+  $('#detail-tool').textContent = s.tool || '?';
+  $('#detail-id').textContent = s.sessionId;
+  $('#detail-task').textContent = s.task || 'No task';
+  $('#detail-task').classList.toggle('muted', !s.task);
+  $('#detail-path').textContent = s.path || '';
+  $('#detail-path').title = s.path || '';
+  const alive = s.state !== 'exited';
+  $('#type-btn').disabled = !alive;
+  renderPrompt(s);
+}
+
+function renderPrompt(s) {
+  const box = $('#prompt-box');
+  const p = s.prompt;
+  const waiting = s.state === 'waiting_confirm';
+  box.classList.toggle('hidden', !waiting);
+  if (!waiting) return;
+  const key = JSON.stringify([s.sessionId, p && p.fingerprint, p && p.text]);
+  if (box.dataset.key === key) return; // unchanged: keep the result line
+  box.dataset.key = key;
+  $('#prompt-text').textContent = (p && p.text) || 'The tool is asking for confirmation (see its screen).';
+  $('#prompt-command').textContent = (p && p.command) || '';
+  $('#prompt-command').classList.toggle('hidden', !(p && p.command));
+  const options = p && Array.isArray(p.options) ? p.options : [];
+  replace($('#prompt-options'), options.map((o) => h('li', {}, String(o))));
+  $('#prompt-reason').textContent = p && p.reason ? `Not auto-confirmed: ${p.reason}` : '';
+  $('#prompt-reason').classList.toggle('hidden', !(p && p.reason));
+  $('#prompt-result').textContent = '';
+  $('#approve-btn').disabled = false;
+  $('#deny-btn').disabled = false;
+}
+
+// Time in state ticks locally between events (no request is made).
+setInterval(() => {
+  for (const el of document.querySelectorAll('.since[data-since]')) {
+    const since = Number(el.dataset.since);
+    if (since) el.textContent = sinceText(since);
+  }
+}, 1000);
+
+// ---- the open session -------------------------------------------------------
+
+function showDetailError(e) {
+  $('#detail-error').textContent = e ? (e.message || String(e)) : '';
+}
+
+async function openSession(id, { keepTab = false } = {}) {
+  const s = app.sessions.get(id);
+  if (!s) return;
+  if (app.selected !== id || !app.term) {
+    closeDetail();
+    app.selected = id;
+    app.term = new TermView($('#term-box'), conn, id, {
+      onTypingChange: (on) => {
+        $('#type-btn').textContent = on ? 'Stop typing' : 'Type';
+        $('#type-btn').setAttribute('aria-pressed', String(on));
+        $('#type-btn').classList.toggle('btn-active', on);
+        $('#typing-note').classList.toggle('hidden', !on);
+      },
+      onError: showDetailError,
+    });
+    if (s.cols && s.rows) app.term.setSize(s.cols, s.rows);
+  }
+  showDetailError(null);
+  if (!keepTab) setTab('detail');
+  renderAll();
+  const term = app.term;
+  try {
+    await term.subscribe();
+  } catch (e) {
+    if (app.term === term) showDetailError(e);
+  }
+}
+
+function closeDetail() {
+  if (app.term) app.term.dispose();
+  app.term = null;
+  app.selected = null;
+  replace($('#term-box'));
+  $('#type-btn').textContent = 'Type';
+  $('#type-btn').classList.remove('btn-active');
+  $('#typing-note').classList.add('hidden');
+  $('#prompt-box').dataset.key = '';
+  showDetailError(null);
+}
+
+async function answerPrompt(approve) {
+  const s = app.sessions.get(app.selected);
+  if (!s) return;
+  const result = $('#prompt-result');
+  $('#approve-btn').disabled = true;
+  $('#deny-btn').disabled = true;
+  result.textContent = approve ? 'Approving…' : 'Denying…';
+  const fields = { sessionId: s.sessionId, approve };
+  if (s.prompt && s.prompt.fingerprint) fields.prompt = s.prompt.fingerprint;
+  try {
+    const r = await conn.request('confirm', fields);
+    result.textContent = `${approve ? 'Approved' : 'Denied'} (sent ${r.keys || 'keys'})`;
+  } catch (e) {
+    const why = {
+      prompt_changed: 'The prompt on screen changed. Check the terminal.',
+      no_prompt: 'No prompt is waiting any more.',
+    }[e.code] || e.message;
+    result.textContent = why;
+    $('#approve-btn').disabled = false;
+    $('#deny-btn').disabled = false;
+  }
+}
+
+// ---- start and kill ----------------------------------------------------------
+
+function openNewDialog() {
+  const select = $('#new-tool');
+  replace(select, app.profiles.map((p) => h('option', { value: p.name },
+    p.description ? `${p.name} (${p.description})` : p.name)));
+  if (!app.profiles.length) replace(select, h('option', { value: '' }, 'No profiles on this agent'));
+  if (!$('#new-path').value) $('#new-path').value = localStorage.getItem(PATH_KEY) || '';
+  $('#new-error').textContent = '';
+  $('#new-submit').disabled = false;
+  $('#new-dialog').showModal();
+  $('#new-task').focus();
+}
+
+async function submitNew(ev) {
+  ev.preventDefault();
+  const tool = $('#new-tool').value;
+  const path = $('#new-path').value.trim();
+  if (!tool) {
+    $('#new-error').textContent = 'Choose a tool.';
+    return;
+  }
+  if (!path.startsWith('/')) {
+    $('#new-error').textContent = 'The directory must be an absolute path on the agent’s machine.';
+    return;
+  }
+  $('#new-submit').disabled = true;
+  $('#new-error').textContent = '';
+  try {
+    const r = await conn.request('create_session', {
+      tool, task: $('#new-task').value, context: { path }, autoConfirm: $('#new-auto').checked,
+    });
+    localStorage.setItem(PATH_KEY, path);
+    $('#new-dialog').close();
+    $('#new-task').value = '';
+    if (!app.sessions.has(r.sessionId)) {
+      // The reply is the session_created event; it was applied on arrival.
+      applyEvent({ ...r, type: 'session_created' });
+    }
+    openSession(r.sessionId);
+  } catch (e) {
+    $('#new-error').textContent = e.message || 'The agent refused to start the session.';
+  } finally {
+    $('#new-submit').disabled = false;
+  }
+}
+
+function openKillDialog() {
+  if (!app.selected) return;
+  $('#kill-name').textContent = app.selected;
+  $('#kill-error').textContent = '';
+  $('#kill-dialog').showModal();
+}
+
+async function killSelected() {
+  const id = app.selected;
+  if (!id) return;
+  $('#kill-confirm').disabled = true;
+  try {
+    await conn.request('kill_session', { sessionId: id });
+    $('#kill-dialog').close();
+  } catch (e) {
+    $('#kill-error').textContent = e.message;
+  } finally {
+    $('#kill-confirm').disabled = false;
+  }
+}
+
+// ---- phone layout: one pane at a time ----------------------------------------
+
+function setTab(tab) {
+  app.tab = tab;
+  $('#app-view').dataset.tab = tab;
+  for (const b of document.querySelectorAll('.tab')) b.classList.toggle('active', b.dataset.tab === tab);
+  if (tab === 'detail' && app.term) requestAnimationFrame(() => app.term.layout());
+}
+
+// ---- wiring --------------------------------------------------------------------
+
+function init() {
+  $('#signin-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const token = $('#token-input').value.trim();
+    if (token) signIn(token);
+  });
+  $('#sign-out-btn').addEventListener('click', () => signOut(''));
+  $('#new-session-btn').addEventListener('click', openNewDialog);
+  $('#empty-new-btn').addEventListener('click', openNewDialog);
+  $('#new-form').addEventListener('submit', submitNew);
+  $('#new-cancel').addEventListener('click', () => $('#new-dialog').close());
+  $('#kill-btn').addEventListener('click', openKillDialog);
+  $('#kill-cancel').addEventListener('click', () => $('#kill-dialog').close());
+  $('#kill-confirm').addEventListener('click', killSelected);
+  $('#approve-btn').addEventListener('click', () => answerPrompt(true));
+  $('#deny-btn').addEventListener('click', () => answerPrompt(false));
+  $('#type-btn').addEventListener('click', () => app.term && app.term.setTyping(!app.term.typing));
+  $('#back-btn').addEventListener('click', () => setTab('list'));
+  $('#events-filter').addEventListener('change', renderEvents);
+  for (const b of document.querySelectorAll('.tab')) b.addEventListener('click', () => setTab(b.dataset.tab));
+  setTab('list');
+
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) {
+    showView('signin');
+    signIn(token);
+  } else {
+    showView('signin');
+  }
+}
+
+init();

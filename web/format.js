@@ -1,0 +1,53 @@
+// format: words, colours and durations shown for sessions and events.
+
+// Session states of docs/PROTOCOL.md: words for people and a class for colour.
+const STATES = {
+  starting: { word: 'Starting', tone: 'neutral' },
+  idle: { word: 'Idle', tone: 'idle' },
+  thinking: { word: 'Thinking', tone: 'busy' },
+  editing: { word: 'Editing files', tone: 'busy' },
+  running: { word: 'Running a command', tone: 'busy' },
+  waiting_confirm: { word: 'Waiting for you', tone: 'waiting' },
+  done: { word: 'Done', tone: 'done' },
+  error: { word: 'Error', tone: 'error' },
+  exited: { word: 'Exited', tone: 'gone' },
+};
+
+export function stateWord(state) {
+  return (STATES[state] && STATES[state].word) || String(state || 'unknown');
+}
+
+export function stateTone(state) {
+  return (STATES[state] && STATES[state].tone) || 'neutral';
+}
+
+// "4s", "3m 12s", "2h 05m", "3d 4h".
+export function duration(seconds) {
+  let s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  s %= 60;
+  if (m < 60) return `${m}m ${String(s).padStart(2, '0')}s`;
+  const hr = Math.floor(m / 60);
+  if (hr < 24) return `${hr}h ${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(hr / 24)}d ${hr % 24}h`;
+}
+
+// "14:03:27" in the browser's local time, for an agent timestamp (seconds).
+export function clock(ts) {
+  const d = new Date(ts * 1000);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+// The last part of a directory, for narrow places ("/srv/a/proj" -> "proj").
+export function baseName(path) {
+  const p = String(path || '').replace(/\/+$/, '');
+  const i = p.lastIndexOf('/');
+  return i >= 0 && i < p.length - 1 ? p.slice(i + 1) : p || '/';
+}
+
+// One line of a possibly long text.
+export function firstLine(text, max = 160) {
+  const line = String(text || '').split('\n').find((l) => l.trim() !== '') || '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
