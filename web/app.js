@@ -7,7 +7,7 @@
 
 import { Conn } from './conn.js';
 import { h, replace, $ } from './dom.js';
-import { stateWord, stateTone, duration, clock, baseName, firstLine } from './format.js';
+import { stateWord, stateTone, duration, clock, firstLine, shortPath } from './format.js';
 import { TermView } from './term.js';
 
 const TOKEN_KEY = 'cm.token'; // sessionStorage: this tab only, gone when it closes
@@ -310,7 +310,7 @@ function renderList() {
     h('div', { class: 'row-task' }, s.task ? firstLine(s.task, 140) : h('span', { class: 'muted' }, 'No task')),
     h('div', { class: 'row-meta' },
       h('span', { class: 'tool-tag' }, s.tool || '?'),
-      h('span', { class: 'mono path', title: s.path || '' }, s.path || ''),
+      h('span', { class: 'mono path', title: s.path || '' }, shortPath(s.path, 40)),
       s.autoConfirm ? h('span', { class: 'auto-tag', title: 'Auto-confirm is on' }, 'auto') : null)));
   }));
 }

@@ -39,15 +39,14 @@ export function clock(ts) {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
-// The last part of a directory, for narrow places ("/srv/a/proj" -> "proj").
-export function baseName(path) {
-  const p = String(path || '').replace(/\/+$/, '');
-  const i = p.lastIndexOf('/');
-  return i >= 0 && i < p.length - 1 ? p.slice(i + 1) : p || '/';
-}
-
 // One line of a possibly long text.
 export function firstLine(text, max = 160) {
   const line = String(text || '').split('\n').find((l) => l.trim() !== '') || '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+// A long directory keeps its end, which says the most ("…/work/proj").
+export function shortPath(path, max = 44) {
+  const p = String(path || '');
+  return p.length > max ? `…${p.slice(-(max - 1))}` : p;
 }

@@ -9,9 +9,11 @@
 //
 // CSP: xterm.js 6's DOM renderer writes its dynamic CSS into <style>
 // elements, which `style-src 'self'` blocks (xterm.js issues #4445, #4133).
-// installStyleShim() routes the text of those elements into constructed
-// stylesheets (document.adoptedStyleSheets), which CSP allows, so the page
-// keeps its strict policy and the terminal renders as intended.
+// installStyleShim() hands xterm.js an inert <cm-style> element instead and
+// routes its text into a constructed stylesheet (document.adoptedStyleSheets),
+// which CSP allows, so the page keeps its strict policy, logs no violation,
+// and the terminal renders as intended. Nothing else in the page creates
+// <style> elements.
 
 import { Terminal } from './vendor/xterm.mjs';
 import { FitAddon } from './vendor/addon-fit.mjs';
@@ -23,16 +25,15 @@ function installStyleShim() {
   if (shimInstalled || !('adoptedStyleSheets' in Document.prototype)) return;
   shimInstalled = true;
   const create = Document.prototype.createElement;
-  const textContent = Object.getOwnPropertyDescriptor(Node.prototype, 'textContent');
   Document.prototype.createElement = function createElement(tag, options) {
-    const el = create.call(this, tag, options);
-    if (String(tag).toLowerCase() !== 'style') return el;
+    if (String(tag).toLowerCase() !== 'style') return create.call(this, tag, options);
+    // An inert stand-in (even an empty <style> is refused by CSP): its text
+    // becomes the rules of a constructed sheet; removing it drops the sheet.
     const doc = this;
+    const el = create.call(this, 'cm-style', options);
     const sheet = new CSSStyleSheet();
     let text = '';
     doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
-    // The element stays empty (so CSP has nothing to refuse); its text
-    // becomes the sheet's rules.
     Object.defineProperty(el, 'textContent', {
       configurable: true,
       get() { return text; },
@@ -40,10 +41,9 @@ function installStyleShim() {
     });
     const remove = el.remove.bind(el);
     el.remove = () => {
-      doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => s !== sheet);
+      doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((x) => x !== sheet);
       remove();
     };
-    void textContent;
     return el;
   };
 }
