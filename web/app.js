@@ -19,6 +19,7 @@ const app = {
   selected: null, // sessionId shown in the detail pane
   term: null, // TermView of the selected session
   events: [], // newest first: {seq, ts, sessionId, text, tone}
+  eventSeqs: new Set(), // seqs in events, so that a replay never shows one twice
   profiles: [],
   clockOffset: 0, // agent clock - browser clock, seconds
   tab: 'list', // phone layout: which pane is shown
@@ -31,9 +32,15 @@ const conn = new Conn({
     applyEvent(msg);
     renderAll();
   },
+  // Events from before sign-in: shown in the panel, never applied to the list.
+  onOldEvent: (msg) => {
+    if (app.eventSeqs.has(msg.seq)) return;
+    applyEvent(msg, { history: true });
+    renderEvents();
+  },
   onResync: (msg) => {
     replaceSessions(msg.sessions);
-    addEvent({ seq: msg.seq, ts: now(), text: 'Caught up from a fresh snapshot (events were missed)', tone: 'info' });
+    addEvent({ seq: msg.seq, ts: now(), text: 'Synchronised with the agent from a fresh snapshot', tone: 'info' });
     renderAll();
   },
   onOutput: (id, bytes) => {
@@ -90,6 +97,7 @@ function signOut(message) {
   closeDetail();
   app.sessions.clear();
   app.events = [];
+  app.eventSeqs.clear();
   showView('signin');
   $('#signin-error').textContent = message || '';
   $('#signin-btn').disabled = false;
@@ -142,6 +150,10 @@ async function onAuthenticated(msg, resumed) {
       const list = await conn.request('list_sessions');
       replaceSessions(list.sessions);
       renderAll();
+      // The recent past, for the events panel only (see onOldEvent).
+      if (typeof msg.seq === 'number' && msg.seq > 0) {
+        conn.request('subscribe', { since: Math.max(0, msg.seq - 100) }).catch(() => {});
+      }
     } catch (e) {
       showDetailError(e);
     }
@@ -174,19 +186,30 @@ function sessionLabel(id) {
   return id || '';
 }
 
+// Keeps the panel in seq order, newest first, each event once.
 function addEvent(ev) {
-  app.events.unshift(ev);
-  if (app.events.length > MAX_EVENTS) app.events.length = MAX_EVENTS;
+  if (typeof ev.seq === 'number') {
+    if (app.eventSeqs.has(ev.seq)) return;
+    app.eventSeqs.add(ev.seq);
+  }
+  let i = 0;
+  if (typeof ev.seq === 'number') {
+    while (i < app.events.length && !(typeof app.events[i].seq === 'number' && app.events[i].seq < ev.seq)) i++;
+  }
+  app.events.splice(i, 0, ev);
+  while (app.events.length > MAX_EVENTS) app.eventSeqs.delete(app.events.pop().seq);
 }
 
-// Applies one event to the list and records it for the events panel.
-function applyEvent(msg) {
+// Applies one event to the list and records it for the events panel; an
+// event from history only goes to the panel.
+function applyEvent(msg, { history = false } = {}) {
   const id = msg.sessionId;
-  const s = id ? app.sessions.get(id) : null;
-  const base = { seq: msg.seq, ts: msg.timestamp, sessionId: id };
+  const s = id && !history ? app.sessions.get(id) : null;
+  const label = msg.type === 'session_created' && msg.task ? firstLine(msg.task, 60) : sessionLabel(id);
+  const base = { seq: msg.seq, ts: msg.timestamp, sessionId: id, label };
   switch (msg.type) {
     case 'session_created': {
-      app.sessions.set(id, {
+      if (!history) app.sessions.set(id, {
         sessionId: id, tool: msg.tool, task: msg.task, path: msg.path,
         autoConfirm: msg.autoConfirm, socket: msg.socket, state: 'starting',
         stateSince: msg.timestamp, created: msg.timestamp, ...(s || {}),
@@ -253,6 +276,7 @@ function applyEvent(msg) {
       break;
     case 'session_killed':
       addEvent({ ...base, tone: 'gone', text: `Killed: ${sessionLabel(id)}` });
+      if (history) break;
       app.sessions.delete(id);
       if (app.selected === id) closeDetail();
       break;
@@ -336,7 +360,7 @@ function renderEvents() {
       e.sessionId ? h('button', {
         type: 'button', class: 'link event-session',
         on: { click: () => app.sessions.has(e.sessionId) && openSession(e.sessionId) },
-      }, sessionLabel(e.sessionId)) : null,
+      }, e.label || e.sessionId) : null,
       h('span', { class: 'event-text' }, e.text),
       e.detail ? h('span', { class: 'event-detail' }, e.detail) : null))) : h('li', { class: 'muted event-empty' }, 'Nothing yet.'));
 }

@@ -12,6 +12,7 @@
 // Callbacks (all optional):
 //   onStatus({state: 'connecting'|'online'|'waiting'|'signed-out', retryIn, error})
 //   onAuthenticated(msg, resumed)  onEvent(msg)  onResync(msg)
+//   onOldEvent(msg) for an event at or before the last seq (history, overlap)
 //   onOutput(sessionId, bytes)     onMessage(msg) for other unsolicited messages
 
 const REQUEST_TIMEOUT_MS = 20000;
@@ -183,7 +184,12 @@ export class Conn {
     }
     // Events carry both seq and timestamp; replies never carry both.
     if (typeof msg.seq === 'number' && typeof msg.timestamp === 'number' && msg.type !== 'error') {
-      if (this.lastSeq !== null && msg.seq <= this.lastSeq) return; // seen already
+      if (this.lastSeq !== null && msg.seq <= this.lastSeq) {
+        // Seen already (a replay overlapping live events), or history asked
+        // for on purpose: it is never applied twice.
+        if (this.h.onOldEvent) this.h.onOldEvent(msg);
+        return;
+      }
       this.lastSeq = msg.seq;
       if (this.h.onEvent) this.h.onEvent(msg);
       return;
