@@ -36,13 +36,13 @@ time_wall(void)
 
 /* Formats t as RFC 3339 in UTC with milliseconds. */
 void
-time_rfc3339(double t, char out[32])
+time_rfc3339(double t, char out[64])
 {
 	time_t secs = (time_t)floor(t);
 	int ms = (int)((t - (double)secs) * 1000.0);
 	struct tm tm;
 
 	gmtime_r(&secs, &tm);
-	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms < 0 ? 0 : ms > 999 ? 999 : ms);
 }

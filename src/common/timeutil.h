@@ -15,6 +15,6 @@ uint64_t time_mono_ms(void);
 /* Wall-clock seconds since the epoch, with microseconds, as the seed sends. */
 double time_wall(void);
 /* Writes an RFC 3339 UTC time ("2026-11-25T13:17:41.123Z") of t into out. */
-void time_rfc3339(double t, char out[32]);
+void time_rfc3339(double t, char out[64]);
 
 #endif

@@ -1,0 +1,60 @@
+/*
+ * dispatch: one incoming text frame -> one request handler -> one reply.
+ *
+ * The frame is decoded strictly (message.c); before authentication only
+ * the seed's {"auth_token": ...} is accepted. "action" and "id" are taken
+ * off the object, the action is looked up in req_table[] (dispatch.c), and
+ * the handler gets the rest, which it unpacks with JSON_STRICT so that an
+ * unknown or mistyped field is a `bad_request` naming it. Handlers reply
+ * themselves, at once or when tmux has answered; either way exactly once.
+ */
+#ifndef CM_AGENT_DISPATCH_H
+#define CM_AGENT_DISPATCH_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct agent;
+struct conn;
+struct session;
+
+struct req {
+	struct agent *a;    /* the agent */
+	struct conn *c;	    /* who asked */
+	json_t *body;	    /* the request without "action" and "id" */
+	const json_t *id;   /* the request's id, or NULL */
+	const char *action; /* the action name */
+};
+
+typedef void (*req_handler)(struct req *r);
+
+/* Handles one complete frame from c. */
+void dispatch_frame(struct conn *c, const char *data, size_t len);
+/* Replies an error for r. */
+void req_error(struct req *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Replies r's JSON reply (reference stolen). */
+void req_reply(struct req *r, json_t *reply);
+/* Unpacks r->body strictly; replies bad_request and returns -1 on failure. */
+int req_unpack(struct req *r, const char *fmt, ...);
+/* Validates a session id and finds it; replies the error and returns NULL if none. */
+struct session *req_session(struct req *r, const char *id);
+
+/* The handlers, one file each (req-*.c). */
+void req_create_session(struct req *r);
+void req_send_keys(struct req *r);
+void req_capture_pane(struct req *r);
+void req_list_sessions(struct req *r);
+void req_kill_session(struct req *r);
+void req_subscribe(struct req *r);
+void req_subscribe_output(struct req *r);
+void req_unsubscribe_output(struct req *r);
+void req_resize(struct req *r);
+void req_confirm(struct req *r);
+void req_set_auto_confirm(struct req *r);
+void req_list_profiles(struct req *r);
+void req_agent_info(struct req *r);
+void req_ping(struct req *r);
+/* Builds the sessions array of list_sessions and resync. */
+json_t *req_sessions_array(struct agent *a);
+
+#endif

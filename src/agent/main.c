@@ -1,0 +1,224 @@
+/*
+ * cm-agent: runs AI coding tools in tmux and serves them over WebSocket.
+ *
+ * Start order: flags and config, private directories and the token, tool
+ * profiles, the event bus (restored from its log), the listener, the
+ * signalfd, then every session found in the state directory is re-adopted
+ * and `agent_started` is published. One loop (lws_service) serves
+ * everything. SIGTERM/SIGINT stop it: clients are closed, control clients
+ * detached, and the tmux sessions keep running for the next start.
+ */
+#include <errno.h>
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/audit.h"
+#include "agent/classify-cmd.h"
+#include "agent/danger.h"
+#include "agent/fdwatch.h"
+#include "agent/listener.h"
+#include "agent/session.h"
+#include "agent/tools.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/xmalloc.h"
+#include "proto/message.h"
+
+struct agent *agent_self;
+struct danger_rules *agent_danger_rules;
+
+static struct fdwatch main_signal_watch;
+
+/* Reaps every finished child and tells the sessions. */
+static void
+main_reap(struct agent *a)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		session_reaped(a, pid, status);
+}
+
+/* A signal arrived on the signalfd. */
+static void
+main_on_signal(void *arg)
+{
+	struct agent *a = arg;
+	struct signalfd_siginfo si;
+
+	while (read(a->signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			main_reap(a);
+			break;
+		case SIGHUP:
+			log_info("SIGHUP: reloading profiles");
+			tools_load(a);
+			break;
+		default:
+			if (!a->stopping)
+				log_info("signal %u: stopping (sessions keep running)", si.ssi_signo);
+			a->stopping = 1;
+			lws_cancel_service(a->lws);
+			break;
+		}
+	}
+	/* A SIGCHLD merged into one already read must not leave zombies. */
+	main_reap(a);
+}
+
+/* Blocks the signals we handle and serves them through a signalfd. */
+static int
+main_signals(struct agent *a)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	a->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (a->signal_fd < 0)
+		return -1;
+	return fdwatch_add(a, &main_signal_watch, a->signal_fd, main_on_signal, NULL, a);
+}
+
+/* Children (tmux) must not start with our blocked signal mask. */
+static void
+main_unblock_in_child(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+/* Compiles the config's extra danger rules. */
+static int
+main_danger_rules(struct agent *a)
+{
+	agent_danger_rules = danger_rules_new();
+	for (size_t i = 0; i < a->cfg.n_danger_rules; i++) {
+		struct buf err;
+		char name[32];
+
+		buf_init(&err, 512);
+		snprintf(name, sizeof name, "config-%zu", i + 1);
+		if (danger_rules_add(agent_danger_rules, name, a->cfg.danger_rules[i], &err) < 0) {
+			fprintf(stderr, "cm-agent: danger rule %zu (%s): %s\n", i + 1,
+				a->cfg.danger_rules[i], err.data ? err.data : "invalid");
+			buf_release(&err);
+			return -1;
+		}
+		buf_release(&err);
+	}
+	return 0;
+}
+
+/* Writes the bound port for scripts and tests (--port 0). */
+static void
+main_write_port(struct agent *a)
+{
+	char *path = xasprintf("%s/agent.port", a->cfg.state_dir);
+	char text[16];
+	int n = snprintf(text, sizeof text, "%d\n", a->port);
+
+	if (a->port > 0 && fs_write_atomic(path, text, (size_t)n) < 0)
+		log_warn("cannot write %s", path);
+	free(path);
+}
+
+/* Publishes agent_started with what was re-adopted. */
+static void
+main_announce(struct agent *a)
+{
+	json_t *ev = json_object();
+
+	json_object_set_new(ev, "type", json_string("agent_started"));
+	json_object_set_new(ev, "version", json_string(CM_VERSION));
+	json_object_set_new(ev, "sessions", json_integer((json_int_t)a->n_sessions));
+	bus_publish(a, ev, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct agent agent;
+	struct agent *a = &agent;
+	char *log_path;
+	int rc;
+
+	if (argc >= 2 && strcmp(argv[1], "classify") == 0)
+		return classify_cmd_main(argc - 1, argv + 1);
+
+	agent_self = a;
+	TAILQ_INIT(&a->conns);
+	TAILQ_INIT(&a->sessions);
+	a->signal_fd = -1;
+	config_init(&a->cfg);
+	rc = config_parse_args(&a->cfg, argc, argv);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	log_set_level((enum log_level)a->cfg.log_level);
+	if (a->cfg.token_from_cli)
+		log_warn("--token is visible to every user in the process list; use "
+			 "CM_AGENT_TOKEN or --token-file");
+	if (config_finish(&a->cfg) < 0)
+		return 2;
+	if (a->cfg.token_generated)
+		log_warn("no token configured: generated one in %s (mode 0600)",
+			 a->cfg.token_file);
+	if (main_danger_rules(a) < 0)
+		return 2;
+	pthread_atfork(NULL, NULL, main_unblock_in_child);
+	gethostname(a->hostname, sizeof a->hostname - 1);
+	a->started = time_wall();
+	auth_init(&a->auth, a->cfg.token);
+	if (tools_load(a) == 0)
+		log_warn("no tool profiles loaded (profiles dirs: %s%s)",
+			 a->cfg.n_profile_dirs ? a->cfg.profile_dirs[0] : "none",
+			 a->cfg.n_profile_dirs > 1 ? ", ..." : "");
+	log_path = xasprintf("%s/events.log", a->cfg.state_dir);
+	bus_init(&a->bus, (size_t)a->cfg.replay_events, log_path);
+	free(log_path);
+	if (listener_start(a) < 0 || main_signals(a) < 0) {
+		listener_stop(a);
+		return 1;
+	}
+	session_adopt_all(a);
+	main_announce(a);
+	main_write_port(a);
+	log_info("cm-agent %s ready: %zu sessions, state in %s", CM_VERSION, a->n_sessions,
+		 a->cfg.state_dir);
+
+	while (!a->stopping)
+		if (lws_service(a->lws, 0) < 0)
+			break;
+
+	fdwatch_remove(&main_signal_watch);
+	session_detach_all(a);
+	listener_stop(a);
+	main_reap(a);
+	bus_release(&a->bus);
+	audit_close();
+	tools_release();
+	danger_rules_free(agent_danger_rules);
+	close(a->signal_fd);
+	config_release(&a->cfg);
+	log_info("stopped");
+	return 0;
+}
