@@ -58,9 +58,9 @@ static const struct {
     {"pipe-to-shell", "(ba|z|da|k)?sh[[:space:]]+(-c[[:space:]]+)?[\"']?(<\\(|\\$\\()[[:space:]]*"
 		      "(curl|wget)"},
     {"git-push-force",
-     "git([[:space:]]+-[^[:space:]]+)*[[:space:]]+push([[:space:]]+[^[:space:]]+)*"
-     "[[:space:]]+(--force|--force-with-lease|-f|--mirror|--delete|\\+[^[:space:]]+)"
-     "([[:space:]=]|$)"},
+     "(^|[^[:alnum:]_-])git[[:space:]](.*[[:space:]])?push([[:space:]].*)?[[:space:]]"
+     "(--force|--force-with-lease|--force-if-includes|-[a-z]*f[a-z]*|--mirror|--delete|"
+     "--prune|\\+[^[:space:]]+|:[^[:space:]]+)([[:space:]=]|$)"},
     {"chmod-777", "chmod([[:space:]]+-[[:alpha:]]+)*[[:space:]]+(0?777|a\\+rwx|ugo\\+rwx|o\\+w)"
 		  "([[:space:]]|$)"},
     {"mkfs", "(^|[^[:alnum:]_-])(mkfs|mke2fs|mkswap|wipefs|fdisk|parted|sfdisk)(\\.[[:alnum:]]+)?"
@@ -197,20 +197,19 @@ danger_path_normalise(char *path)
 				continue;
 			}
 			depth--;
-			out--; /* drop the slash we wrote, then the segment */
 			while (out > path + absolute && out[-1] != '/')
-				out--;
+				out--; /* drop the segment */
+			if (out > path + absolute)
+				out--; /* and the slash before it */
 			continue;
 		}
-		if (out > path + absolute && out[-1] != '/')
+		/* out never passes the '/' that preceded seg, so this is safe */
+		if (out > path + absolute)
 			*out++ = '/';
 		memmove(out, seg, n);
 		out += n;
-		*out++ = '/';
 		depth++;
 	}
-	if (out > path + absolute && out[-1] == '/')
-		out--;
 	*out = '\0';
 	return escaped;
 }
