@@ -246,6 +246,19 @@ bad:
 	p->nmalformed++;
 }
 
+/* Returns 1 if the n bytes at s can be a notification name: [a-z0-9-]+, as tmux's are. */
+static int
+tmuxcc_parse_is_name(const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	}
+	return 1;
+}
+
 /* Handles one complete line outside a block. */
 static void
 tmuxcc_parse_notification(struct tmuxcc_parse *p, const char *s, size_t n)
@@ -268,7 +281,7 @@ tmuxcc_parse_notification(struct tmuxcc_parse *p, const char *s, size_t n)
 	name = s + 1;
 	for (nlen = 0; nlen < n - 1 && name[nlen] != ' '; nlen++)
 		;
-	if (nlen == 0) {
+	if (!tmuxcc_parse_is_name(name, nlen)) {
 		p->nmalformed++;
 		return;
 	}

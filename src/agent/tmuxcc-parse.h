@@ -47,7 +47,10 @@ struct tmuxcc_parse_cb {
 	void (*reply)(void *arg, const struct tmuxcc_reply *r);
 	/* %output or %extended-output of pane %<pane>, unescaped (may contain NUL bytes). */
 	void (*output)(void *arg, unsigned pane, const char *data, size_t len);
-	/* Any other notification: name without '%' ("window-add"), args after one space or "". */
+	/*
+	 * Any other notification: name without '%' ("window-add"; only [a-z0-9-],
+	 * other lines are counted as malformed), args after one space or "".
+	 */
 	void (*notify)(void *arg, const char *name, const char *args);
 	/* %exit; reason is NULL when tmux gave none. */
 	void (*exit)(void *arg, const char *reason);

@@ -331,10 +331,12 @@ test_garbage(void **state)
 		 "%output %x y\n"
 		 "%output %3x y\n"
 		 "%output %99999999999 y\n"
-		 "%extended-output %1 no separator\n");
+		 "%extended-output %1 no separator\n"
+		 "%Window-add @1\n"
+		 "%window_add @1\n");
 	assert_int_equal(x.nreply + x.noutput + x.nnotify + x.nexit, 0);
 	assert_int_equal(p.nignored, 3);
-	assert_int_equal(p.nmalformed, 15);
+	assert_int_equal(p.nmalformed, 17);
 	assert_int_equal(tmuxcc_parse_in_block(&p), 0);
 	/* A NUL byte inside a notification line does not confuse anything. */
 	tmuxcc_parse_feed(&p, "%window-add @1\0x\n", 17);
