@@ -213,6 +213,12 @@ export class Conn {
         if (this.ws) this.ws.close();
       });
     }, PING_EVERY_MS);
+    // With "since", the agent replays the missed events before this reply;
+    // if it no longer holds them, this reply carries a snapshot instead.
+    if (resumed && msg.resync === true) {
+      if (typeof msg.seq === 'number') this.lastSeq = msg.seq;
+      if (this.h.onResync) this.h.onResync(msg);
+    }
     if (this.h.onAuthenticated) this.h.onAuthenticated(msg, resumed);
   }
 

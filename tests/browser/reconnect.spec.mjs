@@ -1,0 +1,80 @@
+// The page recovers by itself when the agent restarts, and catches up.
+import assert from 'node:assert/strict';
+import { Harness, sleep } from './harness.mjs';
+
+const t = await Harness.start('reconnect');
+const page = await t.newPage();
+let sessionId = null;
+
+// The text on the open session's terminal.
+const screen = () => page.textContent('#term-box .xterm-rows');
+
+// Starts a session of the `cat` test profile from the page (cat echoes what it gets).
+async function startCat(p, task) {
+  await p.click('#new-session-btn');
+  await p.selectOption('#new-tool', 'cat');
+  await p.fill('#new-task', task);
+  await p.fill('#new-path', `${t.T}/work`);
+  await p.click('#new-submit');
+  await p.waitForSelector('#new-dialog', { state: 'hidden' });
+  await p.waitForSelector('#detail:not(.hidden)');
+  return p.textContent('#detail-id');
+}
+
+await t.check('sign in and start a session that echoes', async () => {
+  await t.signIn(page);
+  sessionId = await startCat(page, 'echo before and after a restart');
+  assert.match(sessionId, /^cm-\d+/);
+  await page.waitForSelector(`.session-row[data-session-id="${sessionId}"]`);
+  await page.click('#type-btn');
+  await page.keyboard.type('before-restart');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => (document.querySelector('#term-box .xterm-rows').textContent.match(/before-restart/g) || []).length >= 2);
+});
+
+await t.check('a stopped agent shows as a lost connection with a retry countdown', async () => {
+  await t.stopAgent();
+  await page.waitForSelector('#conn-status.conn-waiting');
+  assert.match(await page.textContent('#conn-status'), /Connection lost, retrying in \d+s/);
+  await t.screenshot(page, 'connection-lost');
+});
+
+await t.check('the page comes back by itself when the agent is back on the same port', async () => {
+  await sleep(1500); // a few retries fail first
+  await t.startAgent(t.agentFlags, t.port);
+  await page.waitForSelector('#conn-status.conn-online', { timeout: 30000 });
+  // The session outlived the agent and is still listed and open.
+  await page.waitForSelector(`.session-row[data-session-id="${sessionId}"]`);
+  assert.equal(await page.textContent('#detail-id'), sessionId);
+});
+
+await t.check('the missed events were replayed (the restart shows in the events panel)', async () => {
+  await page.waitForFunction(() => [...document.querySelectorAll('#event-list .event-text')]
+    .filter((e) => e.textContent.startsWith('Agent started')).length >= 2);
+});
+
+await t.check('the terminal is live again: typing after the restart reaches the tool', async () => {
+  // Typing mode was kept; the output subscription was renewed on the new connection.
+  await page.click('#term-box');
+  await page.keyboard.type('after-restart');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => (document.querySelector('#term-box .xterm-rows').textContent.match(/after-restart/g) || []).length >= 2);
+  assert.match(await screen(), /before-restart/);
+  await t.screenshot(page, 'recovered');
+});
+
+await t.check('events after the restart arrive live (a session started by another client)', async () => {
+  const other = await t.newPage();
+  await t.signIn(other);
+  const id = await startCat(other, 'started from a second tab');
+  await page.waitForSelector(`.session-row[data-session-id="${id}"]`);
+  await other.close();
+});
+
+await t.check('no CSP violation, no script error, no dialog', async () => {
+  assert.deepEqual(t.cspViolations, []);
+  assert.deepEqual(t.pageErrors, []);
+  assert.deepEqual(t.dialogs, []);
+});
+
+await t.finish();
