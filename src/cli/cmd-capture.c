@@ -1,0 +1,83 @@
+/*
+ * cmd-capture: `cm capture ID [-n LINES] [-e]`, the screen (and history)
+ * of a session as text, or with its colours as escape sequences (-e).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "resolve.h"
+
+/* cm capture: prints the pane. */
+static int
+cmd_capture_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"ctx", required_argument, NULL, 0},
+					     {"lines", required_argument, NULL, 'n'},
+					     {"escapes", no_argument, NULL, 'e'},
+					     {"json", no_argument, NULL, 0},
+					     {NULL, 0, NULL, 0}};
+	struct resolved r;
+	long lines = 0;
+	int c, rc, escapes = 0;
+	json_t *req, *reply = NULL;
+
+	while ((c = cli_getopt(cli, argc, argv, "n:e", opts)) != -1) {
+		if (c == 'n') {
+			if (cli_parse_int(cli, "-n", optarg, 1, 10000, &lines) < 0)
+				return CLI_EXIT_USAGE;
+		} else if (c == 'e') {
+			escapes = 1;
+		} else {
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error(cli, "missing session id");
+		return CLI_EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
+		return CLI_EXIT_USAGE;
+	}
+	if ((rc = resolve_session(cli, argv[optind], &r, NULL)) != 0) {
+		resolve_release(&r);
+		return rc;
+	}
+	req = json_pack("{s:s, s:s}", "action", "capture_pane", "sessionId", r.sid);
+	if (lines > 0)
+		json_object_set_new(req, "lines", json_integer(lines));
+	if (escapes)
+		json_object_set_new(req, "escapes", json_true());
+	if ((rc = cm_client_call(r.conn->client, req, &reply)) < 0) {
+		rc = conn_request_failed(r.conn, rc);
+	} else if (cli->json) {
+		json_object_del(reply, "id");
+		json_object_set_new(reply, "context", json_string(r.conn->ctx.name));
+		json_dumpf(reply, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		rc = 0;
+	} else {
+		const char *content = json_string_value(json_object_get(reply, "content"));
+		size_t len = content ? strlen(content) : 0;
+		fwrite(content ? content : "", 1, len, stdout);
+		if (len && content[len - 1] != '\n')
+			fputc('\n', stdout);
+		rc = 0;
+	}
+	json_decref(reply);
+	resolve_release(&r);
+	return rc;
+}
+
+const struct cli_cmd cmd_capture_entry = {
+    .name = "capture",
+    .alias = NULL,
+    .usage = "ID [-n LINES] [-e] [--json]",
+    .summary = "print the screen of a session",
+    .help = "    -n, --lines N    the last N lines, through the history (default: the screen)\n"
+	    "    -e, --escapes    keep colours and attributes as escape sequences\n"
+	    "    --json           the pane_captured reply\n",
+    .flags = CMD_NEEDS_CONTEXTS,
+    .exec = cmd_capture_exec,
+};

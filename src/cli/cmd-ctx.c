@@ -1,0 +1,527 @@
+/*
+ * cmd-ctx: `cm ctx add|ls|show|rm|use|close`, the contexts file.
+ *
+ * `cm ctx add prod-server --agent --host prod.example.com --user deploy
+ * --token $TOKEN` is the seed's command and works as written. Paths given
+ * to add (token file, identity, ssh config) are stored absolute, so the
+ * context works from any directory. Every change is validated in full and
+ * saved atomically; a failed add leaves the file untouched.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cm.h"
+#include "common/err.h"
+#include "common/xmalloc.h"
+#include "conn.h"
+#include "output.h"
+
+extern const struct cli_cmd cmd_ctx_entry;
+
+/* Makes path absolute against the working directory (caller frees). */
+static char *
+cmd_ctx_abspath(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return xstrdup(path);
+	return xasprintf("%s/%s", cwd, path);
+}
+
+/* Saves the file, printing the error. */
+static int
+cmd_ctx_save(struct cli *cli)
+{
+	char err[1024];
+
+	if (contexts_save(&cli->contexts, err, sizeof(err)) < 0) {
+		cli_error(cli, "%s", err);
+		return CLI_EXIT_CONFIG;
+	}
+	return 0;
+}
+
+/* Sets a string field from a flag value. */
+static void
+cmd_ctx_set(json_t *obj, const char *key, const char *value, int absolute)
+{
+	if (!value)
+		return;
+	if (absolute) {
+		char *abs = cmd_ctx_abspath(value);
+		json_object_set_new(obj, key, json_string(abs));
+		free(abs);
+	} else {
+		json_object_set_new(obj, key, json_string(value));
+	}
+}
+
+/* cm ctx add NAME ...: validates and appends a context. */
+static int
+cmd_ctx_add(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"agent", no_argument, NULL, 'A'},
+	    {"local", no_argument, NULL, 'L'},
+	    {"host", required_argument, NULL, 'H'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"token", required_argument, NULL, 't'},
+	    {"token-file", required_argument, NULL, 'T'},
+	    {"token-env", required_argument, NULL, 'E'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"socket", required_argument, NULL, 'S'},
+	    {"path", required_argument, NULL, 'P'},
+	    {"ssh-port", required_argument, NULL, 's'},
+	    {"identity", required_argument, NULL, 'i'},
+	    {"ssh-config", required_argument, NULL, 'F'},
+	    {"pool", required_argument, NULL, 'o'},
+	    {"default", no_argument, NULL, 'd'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *host = NULL, *user = NULL, *token = NULL, *token_file = NULL, *token_env = NULL,
+		   *sock = NULL, *path = NULL, *identity = NULL, *ssh_config = NULL, *pool = NULL;
+	long port = 0, ssh_port = 0;
+	int type = -1, make_default = 0, c, rc;
+	json_t *obj, *m;
+	char err[1024];
+	struct stat st;
+
+	while ((c = cli_getopt(cli, argc, argv, "H:u:t:p:i:F:", opts)) != -1) {
+		switch (c) {
+		case 'A':
+			type = CTX_AGENT;
+			break;
+		case 'L':
+			type = CTX_LOCAL;
+			break;
+		case 'H':
+			host = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 't':
+			token = optarg;
+			break;
+		case 'T':
+			token_file = optarg;
+			break;
+		case 'E':
+			token_env = optarg;
+			break;
+		case 'p':
+			if (cli_parse_int(cli, "--port", optarg, 1, 65535, &port) < 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'S':
+			sock = optarg;
+			break;
+		case 'P':
+			path = optarg;
+			break;
+		case 's':
+			if (cli_parse_int(cli, "--ssh-port", optarg, 1, 65535, &ssh_port) < 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'i':
+			identity = optarg;
+			break;
+		case 'F':
+			ssh_config = optarg;
+			break;
+		case 'o':
+			pool = optarg;
+			break;
+		case 'd':
+			make_default = 1;
+			break;
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error(cli, "missing context name (cm ctx add NAME --agent --host H ...)");
+		return CLI_EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
+		return CLI_EXIT_USAGE;
+	}
+	if (!contexts_valid_name(argv[optind])) {
+		cli_error(cli,
+			  "invalid context name \"%s\" (1-%d of A-Z a-z 0-9 . _ -, not starting "
+			  "with - or .)",
+			  argv[optind], CTX_NAME_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	if (type < 0)
+		type = host ? CTX_AGENT : CTX_LOCAL;
+	if (type == CTX_AGENT && !host) {
+		cli_error(cli, "--agent needs --host HOST");
+		return CLI_EXIT_USAGE;
+	}
+	if (!!token + !!token_file + !!token_env != 1) {
+		cli_error(cli, "give exactly one of --token, --token-file, --token-env");
+		return CLI_EXIT_USAGE;
+	}
+	if (token_file) {
+		if (stat(token_file, &st) < 0) {
+			cli_error(cli, "token file %s: %s", token_file, strerror(errno));
+			return CLI_EXIT_CONFIG;
+		}
+		if (st.st_mode & 077) {
+			cli_error(cli,
+				  "token file %s is readable by group or others (mode %04o): run "
+				  "chmod 600 %s",
+				  token_file, (unsigned)(st.st_mode & 07777), token_file);
+			return CLI_EXIT_CONFIG;
+		}
+	}
+	if (ssh_config && access(ssh_config, R_OK) < 0) {
+		cli_error(cli, "ssh config %s: %s", ssh_config, strerror(errno));
+		return CLI_EXIT_CONFIG;
+	}
+	if ((rc = cli_load_contexts(cli)) != 0)
+		return rc;
+	m = json_object();
+	json_object_set_new(m, "type", json_string(type == CTX_AGENT ? "agent" : "local"));
+	cmd_ctx_set(m, "host", host, 0);
+	cmd_ctx_set(m, "user", user, 0);
+	json_object_set_new(m, "agentPort", json_integer(port ? port : CM_DEFAULT_PORT));
+	cmd_ctx_set(m, "agentSocket", sock, type == CTX_LOCAL);
+	cmd_ctx_set(m, "authToken", token, 0);
+	cmd_ctx_set(m, "authTokenFile", token_file, 1);
+	cmd_ctx_set(m, "authTokenEnv", token_env, 0);
+	if (ssh_port)
+		json_object_set_new(m, "sshPort", json_integer(ssh_port));
+	cmd_ctx_set(m, "identityFile", identity, 1);
+	cmd_ctx_set(m, "sshConfig", ssh_config, 1);
+	{
+		char id[CTX_NAME_MAX + 8];
+		snprintf(id, sizeof(id), "ctx-%s", argv[optind]);
+		obj = json_pack("{s:s, s:s}", "id", id, "name", argv[optind]);
+	}
+	cmd_ctx_set(obj, "path", path, 0);
+	cmd_ctx_set(obj, "pool", pool, 0);
+	json_object_set_new(obj, "machine", m);
+	if ((rc = contexts_add(&cli->contexts, obj, err, sizeof(err))) < 0) {
+		cli_error(cli, "%s", err);
+		return rc == CM_EEXIST ? CLI_EXIT_CONFIG : CLI_EXIT_USAGE;
+	}
+	if (make_default || !contexts_current(&cli->contexts))
+		if (make_default || contexts_count(&cli->contexts) == 1)
+			contexts_set_current(&cli->contexts, argv[optind]);
+	if ((rc = cmd_ctx_save(cli)) != 0)
+		return rc;
+	if (!cli->json)
+		printf("added context %s\n", argv[optind]);
+	return 0;
+}
+
+/* Describes where a context's agent is, for tables. */
+static void
+cmd_ctx_where(const struct ctx *c, char *host, size_t hn, char *agent, size_t an)
+{
+	if (c->type == CTX_AGENT) {
+		if (c->ssh_port)
+			snprintf(host, hn, "%s%s%s:%d", c->user ? c->user : "", c->user ? "@" : "",
+				 c->host, c->ssh_port);
+		else
+			snprintf(host, hn, "%s%s%s", c->user ? c->user : "", c->user ? "@" : "",
+				 c->host);
+	} else {
+		snprintf(host, hn, "(local)");
+	}
+	if (c->agent_socket)
+		snprintf(agent, an, "%s", c->agent_socket);
+	else
+		snprintf(agent, an, "%s:%d",
+			 c->type == CTX_LOCAL && c->host ? c->host : "127.0.0.1", c->agent_port);
+}
+
+/* cm ctx ls: lists contexts. */
+static int
+cmd_ctx_ls(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+	static const char *const heads[] = {"", "NAME", "TYPE", "HOST", "AGENT", "POOL", "PATH"};
+	struct output_table t;
+	const char *cur;
+	size_t i;
+	int c, rc;
+
+	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1)
+		if (c != 'j')
+			return CLI_EXIT_USAGE;
+	if (optind < argc) {
+		cli_error(cli, "unexpected argument \"%s\"", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if ((rc = cli_load_contexts(cli)) != 0)
+		return rc;
+	cur = contexts_current(&cli->contexts);
+	if (cli->json) {
+		json_t *arr = json_array(), *o;
+		json_array_foreach(json_object_get(cli->contexts.root, "contexts"), i, o)
+		{
+			json_t *r = contexts_redacted(o);
+			const char *name = json_string_value(json_object_get(o, "name"));
+			json_object_set_new(r, "current", json_boolean(cur && !strcmp(cur, name)));
+			json_array_append_new(arr, r);
+		}
+		output_json(stdout, arr);
+		json_decref(arr);
+		return 0;
+	}
+	output_table_init(&t, 7, heads);
+	for (i = 0; i < contexts_count(&cli->contexts); i++) {
+		struct ctx x;
+		char host[300], agent[300], err[256];
+		const char *cells[7];
+		if (contexts_at(&cli->contexts, i, &x, err, sizeof(err)) < 0)
+			continue;
+		cmd_ctx_where(&x, host, sizeof(host), agent, sizeof(agent));
+		cells[0] = cur && !strcmp(cur, x.name) ? "*" : "";
+		cells[1] = x.name;
+		cells[2] = x.type == CTX_AGENT ? "agent" : "local";
+		cells[3] = host;
+		cells[4] = agent;
+		cells[5] = x.pool;
+		cells[6] = x.path;
+		output_table_add(&t, cells, NULL);
+	}
+	output_table_print(&t, stdout, cli->color, output_width());
+	output_table_release(&t);
+	return 0;
+}
+
+/* Finds the context named by the single argument, printing errors. */
+static int
+cmd_ctx_arg(struct cli *cli, int argc, char **argv, const struct option *opts, struct ctx *out,
+	    int optional)
+{
+	int c, rc;
+
+	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1)
+		if (c != 'j')
+			return CLI_EXIT_USAGE;
+	if ((rc = cli_load_contexts(cli)) != 0)
+		return rc;
+	if (optind >= argc) {
+		if (optional)
+			return cli_pick_context(cli, out);
+		cli_error(cli, "missing context name");
+		return CLI_EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
+		return CLI_EXIT_USAGE;
+	}
+	if (contexts_find(&cli->contexts, argv[optind], out) < 0) {
+		cli_error(cli, "unknown context \"%s\" (see cm ctx ls)", argv[optind]);
+		return CLI_EXIT_CONFIG;
+	}
+	return 0;
+}
+
+/* cm ctx show [NAME]: prints one context (token masked). */
+static int
+cmd_ctx_show(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+	char host[300], agent[300];
+	struct ctx x;
+	json_t *r;
+	int rc;
+
+	if ((rc = cmd_ctx_arg(cli, argc, argv, opts, &x, 1)) != 0)
+		return rc;
+	if (cli->json) {
+		r = contexts_redacted(contexts_object(&cli->contexts, x.name));
+		output_json(stdout, r);
+		json_decref(r);
+		return 0;
+	}
+	cmd_ctx_where(&x, host, sizeof(host), agent, sizeof(agent));
+	printf("name:      %s\n", x.name);
+	printf("id:        %s\n", x.id ? x.id : "-");
+	printf("type:      %s\n", x.type == CTX_AGENT ? "agent" : "local");
+	printf("host:      %s\n", host);
+	printf("agent:     %s\n", agent);
+	printf("token:     %s%s\n",
+	       x.token	      ? "inline (stored in contexts.json)"
+	       : x.token_file ? "file "
+			      : "environment variable ",
+	       x.token	      ? ""
+	       : x.token_file ? x.token_file
+			      : x.token_env);
+	if (x.identity)
+		printf("identity:  %s\n", x.identity);
+	if (x.ssh_config)
+		printf("sshConfig: %s\n", x.ssh_config);
+	printf("pool:      %s\n", x.pool ? x.pool : "-");
+	printf("path:      %s\n", x.path ? x.path : "-");
+	printf("default:   %s\n",
+	       contexts_current(&cli->contexts) && !strcmp(contexts_current(&cli->contexts), x.name)
+		   ? "yes"
+		   : "no");
+	return 0;
+}
+
+/* Stops the ssh master of an agent context, if one runs. */
+static int
+cmd_ctx_close_one(const struct ctx *x)
+{
+	struct cm_client_opts o;
+	struct cm_ssh_opts ssh;
+
+	if (x->type != CTX_AGENT)
+		return 0;
+	conn_options(x, "x", &ssh, &o);
+	return cm_ssh_close(&ssh, x->agent_socket, x->agent_port);
+}
+
+/* cm ctx rm NAME: removes a context and stops its tunnel. */
+static int
+cmd_ctx_rm(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{NULL, 0, NULL, 0}};
+	struct ctx x;
+	char *name;
+	int rc;
+
+	if ((rc = cmd_ctx_arg(cli, argc, argv, opts, &x, 0)) != 0)
+		return rc;
+	cmd_ctx_close_one(&x);
+	name = xstrdup(x.name);
+	contexts_remove(&cli->contexts, name);
+	rc = cmd_ctx_save(cli);
+	if (!rc)
+		printf("removed context %s\n", name);
+	free(name);
+	return rc;
+}
+
+/* cm ctx use NAME: makes a context the default. */
+static int
+cmd_ctx_use(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{NULL, 0, NULL, 0}};
+	struct ctx x;
+	char *name;
+	int rc;
+
+	if ((rc = cmd_ctx_arg(cli, argc, argv, opts, &x, 0)) != 0)
+		return rc;
+	name = xstrdup(x.name);
+	contexts_set_current(&cli->contexts, name);
+	rc = cmd_ctx_save(cli);
+	if (!rc)
+		printf("default context is now %s\n", name);
+	free(name);
+	return rc;
+}
+
+/* cm ctx close [NAME|--all]: stops ssh masters. */
+static int
+cmd_ctx_close(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
+	struct ctx x;
+	char err[256];
+	size_t i;
+	int c, all = 0, rc;
+
+	while ((c = cli_getopt(cli, argc, argv, "a", opts)) != -1) {
+		if (c != 'a')
+			return CLI_EXIT_USAGE;
+		all = 1;
+	}
+	if ((rc = cli_load_contexts(cli)) != 0)
+		return rc;
+	if (all) {
+		for (i = 0; i < contexts_count(&cli->contexts); i++)
+			if (contexts_at(&cli->contexts, i, &x, err, sizeof(err)) == 0)
+				cmd_ctx_close_one(&x);
+		return 0;
+	}
+	if (optind + 1 < argc) {
+		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
+		return CLI_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		if (contexts_find(&cli->contexts, argv[optind], &x) < 0) {
+			cli_error(cli, "unknown context \"%s\" (see cm ctx ls)", argv[optind]);
+			return CLI_EXIT_CONFIG;
+		}
+	} else if ((rc = cli_pick_context(cli, &x)) != 0) {
+		return rc;
+	}
+	cmd_ctx_close_one(&x);
+	return 0;
+}
+
+/* cm ctx SUBCOMMAND: dispatches to add, ls, show, rm, use, close. */
+static int
+cmd_ctx_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct {
+		const char *name;		       /* subcommand */
+		int (*fn)(struct cli *, int, char **); /* its function */
+	} subs[] = {
+	    {"add", cmd_ctx_add},   {"ls", cmd_ctx_ls},	      {"list", cmd_ctx_ls},
+	    {"show", cmd_ctx_show}, {"rm", cmd_ctx_rm},	      {"remove", cmd_ctx_rm},
+	    {"use", cmd_ctx_use},   {"close", cmd_ctx_close},
+	};
+	size_t i;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+			cmd_help(stdout, &cmd_ctx_entry);
+			return 0;
+		}
+		optind = 0;
+		return cmd_ctx_ls(cli, argc, argv);
+	}
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (!strcmp(subs[i].name, argv[1])) {
+			optind = 0;
+			return subs[i].fn(cli, argc - 1, argv + 1);
+		}
+	cli_error(cli, "unknown subcommand \"%s\" (add, ls, show, rm, use, close)", argv[1]);
+	return CLI_EXIT_USAGE;
+}
+
+const struct cli_cmd cmd_ctx_entry = {
+    .name = "ctx",
+    .alias = "context",
+    .usage = "add|ls|show|rm|use|close [NAME] [flags]",
+    .summary = "manage contexts (the agents cm knows)",
+    .help = "cm ctx add NAME [--agent --host H [--user U] [--ssh-port N] [--identity F]\n"
+	    "               [--ssh-config F] | --local [--host ADDR]]\n"
+	    "               (--token T | --token-file F | --token-env VAR)\n"
+	    "               [--port N | --socket PATH] [--path P] [--pool P] [--default]\n"
+	    "    --agent          the agent runs on HOST, reached through an ssh tunnel\n"
+	    "    --local          the agent runs on this machine (no ssh)\n"
+	    "    --port N         the agent's port on its machine's loopback (9876)\n"
+	    "    --socket PATH    the agent's Unix socket instead of a port\n"
+	    "    --token-file F   read the token from F (must be mode 0600)\n"
+	    "    --token-env VAR  read the token from environment variable VAR\n"
+	    "    --ssh-config F   handed to ssh -F\n"
+	    "    --path P         default project directory for cm start\n"
+	    "    --pool P         the pool this agent belongs to (cm start --pool P)\n"
+	    "    --default        make it the default context\n"
+	    "cm ctx ls [--json]        list contexts (* marks the default)\n"
+	    "cm ctx show [NAME] [--json]\n"
+	    "cm ctx rm NAME            remove a context and stop its ssh master\n"
+	    "cm ctx use NAME           make NAME the default context\n"
+	    "cm ctx close [NAME|--all] stop the ssh master(s) kept for a context\n",
+    .flags = 0,
+    .exec = cmd_ctx_exec,
+};

@@ -1,0 +1,159 @@
+/*
+ * cmd-logs: `cm logs ID [-f] [-n LINES]`: the session's text so far (its
+ * screen and history); with -f, then its live output as the tool writes it
+ * (subscribe_output), until the session ends or cm is interrupted. A drop
+ * of the connection is bridged: cm reconnects and subscribes again.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "resolve.h"
+
+/* What a following `cm logs -f` keeps. */
+struct cmd_logs_state {
+	const char *sid; /* the session followed */
+	int done;	 /* the session ended or the connection gave up */
+	int status;	 /* exit status */
+	int lost;	 /* the connection dropped since the subscription */
+};
+
+/* Writes live output of the session to stdout. */
+static void
+cmd_logs_on_output(struct conn *cn, const char *sid, const void *data, size_t len)
+{
+	struct cmd_logs_state *st = cn->hooks->arg;
+
+	if (st->sid && !strcmp(sid, st->sid)) {
+		fwrite(data, 1, len, stdout);
+		fflush(stdout);
+	}
+}
+
+/* Stops following when the session ends. */
+static void
+cmd_logs_on_event(struct conn *cn, const json_t *msg)
+{
+	struct cmd_logs_state *st = cn->hooks->arg;
+	const char *type = json_string_value(json_object_get(msg, "type"));
+	const char *sid = json_string_value(json_object_get(msg, "sessionId"));
+
+	if (!st->sid || !sid || strcmp(sid, st->sid) || !type)
+		return;
+	if (!strcmp(type, "session_exited") || !strcmp(type, "session_killed")) {
+		st->done = 1;
+		st->status = 0;
+	}
+}
+
+/* Subscribes again after a reconnect; gives up with the client. */
+static void
+cmd_logs_on_state(struct conn *cn, enum cm_conn_state s)
+{
+	struct cmd_logs_state *st = cn->hooks->arg;
+
+	if (!st->sid)
+		return;
+	if (s == CM_CONN_LOST) {
+		st->lost = 1;
+		cli_warn(cn->cli, "%s: %s; reconnecting", cn->ctx.name,
+			 cm_client_error(cn->client));
+	} else if (s == CM_CONN_READY && st->lost) {
+		st->lost = 0;
+		cm_client_send(
+		    cn->client,
+		    json_pack("{s:s, s:s}", "action", "subscribe_output", "sessionId", st->sid),
+		    NULL, NULL);
+	} else if (s == CM_CONN_FAILED) {
+		cli_error(cn->cli, "%s: %s", cn->ctx.name, cm_client_error(cn->client));
+		st->done = 1;
+		st->status = conn_exit_for_fail(cm_client_fail(cn->client));
+	}
+}
+
+/* cm logs: prints the text so far, then follows with -f. */
+static int
+cmd_logs_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"ctx", required_argument, NULL, 0},
+					     {"follow", no_argument, NULL, 'f'},
+					     {"lines", required_argument, NULL, 'n'},
+					     {NULL, 0, NULL, 0}};
+	struct cmd_logs_state st;
+	struct conn_hooks hooks;
+	struct resolved r;
+	long lines = 0;
+	int c, rc, follow = 0;
+	char *content = NULL;
+
+	memset(&st, 0, sizeof(st));
+	while ((c = cli_getopt(cli, argc, argv, "fn:", opts)) != -1) {
+		if (c == 'f')
+			follow = 1;
+		else if (c == 'n') {
+			if (cli_parse_int(cli, "-n", optarg, 1, 10000, &lines) < 0)
+				return CLI_EXIT_USAGE;
+		} else
+			return CLI_EXIT_USAGE;
+	}
+	if (optind >= argc) {
+		cli_error(cli, "missing session id");
+		return CLI_EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
+		return CLI_EXIT_USAGE;
+	}
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.reconnect = follow;
+	hooks.on_output = cmd_logs_on_output;
+	hooks.on_event = cmd_logs_on_event;
+	hooks.on_state = cmd_logs_on_state;
+	hooks.arg = &st;
+	if ((rc = resolve_session(cli, argv[optind], &r, &hooks)) != 0) {
+		resolve_release(&r);
+		return rc;
+	}
+	rc = cm_client_capture(r.conn->client, r.sid, lines > 0 ? (int)lines : (follow ? 0 : 10000),
+			       0, &content);
+	if (rc < 0) {
+		rc = conn_request_failed(r.conn, rc);
+		goto out;
+	}
+	{
+		/* Trailing blank lines of the screen are noise in a log. */
+		size_t len = strlen(content);
+		while (len > 1 && content[len - 1] == '\n' && content[len - 2] == '\n')
+			len--;
+		fwrite(content, 1, len, stdout);
+		fflush(stdout);
+	}
+	rc = 0;
+	if (!follow)
+		goto out;
+	st.sid = r.sid;
+	if ((rc = cm_client_subscribe_output(r.conn->client, r.sid, NULL)) < 0) {
+		rc = conn_request_failed(r.conn, rc);
+		goto out;
+	}
+	cm_loop_run_until(cli->loop, &st.done, -1);
+	rc = st.status;
+out:
+	free(content);
+	resolve_release(&r);
+	return rc;
+}
+
+const struct cli_cmd cmd_logs_entry = {
+    .name = "logs",
+    .alias = "log",
+    .usage = "ID [-f] [-n LINES]",
+    .summary = "print a session's output; -f follows it live",
+    .help = "    -f, --follow     then print the tool's output as it comes (raw terminal\n"
+	    "                     bytes), until the session ends or Ctrl-C\n"
+	    "    -n, --lines N    how many lines of history to print first (default: all\n"
+	    "                     kept, up to 10000; with -f the screen)\n",
+    .flags = CMD_NEEDS_CONTEXTS,
+    .exec = cmd_logs_exec,
+};

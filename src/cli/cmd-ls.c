@@ -1,0 +1,143 @@
+/*
+ * cmd-ls: `cm ls [--all] [--json]`, the sessions of one context or of all
+ * contexts (asked in parallel; unreachable ones are reported and skipped).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "common/xmalloc.h"
+#include "conn.h"
+#include "output.h"
+
+/* Adds the rows of one context's sessions to the table or the JSON array. */
+static void
+cmd_ls_add(struct cli *cli, const char *ctx, const json_t *sessions, struct output_table *t,
+	   json_t *arr)
+{
+	const json_t *s;
+	double now = (double)time(NULL);
+	size_t i;
+
+	json_array_foreach(sessions, i, s)
+	{
+		const char *state = json_string_value(json_object_get(s, "state"));
+		json_t *since = json_object_get(s, "stateSince");
+		const char *cells[6], *colors[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+		char id[300], age[32] = "-";
+
+		if (arr) {
+			json_t *o = json_deep_copy(s);
+			json_object_set_new(o, "context", json_string(ctx));
+			json_array_append_new(arr, o);
+			continue;
+		}
+		snprintf(id, sizeof(id), "%s/%s", ctx,
+			 json_string_value(json_object_get(s, "sessionId"))
+			     ? json_string_value(json_object_get(s, "sessionId"))
+			     : "?");
+		if (json_is_number(since))
+			output_age(now - json_number_value(since), age, sizeof(age));
+		cells[0] = id;
+		cells[1] = json_string_value(json_object_get(s, "tool"));
+		cells[2] = state;
+		colors[2] = output_state_color(state);
+		cells[3] = age;
+		cells[4] = json_string_value(json_object_get(s, "path"));
+		cells[5] = json_string_value(json_object_get(s, "task"));
+		output_table_add(t, cells, colors);
+	}
+	(void)cli;
+}
+
+/* cm ls: lists sessions. */
+static int
+cmd_ls_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"ctx", required_argument, NULL, 0},
+	    {"json", no_argument, NULL, 0},
+	    {"all", no_argument, NULL, 'a'},
+	    {"pool", required_argument, NULL, 0},
+	    {NULL, 0, NULL, 0},
+	};
+	static const char *const heads[] = {"SESSION", "TOOL", "STATE", "SINCE", "PATH", "TASK"};
+	struct output_table t;
+	struct conn *cns = NULL;
+	size_t n = 0, i;
+	json_t *arr = NULL;
+	int c, all = 0, rc = 0, failed = 0;
+
+	while ((c = cli_getopt(cli, argc, argv, "a", opts)) != -1) {
+		if (c != 'a')
+			return CLI_EXIT_USAGE;
+		all = 1;
+	}
+	if (optind < argc) {
+		cli_error(cli, "unexpected argument \"%s\"", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (all || cli->pool) {
+		cns = conn_all_contexts(cli, cli->pool, &n, &rc);
+		if (!cns)
+			return rc;
+		conn_open_many(cli, cns, n, NULL, 0);
+	} else {
+		struct ctx x;
+		if ((rc = cli_pick_context(cli, &x)) != 0)
+			return rc;
+		cns = xcalloc(1, sizeof(*cns));
+		n = 1;
+		if ((rc = conn_open(cli, &x, &cns[0], NULL)) != 0) {
+			conn_close_many(cns, n);
+			return rc;
+		}
+	}
+	if (cli->json)
+		arr = json_array();
+	output_table_init(&t, 6, heads);
+	for (i = 0; i < n; i++) {
+		json_t *list = NULL;
+		if (cns[i].status) {
+			failed = failed ? failed : cns[i].status;
+			continue;
+		}
+		if ((rc = cm_client_list_sessions(cns[i].client, &list)) < 0) {
+			if (n == 1) {
+				rc = conn_request_failed(&cns[i], rc);
+				goto out;
+			}
+			cli_warn(cli, "%s: skipped: %s", cns[i].ctx.name,
+				 cm_client_error(cns[i].client));
+			failed = failed ? failed : CLI_EXIT_NO_AGENT;
+			continue;
+		}
+		cmd_ls_add(cli, cns[i].ctx.name, list, &t, arr);
+		json_decref(list);
+	}
+	if (arr)
+		output_json(stdout, arr);
+	else
+		output_table_print(&t, stdout, cli->color, output_width());
+	rc = failed;
+out:
+	output_table_release(&t);
+	json_decref(arr);
+	conn_close_many(cns, n);
+	return rc;
+}
+
+const struct cli_cmd cmd_ls_entry = {
+    .name = "ls",
+    .alias = "list",
+    .usage = "[--all | --ctx NAME | --pool P] [--json]",
+    .summary = "list sessions",
+    .help = "    --all        every context, in parallel (unreachable ones are skipped\n"
+	    "                 with a warning and the exit status tells the first failure)\n"
+	    "    --ctx NAME   one context (default: the default context)\n"
+	    "    --pool P     the contexts of pool P\n"
+	    "    --json       a JSON array of sessions, each with a \"context\" field\n",
+    .flags = CMD_NEEDS_CONTEXTS,
+    .exec = cmd_ls_exec,
+};

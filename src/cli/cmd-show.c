@@ -1,0 +1,110 @@
+/*
+ * cmd-show: `cm show ID [--json]`, everything the agent knows about one
+ * session.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "output.h"
+#include "resolve.h"
+
+/* Prints one "key: value" line for a field if present. */
+static void
+cmd_show_field(const json_t *s, const char *key, const char *label)
+{
+	const json_t *v = json_object_get(s, key);
+	char clean[1024];
+
+	if (json_is_string(v)) {
+		output_clean(json_string_value(v), 0, clean, sizeof(clean));
+		printf("%-12s %s\n", label, clean);
+	} else if (json_is_integer(v)) {
+		printf("%-12s %lld\n", label, (long long)json_integer_value(v));
+	} else if (json_is_boolean(v)) {
+		printf("%-12s %s\n", label, json_is_true(v) ? "on" : "off");
+	} else if (json_is_real(v)) {
+		time_t t = (time_t)json_real_value(v);
+		char when[64], age[32];
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		output_age((double)time(NULL) - json_real_value(v), age, sizeof(age));
+		printf("%-12s %s (%s ago)\n", label, when, age);
+	}
+}
+
+/* cm show: prints a session. */
+static int
+cmd_show_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"ctx", required_argument, NULL, 0},
+					     {"json", no_argument, NULL, 0},
+					     {NULL, 0, NULL, 0}};
+	struct resolved r;
+	const json_t *prompt;
+	int c, rc;
+
+	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1)
+		return CLI_EXIT_USAGE;
+	if (optind >= argc) {
+		cli_error(cli, "missing session id");
+		return CLI_EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
+		return CLI_EXIT_USAGE;
+	}
+	if ((rc = resolve_session(cli, argv[optind], &r, NULL)) != 0) {
+		resolve_release(&r);
+		return rc;
+	}
+	if (cli->json) {
+		json_t *o = json_deep_copy(r.session);
+		json_object_set_new(o, "context", json_string(r.conn->ctx.name));
+		output_json(stdout, o);
+		json_decref(o);
+		resolve_release(&r);
+		return 0;
+	}
+	printf("%-12s %s/%s\n", "session", r.conn->ctx.name, r.sid);
+	cmd_show_field(r.session, "tool", "tool");
+	cmd_show_field(r.session, "state", "state");
+	cmd_show_field(r.session, "stateSince", "since");
+	cmd_show_field(r.session, "task", "task");
+	cmd_show_field(r.session, "path", "path");
+	cmd_show_field(r.session, "created", "created");
+	cmd_show_field(r.session, "autoConfirm", "autoConfirm");
+	cmd_show_field(r.session, "exitStatus", "exitStatus");
+	if (json_is_integer(json_object_get(r.session, "cols")))
+		printf("%-12s %lldx%lld\n", "size",
+		       (long long)json_integer_value(json_object_get(r.session, "cols")),
+		       (long long)json_integer_value(json_object_get(r.session, "rows")));
+	cmd_show_field(r.session, "socket", "socket");
+	prompt = json_object_get(r.session, "prompt");
+	if (json_is_object(prompt)) {
+		const json_t *o;
+		size_t i;
+		cmd_show_field(prompt, "text", "prompt");
+		cmd_show_field(prompt, "reason", "reason");
+		json_array_foreach(json_object_get(prompt, "options"), i, o)
+		{
+			char clean[512];
+			output_clean(json_string_value(o), 0, clean, sizeof(clean));
+			printf("%-12s %s\n", i == 0 ? "options" : "", clean);
+		}
+	}
+	resolve_release(&r);
+	return 0;
+}
+
+const struct cli_cmd cmd_show_entry = {
+    .name = "show",
+    .alias = NULL,
+    .usage = "ID [--json]",
+    .summary = "show one session (state, task, prompt waiting...)",
+    .help = "    ID          CTX/ID or a unique prefix of a session id\n"
+	    "    --json      the agent's session object, with a \"context\" field\n",
+    .flags = CMD_NEEDS_CONTEXTS,
+    .exec = cmd_show_exec,
+};

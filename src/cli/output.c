@@ -1,0 +1,290 @@
+/*
+ * output: tables, colours, JSON and event lines (see output.h).
+ *
+ * Widths are counted in UTF-8 code points (each taken as one column),
+ * which is right for the ids, states and paths cm prints; task texts are
+ * cut to fit and their control characters are blanked, so that a task can
+ * never move the cursor of the terminal that lists it.
+ */
+#include "output.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/xmalloc.h"
+
+/* True if colours should be used on fd. */
+int
+output_color_enabled(int fd)
+{
+	const char *term = getenv("TERM");
+
+	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+		return 0;
+	if (term && !strcmp(term, "dumb"))
+		return 0;
+	return isatty(fd);
+}
+
+/* The terminal width of stdout, or 0. */
+int
+output_width(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+		return 0;
+	return ws.ws_col;
+}
+
+/* Number of code points in s. */
+static size_t
+output_cols(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Copies s into buf with control characters blanked, at most max code points. */
+void
+output_clean(const char *s, size_t max, char *buf, size_t n)
+{
+	size_t cols = 0, o = 0;
+
+	if (!n)
+		return;
+	for (; s && *s && o + 4 < n; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch & 0xc0) != 0x80) {
+			if (max && cols == max)
+				break;
+			cols++;
+		}
+		buf[o++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+	}
+	/* Never end in the middle of a multi-byte character. */
+	while (o > 0 && ((unsigned char)buf[o - 1] & 0x80)) {
+		size_t start = o - 1, need;
+		while (start > 0 && ((unsigned char)buf[start] & 0xc0) == 0x80)
+			start--;
+		unsigned char lead = (unsigned char)buf[start];
+		need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+		if (o - start >= need)
+			break;
+		o = start;
+	}
+	buf[o] = '\0';
+}
+
+/* Starts a table. */
+void
+output_table_init(struct output_table *t, size_t ncols, const char *const *heads)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	t->heads = (const char **)heads;
+}
+
+/* Adds a row. */
+void
+output_table_add(struct output_table *t, const char *const *cells, const char *const *colors)
+{
+	size_t i, base = t->nrows * t->ncols;
+
+	t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols, sizeof(char *));
+	t->colors = xreallocarray(t->colors, (t->nrows + 1) * t->ncols, sizeof(char *));
+	for (i = 0; i < t->ncols; i++) {
+		char clean[1024];
+		output_clean(cells[i] ? cells[i] : "-", 0, clean, sizeof(clean));
+		t->cells[base + i] = xstrdup(clean);
+		t->colors[base + i] = colors ? colors[i] : NULL;
+	}
+	t->nrows++;
+}
+
+/* Prints one cell padded to w (no padding for the last column). */
+static void
+output_cell(FILE *f, const char *text, const char *color, size_t w, int last, int use_color,
+	    size_t cut)
+{
+	char buf[1024];
+	size_t cols;
+
+	if (cut)
+		output_clean(text, cut, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "%s", text);
+	cols = output_cols(buf);
+	if (use_color && color)
+		fprintf(f, "\033[%sm%s\033[0m", color, buf);
+	else
+		fputs(buf, f);
+	if (!last)
+		for (; cols < w + 2; cols++)
+			fputc(' ', f);
+}
+
+/* Prints the table. */
+void
+output_table_print(const struct output_table *t, FILE *f, int color, int width)
+{
+	size_t *w = xcalloc(t->ncols, sizeof(size_t)), i, r, used = 0, cut = 0;
+
+	for (i = 0; i < t->ncols; i++)
+		w[i] = output_cols(t->heads[i]);
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->ncols; i++) {
+			size_t c = output_cols(t->cells[r * t->ncols + i]);
+			if (c > w[i])
+				w[i] = c;
+		}
+	for (i = 0; i + 1 < t->ncols; i++)
+		used += w[i] + 2;
+	if (width > 0 && used + 8 < (size_t)width && used + w[t->ncols - 1] > (size_t)width)
+		cut = (size_t)width - used;
+	for (i = 0; i < t->ncols; i++)
+		output_cell(f, t->heads[i], color ? "1" : NULL, w[i], i + 1 == t->ncols, color, 0);
+	fputc('\n', f);
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncols; i++)
+			output_cell(f, t->cells[r * t->ncols + i], t->colors[r * t->ncols + i],
+				    w[i], i + 1 == t->ncols, color, i + 1 == t->ncols ? cut : 0);
+		fputc('\n', f);
+	}
+	free(w);
+}
+
+/* Frees the table. */
+void
+output_table_release(struct output_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->colors);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The colour of a state. */
+const char *
+output_state_color(const char *state)
+{
+	if (!state)
+		return NULL;
+	if (!strcmp(state, "thinking") || !strcmp(state, "editing") || !strcmp(state, "running"))
+		return "33";
+	if (!strcmp(state, "waiting_confirm"))
+		return "1;35";
+	if (!strcmp(state, "done"))
+		return "32";
+	if (!strcmp(state, "error"))
+		return "1;31";
+	if (!strcmp(state, "exited"))
+		return "2";
+	if (!strcmp(state, "idle"))
+		return "36";
+	return NULL;
+}
+
+/* Formats an age. */
+void
+output_age(double seconds, char *buf, size_t n)
+{
+	long s = seconds < 0 ? 0 : (long)seconds;
+
+	if (s < 60)
+		snprintf(buf, n, "%lds", s);
+	else if (s < 3600)
+		snprintf(buf, n, "%ldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, n, "%ldh", s / 3600);
+	else
+		snprintf(buf, n, "%ldd", s / 86400);
+}
+
+/* Prints a JSON value. */
+void
+output_json(FILE *f, const json_t *v)
+{
+	json_dumpf(v, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+}
+
+/* Appends "key=value" for a string field if present. */
+static size_t
+output_kv(char *buf, size_t n, size_t o, const json_t *ev, const char *key, const char *label)
+{
+	const json_t *v = json_object_get(ev, key);
+	char clean[200];
+	int w = 0;
+
+	if (o >= n)
+		return o;
+	if (json_is_string(v)) {
+		output_clean(json_string_value(v), 80, clean, sizeof(clean));
+		w = snprintf(buf + o, n - o, " %s=%s", label, clean);
+	} else if (json_is_integer(v)) {
+		w = snprintf(buf + o, n - o, " %s=%lld", label, (long long)json_integer_value(v));
+	} else if (json_is_boolean(v)) {
+		w = snprintf(buf + o, n - o, " %s=%s", label, json_is_true(v) ? "yes" : "no");
+	}
+	return w > 0 ? o + (size_t)w : o;
+}
+
+/* Formats an event line. */
+void
+output_event_line(const char *ctx, const json_t *ev, int color, char *buf, size_t n)
+{
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	const char *sid = json_string_value(json_object_get(ev, "sessionId"));
+	const char *state = json_string_value(json_object_get(ev, "state"));
+	json_t *ts = json_object_get(ev, "timestamp");
+	char when[16] = "--:--:--";
+	const char *col = NULL;
+	size_t o;
+	int w;
+
+	if (json_is_number(ts)) {
+		time_t t = (time_t)json_number_value(ts);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	}
+	if (!type)
+		type = "?";
+	if (!strcmp(type, "state_change") || !strcmp(type, "session_completed"))
+		col = output_state_color(state);
+	else if (!strcmp(type, "confirm_needed"))
+		col = "1;35";
+	else if (!strcmp(type, "session_exited") || !strcmp(type, "session_killed"))
+		col = "2";
+	w = snprintf(buf, n, "%s %s%s%s %s%s%s", when, ctx ? ctx : "", ctx && sid ? "/" : "",
+		     sid ? sid : "", color && col ? "\033[" : "", color && col ? col : "",
+		     color && col ? "m" : "");
+	o = w > 0 ? (size_t)w : 0;
+	if (o < n) {
+		w = snprintf(buf + o, n - o, "%s%s", type, color && col ? "\033[0m" : "");
+		o += w > 0 ? (size_t)w : 0;
+	}
+	o = output_kv(buf, n, o, ev, "state", "state");
+	o = output_kv(buf, n, o, ev, "previous", "from");
+	o = output_kv(buf, n, o, ev, "tool", "tool");
+	o = output_kv(buf, n, o, ev, "task", "task");
+	o = output_kv(buf, n, o, ev, "prompt", "prompt");
+	o = output_kv(buf, n, o, ev, "command", "command");
+	o = output_kv(buf, n, o, ev, "answer", "answer");
+	o = output_kv(buf, n, o, ev, "approve", "approve");
+	o = output_kv(buf, n, o, ev, "reason", "reason");
+	o = output_kv(buf, n, o, ev, "exitStatus", "status");
+	o = output_kv(buf, n, o, ev, "version", "version");
+	output_kv(buf, n, o, ev, "seq", "seq");
+}

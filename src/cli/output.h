@@ -1,0 +1,45 @@
+/*
+ * output: what cm prints: aligned tables, colours on a terminal (never when
+ * NO_COLOR is set, TERM is dumb, or the output is not a tty), JSON, ages,
+ * and the one-line form of an agent event used by `cm watch`.
+ */
+#ifndef CM_CLI_OUTPUT_H
+#define CM_CLI_OUTPUT_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* A table being built: cells are copied. */
+struct output_table {
+	size_t ncols;	     /* columns */
+	const char **heads;  /* column titles (borrowed) */
+	char **cells;	     /* nrows * ncols cell texts */
+	const char **colors; /* nrows * ncols SGR codes ("1;31") or NULL */
+	size_t nrows;	     /* rows added */
+};
+
+/* True if colours should be used on fd. */
+int output_color_enabled(int fd);
+/* Starts a table with ncols columns titled heads. */
+void output_table_init(struct output_table *t, size_t ncols, const char *const *heads);
+/* Adds a row of ncols cells (NULL cells print as "-"); colors may be NULL. */
+void output_table_add(struct output_table *t, const char *const *cells, const char *const *colors);
+/* Prints the table; the last column is cut to fit width (0: no limit). */
+void output_table_print(const struct output_table *t, FILE *f, int color, int width);
+/* Frees the cells. */
+void output_table_release(struct output_table *t);
+/* The SGR colour of a session state ("32" for done), or NULL. */
+const char *output_state_color(const char *state);
+/* Formats a duration in seconds as "45s", "12m", "3h", "5d". */
+void output_age(double seconds, char *buf, size_t n);
+/* Prints a JSON value, indented, with a newline. */
+void output_json(FILE *f, const json_t *v);
+/* Formats an event as one line: "HH:MM:SS CTX/SESSION TYPE details". */
+void output_event_line(const char *ctx, const json_t *ev, int color, char *buf, size_t n);
+/* The terminal width of stdout, or 0 when not a terminal. */
+int output_width(void);
+/* Copies s into buf with control characters shown as spaces and length capped. */
+void output_clean(const char *s, size_t max, char *buf, size_t n);
+
+#endif

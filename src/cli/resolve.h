@@ -1,0 +1,35 @@
+/*
+ * resolve: turning what a person types for a session into a context and a
+ * session id. `CTX/ID` names the context; otherwise --ctx does; otherwise
+ * every context is asked (in parallel). ID may be a whole id or a unique
+ * prefix of one, with or without the "cm-" ("cm-17707", "17707"). An exact
+ * id wins over prefixes; two matches are an error that lists both.
+ */
+#ifndef CM_CLI_RESOLVE_H
+#define CM_CLI_RESOLVE_H
+
+#include "conn.h"
+
+/* A resolved session and the connections opened to find it. */
+struct resolved {
+	struct conn *conns; /* every connection opened */
+	size_t n;	    /* how many */
+	struct conn *conn;  /* the one holding the session */
+	json_t *session;    /* its list_sessions entry (owned) */
+	const char *sid;    /* its id (inside session) */
+};
+
+/* Splits "CTX/ID": copies CTX into ctx (empty if none), points *id after the slash. */
+int resolve_split(const char *arg, char *ctx, size_t n, const char **id);
+/*
+ * Counts the sessions matching id in a list_sessions array; *match gets
+ * the exact match or the only prefix match (borrowed).
+ */
+int resolve_match(const json_t *sessions, const char *id, const json_t **match);
+/* Finds the session; prints the error and returns an exit status on failure. */
+int resolve_session(struct cli *cli, const char *arg, struct resolved *r,
+		    const struct conn_hooks *hooks);
+/* Closes the connections and frees. */
+void resolve_release(struct resolved *r);
+
+#endif

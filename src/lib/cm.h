@@ -1,0 +1,220 @@
+/*
+ * cm.h: libcm, the C client library of cm (installed as <cm.h>).
+ *
+ * libcm speaks protocol v1 (docs/PROTOCOL.md) to a cm-agent: it connects,
+ * directly (TCP or a Unix socket) or through an OpenSSH tunnel that it sets
+ * up and reuses (ControlMaster), authenticates, matches replies to requests,
+ * hands events and terminal output to callbacks, and reconnects after a drop
+ * with replay from the last event seq, so that no event is lost.
+ *
+ * Everything runs on a struct cm_loop (libwebsockets' own event loop) in the
+ * calling thread; one loop serves any number of clients, so a program can
+ * talk to many agents at once. Requests are asynchronous (a callback gets
+ * the reply) or blocking (the helpers run the loop until their reply comes).
+ * Nothing here is thread-safe: use a loop and its clients from one thread.
+ *
+ * Errors: functions return 0 or a negative error code. The codes are those
+ * of the wire protocol plus a few local ones; cm_error_name() gives the
+ * stable name ("unknown_session", "auth_failed", "connect_failed", ...) and
+ * cm_error_text() a human one. Why a connection failed is told apart further
+ * by enum cm_fail (cm_client_fail()) and a one-line cm_client_error().
+ *
+ * JSON values are jansson's json_t: requests given to libcm are stolen
+ * (libcm owns the reference); replies handed back are new references that
+ * the caller json_decref()s; values passed to callbacks are borrowed.
+ */
+#ifndef CM_H
+#define CM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define CM_API __attribute__((visibility("default")))
+#else
+#define CM_API
+#endif
+
+#define CM_LIB_VERSION	    "0.1.0"
+#define CM_PROTOCOL_VERSION 1
+#define CM_DEFAULT_PORT	    9876
+
+struct cm_loop;
+struct cm_client;
+struct cm_watch;
+
+/* Why a connection could not be made or was lost (cm_client_fail()). */
+enum cm_fail {
+	CM_FAIL_NONE = 0,    /* connected, or never tried */
+	CM_FAIL_CONFIG,	     /* the options are unusable (no token, bad path...) */
+	CM_FAIL_UNREACHABLE, /* ssh could not reach the host (refused, no route, DNS, timeout) */
+	CM_FAIL_SSH_AUTH,    /* the ssh server refused our authentication */
+	CM_FAIL_HOSTKEY,     /* the host key did not match known_hosts, or is unknown */
+	CM_FAIL_SSH,	     /* ssh failed for another reason (see cm_client_error()) */
+	CM_FAIL_NO_AGENT,    /* nothing answers at the agent's address (agent not running) */
+	CM_FAIL_TOKEN,	     /* the agent refused the token */
+	CM_FAIL_RATE,	     /* the agent is rate-limiting logins from us */
+	CM_FAIL_PROTOCOL,    /* the peer does not speak protocol v1 */
+	CM_FAIL_TIMEOUT,     /* no answer in time */
+	CM_FAIL_CLOSED,	     /* an established connection was lost */
+};
+
+/* Connection states reported to cm_client_opts.on_state. */
+enum cm_conn_state {
+	CM_CONN_CONNECTING = 0, /* setting up the tunnel or the WebSocket */
+	CM_CONN_READY,		/* authenticated; requests flow */
+	CM_CONN_LOST,		/* the connection dropped; a reconnect is scheduled */
+	CM_CONN_FAILED,		/* gave up: see cm_client_fail() */
+};
+
+/* How to reach an agent through OpenSSH (`ssh -N -L` with ControlMaster). */
+struct cm_ssh_opts {
+	const char *host;	 /* ssh destination: host name or ~/.ssh/config alias */
+	const char *user;	 /* login name (ssh -l), NULL for ssh's default */
+	int port;		 /* ssh port (ssh -p), 0 for ssh's default */
+	const char *identity;	 /* private key (ssh -i), NULL for ssh's default */
+	const char *config;	 /* ssh_config file (ssh -F), NULL for ~/.ssh/config */
+	const char *runtime_dir; /* private dir for control sockets; NULL: see cm_runtime_dir() */
+	const char *name;	 /* label mixed into the file names (a context name), or NULL */
+	int persist_s;		 /* ControlPersist in seconds; 0 for 600 */
+	int connect_timeout_s;	 /* ssh ConnectTimeout; 0 for 10 */
+};
+
+/* Called for every event and unsolicited message (borrowed). */
+typedef void (*cm_event_cb)(struct cm_client *c, const json_t *msg, void *arg);
+/* Called for every chunk of terminal output of a subscribed session. */
+typedef void (*cm_output_cb)(struct cm_client *c, const char *session_id, const void *data,
+			     size_t len, void *arg);
+/* Called when the connection changes state. */
+typedef void (*cm_state_cb)(struct cm_client *c, enum cm_conn_state state, void *arg);
+/*
+ * Called with the reply to a request: err is 0 and reply the reply, or err
+ * is negative (an error reply, whose body is in reply, or a local failure
+ * with reply NULL). reply is borrowed.
+ */
+typedef void (*cm_reply_cb)(struct cm_client *c, int err, const json_t *reply, void *arg);
+/* Called when a watched descriptor is readable (cm_loop_watch_fd). */
+typedef void (*cm_fd_cb)(int fd, void *arg);
+
+/* What a client connects to and how it behaves; strings are copied. */
+struct cm_client_opts {
+	const char *host;      /* agent host for TCP; NULL: 127.0.0.1 (the remote's, via ssh) */
+	int port;	       /* agent TCP port; 0: CM_DEFAULT_PORT */
+	const char *unix_path; /* agent Unix socket instead of TCP (local or remote) */
+	const char *token;     /* the agent's token (required) */
+	const struct cm_ssh_opts *ssh; /* non-NULL: reach the agent through this ssh tunnel */
+	int reconnect;		       /* after a drop: reconnect with backoff and replay */
+	int64_t since;		       /* < 0: no replay; else replay the events after this seq */
+	int timeout_ms;		       /* connect and blocking-request timeout; 0: 15000 */
+	cm_event_cb on_event;	       /* events and unsolicited messages, or NULL */
+	cm_output_cb on_output;	       /* terminal output, or NULL */
+	cm_state_cb on_state;	       /* connection state changes, or NULL */
+	void *arg;		       /* passed to every callback */
+};
+
+/* Stable name of an error code ("unknown_session"). */
+CM_API const char *cm_error_name(int err);
+/* Human text of an error code ("no such session"). */
+CM_API const char *cm_error_text(int err);
+/* Short name of a failure kind ("host_unreachable"). */
+CM_API const char *cm_fail_name(enum cm_fail fail);
+/* Fills buf with the private directory libcm keeps ssh control sockets in. */
+CM_API int cm_runtime_dir(char *buf, size_t len);
+
+/* Creates an event loop (a libwebsockets context). NULL if that fails. */
+CM_API struct cm_loop *cm_loop_new(void);
+/* Closes every client of the loop and frees it. */
+CM_API void cm_loop_free(struct cm_loop *loop);
+/*
+ * Runs the loop until cm_loop_stop() or timeout_ms (< 0: no timeout).
+ * Returns 0 when stopped, CM_ETIMEDOUT-like negative code on timeout.
+ */
+CM_API int cm_loop_run(struct cm_loop *loop, int timeout_ms);
+/*
+ * Runs the loop until *flag becomes non-zero (0), cm_loop_stop() (a negative
+ * code) or timeout_ms (< 0: none) passes (the "timeout" code).
+ */
+CM_API int cm_loop_run_until(struct cm_loop *loop, const int *flag, int timeout_ms);
+/* Makes the innermost cm_loop_run() return (callable from callbacks). */
+CM_API void cm_loop_stop(struct cm_loop *loop);
+/* Calls cb whenever fd is readable, until cm_watch_free(). */
+CM_API struct cm_watch *cm_loop_watch_fd(struct cm_loop *loop, int fd, cm_fd_cb cb, void *arg);
+/* Stops watching a descriptor (the descriptor itself stays open). */
+CM_API void cm_watch_free(struct cm_watch *w);
+
+/* Creates a client on a loop; it does nothing until cm_client_connect(). */
+CM_API struct cm_client *cm_client_new(struct cm_loop *loop, const struct cm_client_opts *opts);
+/* Starts connecting (tunnel, WebSocket, authentication) without waiting. */
+CM_API int cm_client_connect(struct cm_client *c);
+/* Runs the loop until the client is ready or has failed; 0 when ready. */
+CM_API int cm_client_wait_ready(struct cm_client *c, int timeout_ms);
+/* cm_client_new + cm_client_connect + cm_client_wait_ready; *out even on failure. */
+CM_API int cm_client_open(struct cm_loop *loop, const struct cm_client_opts *opts,
+			  struct cm_client **out);
+/* Closes the connection and frees the client; pending requests get CM_ECLOSED-like errors. */
+CM_API void cm_client_free(struct cm_client *c);
+/* Current connection state. */
+CM_API enum cm_conn_state cm_client_state(const struct cm_client *c);
+/* Why the last attempt failed or the connection was lost. */
+CM_API enum cm_fail cm_client_fail(const struct cm_client *c);
+/* One line telling what went wrong last (a failure or an error reply). */
+CM_API const char *cm_client_error(const struct cm_client *c);
+/* The `authenticated` message of the current connection (borrowed), or NULL. */
+CM_API const json_t *cm_client_hello(const struct cm_client *c);
+/* The highest event seq seen (-1: none yet). */
+CM_API int64_t cm_client_seq(const struct cm_client *c);
+/* The user pointer of the options. */
+CM_API void *cm_client_arg(const struct cm_client *c);
+
+/* Sends a request (stolen); cb (may be NULL) gets its reply. Needs CM_CONN_READY. */
+CM_API int cm_client_send(struct cm_client *c, json_t *req, cm_reply_cb cb, void *arg);
+/*
+ * Sends a request (stolen) and runs the loop until its reply. On success *reply
+ * (if non-NULL) is the reply; on an error reply the code is returned and the
+ * message is in cm_client_error().
+ */
+CM_API int cm_client_call(struct cm_client *c, json_t *req, json_t **reply);
+
+/* create_session; *session_id (caller frees) gets the new id. auto_confirm < 0: agent default. */
+CM_API int cm_client_create_session(struct cm_client *c, const char *tool, const char *task,
+				    const char *path, int auto_confirm, char **session_id);
+/* list_sessions; *sessions is the array (new reference). */
+CM_API int cm_client_list_sessions(struct cm_client *c, json_t **sessions);
+/* send_keys: text typed as is, then optionally Enter and/or a named key (NULL: none). */
+CM_API int cm_client_send_keys(struct cm_client *c, const char *session_id, const char *text,
+			       int enter, const char *key);
+/* capture_pane; lines <= 0 for the visible screen; *content (caller frees). */
+CM_API int cm_client_capture(struct cm_client *c, const char *session_id, int lines, int escapes,
+			     char **content);
+/* kill_session. */
+CM_API int cm_client_kill_session(struct cm_client *c, const char *session_id);
+/* confirm: answers the waiting prompt; fingerprint may be NULL. */
+CM_API int cm_client_confirm(struct cm_client *c, const char *session_id, int approve,
+			     const char *fingerprint);
+/* set_auto_confirm. */
+CM_API int cm_client_set_auto_confirm(struct cm_client *c, const char *session_id, int enabled);
+/* agent_info; *info (new reference). */
+CM_API int cm_client_agent_info(struct cm_client *c, json_t **info);
+/* ping; *rtt_ms gets the round trip in milliseconds. */
+CM_API int cm_client_ping(struct cm_client *c, double *rtt_ms);
+/* subscribe_output; *reply (new reference, may be NULL) has the snapshot. */
+CM_API int cm_client_subscribe_output(struct cm_client *c, const char *session_id, json_t **reply);
+/* unsubscribe_output. */
+CM_API int cm_client_unsubscribe_output(struct cm_client *c, const char *session_id);
+/* resize. */
+CM_API int cm_client_resize(struct cm_client *c, const char *session_id, int cols, int rows);
+
+/* Stops the ssh ControlMaster that libcm keeps for these options (ssh -O exit). */
+CM_API int cm_ssh_close(const struct cm_ssh_opts *ssh, const char *unix_path, int port);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
