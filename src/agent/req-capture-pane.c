@@ -66,7 +66,8 @@ req_capture_pane(struct req *r)
 		return;
 	}
 	op = session_op_new(s, r->action, r->c->id, r->id, capture_done);
-	op->arg1 = lines == -1 ? s->rows : (long)lines;
+	/* A dead pane scrolled up one line for tmux's "Pane is dead": show it too. */
+	op->arg1 = lines != -1 ? (long)lines : s->rows + (s->pane_dead ? 1 : 0);
 	/* Line 0 is the top of the screen; negative lines are history. */
 	snprintf(cmd, sizeof cmd, "capture-pane -p%s -S %ld", escapes ? " -e" : "",
 		 (long)s->rows - op->arg1);

@@ -464,6 +464,24 @@ session_create_failed(struct session *s, const char *why)
 	session_unref(s, __func__);
 }
 
+/*
+ * Asks tmux to tell us when the pane dies. A tool that exits without
+ * printing anything gives no %output; the format subscription reports
+ * #{pane_dead} on tmux's one-second timer, which is soon enough for an exit.
+ */
+static void
+session_subscribe_dead(struct session *s)
+{
+	struct buf cmd;
+
+	buf_init(&cmd, 128);
+	buf_append_str(&cmd, "refresh-client -B ");
+	tmuxcc_quote(&cmd, "cmdead::#{pane_dead}", 20);
+	if (session_command(s, cmd.data, NULL, NULL) < 0)
+		log_warn("%s: cannot subscribe to pane_dead", s->id);
+	buf_release(&cmd);
+}
+
 /* tmux answered the new-session or attach-session of its command line. */
 static void
 session_cc_initial(void *arg, int err, const char *body, size_t len)
@@ -498,6 +516,7 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 		session_save(s);
 		audit_write(s->agent, s->id, "session_created", s->tool);
 	}
+	session_subscribe_dead(s);
 	monitor_start(s);
 }
 
@@ -522,7 +541,7 @@ session_cc_notify(void *arg, const char *name, const char *args)
 
 	(void)args;
 	if (strcmp(name, "window-close") == 0 || strcmp(name, "unlinked-window-close") == 0 ||
-	    strcmp(name, "pane-died") == 0)
+	    strcmp(name, "subscription-changed") == 0)
 		monitor_on_output(s);
 }
 

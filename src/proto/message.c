@@ -19,7 +19,7 @@ message_decode(const char *data, size_t len, json_t **out, struct buf *why)
 	json_t *j;
 
 	*out = NULL;
-	j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (j == NULL) {
 		if (why)
 			buf_printf(why, "%s at line %d column %d", jerr.text, jerr.line,
