@@ -47,6 +47,8 @@ confirm_prompt_gone(struct session *s)
 {
 	if (s->prompt.active)
 		confirm_clear(s);
+	/* The same question asked again later is a new prompt (a new task). */
+	s->prompt.memory.last_fp = 0;
 }
 
 /* Copies a classified prompt into the session. */

@@ -59,12 +59,13 @@ class Checks:
 class Agent:
     """A cm-agent process with private directories; a context manager."""
 
-    def __init__(self, extra=None, token=None, root=None, port=0):
+    def __init__(self, extra=None, token=None, root=None, port=0, env=None):
         self.root = root or tempfile.mkdtemp(prefix="cmt.")
         os.chmod(self.root, 0o700)
         self.token = token or secrets.token_hex(16)
         self.extra = list(extra or [])
         self.port = port
+        self.env = dict(env or {})
         self.proc = None
         self.owns_root = root is None
         for d in ("state", "sockets", "work"):
@@ -92,6 +93,7 @@ class Agent:
             os.unlink(port_file)
         env = dict(os.environ)
         env["PATH"] = FAKETOOL_DIR + os.pathsep + env.get("PATH", "")
+        env.update(self.env)
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=log, env=env,
                                      stdin=subprocess.DEVNULL)
@@ -128,6 +130,22 @@ class Agent:
                 return f.read()
         except OSError:
             return ""
+
+    def script(self, text):
+        """Writes a faketool script and points FAKETOOL_SCRIPT at it (before start)."""
+        path = os.path.join(self.root, "faketool.script")
+        with open(path, "w") as f:
+            f.write(text)
+        self.env["FAKETOOL_SCRIPT"] = path
+        return self
+
+    def audit(self):
+        path = os.path.join(self.state_dir, "audit.log")
+        try:
+            with open(path) as f:
+                return [json.loads(line) for line in f if line.strip()]
+        except OSError:
+            return []
 
     def kill_tmux(self):
         for name in os.listdir(self.socket_dir):
