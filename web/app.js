@@ -226,7 +226,8 @@ function applyEvent(msg, { history = false } = {}) {
       addEvent({
         ...base, tone: stateTone(msg.state),
         text: `${stateWord(msg.previous)} → ${stateWord(msg.state)}`,
-        detail: msg.evidence ? firstLine(msg.evidence, 100) : '',
+        // What the classifier saw: for the curious, on hover.
+        title: msg.rule ? `rule ${msg.rule}${msg.evidence ? `: ${firstLine(msg.evidence, 200)}` : ''}` : '',
       });
       break;
     }
@@ -243,7 +244,7 @@ function applyEvent(msg, { history = false } = {}) {
       }
       addEvent({
         ...base, tone: 'waiting',
-        text: `Needs a person: ${firstLine(msg.command || msg.prompt, 100)}`,
+        text: `Needs a person: ${firstLine(msg.prompt, 100) || 'a prompt'}`,
         detail: msg.reason ? `Not auto-confirmed: ${msg.reason}` : '',
       });
       break;
@@ -354,7 +355,7 @@ function renderWaitingCount() {
 function renderEvents() {
   const only = $('#events-filter').checked && app.selected;
   const events = app.events.filter((e) => !only || e.sessionId === app.selected).slice(0, 100);
-  replace($('#event-list'), events.length ? events.map((e) => h('li', { class: `event tone-${e.tone}`, dataset: { seq: e.seq ?? '' } },
+  replace($('#event-list'), events.length ? events.map((e) => h('li', { class: `event tone-${e.tone}`, dataset: { seq: e.seq ?? '' }, title: e.title || null },
     h('span', { class: 'event-time mono' }, e.ts ? clock(e.ts - app.clockOffset) : ''),
     h('div', { class: 'event-body' },
       e.sessionId ? h('button', {
@@ -386,6 +387,16 @@ function renderDetail() {
   renderPrompt(s);
 }
 
+// What the prompt is about (the command or file shown above the question);
+// the question and options that follow it on screen are shown apart.
+function promptBody(p) {
+  if (!p || !p.command) return '';
+  const lines = String(p.command).split('\n');
+  const q = String(p.text || '').trim();
+  const at = q ? lines.findIndex((l) => l.trim() === q) : -1;
+  return (at > 0 ? lines.slice(0, at) : lines).join('\n').trim();
+}
+
 function renderPrompt(s) {
   const box = $('#prompt-box');
   const p = s.prompt;
@@ -396,10 +407,13 @@ function renderPrompt(s) {
   if (box.dataset.key === key) return; // unchanged: keep the result line
   box.dataset.key = key;
   $('#prompt-text').textContent = (p && p.text) || 'The tool is asking for confirmation (see its screen).';
-  $('#prompt-command').textContent = (p && p.command) || '';
-  $('#prompt-command').classList.toggle('hidden', !(p && p.command));
+  const command = promptBody(p);
+  $('#prompt-command').textContent = command;
+  $('#prompt-command').classList.toggle('hidden', !command);
   const options = p && Array.isArray(p.options) ? p.options : [];
-  replace($('#prompt-options'), options.map((o) => h('li', {}, String(o))));
+  // Numbered as on screen (the agent may give them with or without numbers).
+  replace($('#prompt-options'), options.map((o, i) => h('li', {},
+    /^\s*\d+\.\s/.test(String(o)) ? String(o) : `${i + 1}. ${o}`)));
   $('#prompt-reason').textContent = p && p.reason ? `Not auto-confirmed: ${p.reason}` : '';
   $('#prompt-reason').classList.toggle('hidden', !(p && p.reason));
   $('#prompt-result').textContent = '';

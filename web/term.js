@@ -61,7 +61,7 @@ const THEME = {
 };
 
 const BASE_FONT = 14;
-const MIN_FONT = 7;
+const MIN_FONT = 8; // below this the box scrolls sideways instead
 
 export class TermView {
   // box: the element to draw in; conn: Conn; sessionId; onTypingChange(bool)

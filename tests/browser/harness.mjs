@@ -45,6 +45,7 @@ export class Harness {
     fs.chmodSync(this.T, 0o700);
     this.token = crypto.randomBytes(24).toString('hex');
     this.agent = null;
+    this.agentEnv = {};
     this.port = 0;
     this.context = null;
     this.dialogs = []; // every alert/confirm/prompt any page opened
@@ -52,8 +53,12 @@ export class Harness {
     this.pageErrors = [];
   }
 
-  static async start(name, agentFlags = []) {
+  // agentFlags: extra cm-agent flags; agentEnv: extra environment for the
+  // agent and so for its tools (e.g. FAKETOOL_SCRIPT), or a function of $T
+  // that returns it (to point at files it writes there first).
+  static async start(name, agentFlags = [], agentEnv = {}) {
     const t = new Harness(name);
+    t.agentEnv = typeof agentEnv === 'function' ? agentEnv(t.T) : agentEnv;
     process.on('SIGINT', () => t.finish(130));
     process.on('SIGTERM', () => t.finish(143));
     try {
@@ -82,6 +87,7 @@ export class Harness {
       ...process.env,
       PATH: `${path.dirname(FAKETOOL)}:${process.env.PATH}`,
       TMUX_TMPDIR: T, // never the user's default tmux server
+      ...this.agentEnv,
     };
     delete env.TMUX;
     this.agentFlags = flags;
