@@ -28,9 +28,10 @@
 #include "common/fsutil.h"
 #include "common/xmalloc.h"
 
-#define PROFILE_REPEAT_MAX   255   /* largest {m,n} count in a regex */
-#define PROFILE_REPEAT_TOTAL 10000 /* product of all {m,n} counts in a regex */
-#define PROFILE_ERR_MAX	     512   /* bytes of one error line */
+#define PROFILE_REPEAT_MAX  255	 /* largest {m,n} count in a regex */
+#define PROFILE_REGEX_COST  4000 /* estimated automaton size of a regex */
+#define PROFILE_REGEX_DEPTH 32	 /* group nesting of a regex */
+#define PROFILE_ERR_MAX	    512	 /* bytes of one error line */
 
 struct profile {
 	char *name;			/* tool name, the file's base name */
@@ -79,10 +80,14 @@ static int __attribute__((format(printf, 2, 3))) perr(struct pctx *c, const char
 {
 	char msg[PROFILE_ERR_MAX];
 	va_list ap;
+	size_t i;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	for (i = 0; msg[i] != '\0'; i++)
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			msg[i] = '?'; /* one line per error, whatever a key holds */
 	if (c->err == NULL)
 		return CM_EINVAL;
 	if (c->rule)
@@ -92,36 +97,112 @@ static int __attribute__((format(printf, 2, 3))) perr(struct pctx *c, const char
 	return CM_EINVAL;
 }
 
-/* Checks the {m,n} counts and back-references of an ERE before regcomp. */
+/*
+ * Estimates the size of the automaton glibc builds for an ERE and refuses
+ * back-references. glibc expands x+ to xx* and x{m,n} to m..n copies of x,
+ * so stacked or nested repetitions grow exponentially ("(((a+)+)+)+",
+ * "a{200}{200}"): each atom costs 1, a group the sum of its contents, and
+ * a repetition multiplies the cost of what it applies to.
+ */
 static int
 profile_regex_precheck(const char *src, struct buf *why)
 {
-	unsigned long product = 1, v;
-	const char *p;
+	unsigned long sum[PROFILE_REGEX_DEPTH], last[PROFILE_REGEX_DEPTH], v, w, inner;
+	const char *p = src;
 	char *end;
+	int d = 0;
 
-	for (p = src; *p != '\0'; p++) {
-		if (*p == '\\' && p[1] >= '1' && p[1] <= '9') {
-			buf_printf(why, "back-references are not allowed");
-			return CM_EINVAL;
-		}
-		if (*p == '\\' && p[1] != '\0') {
+	sum[0] = last[0] = 0;
+	for (; *p != '\0'; p++) {
+		switch (*p) {
+		case '\\':
+			if (p[1] >= '1' && p[1] <= '9') {
+				buf_printf(why, "back-references are not allowed");
+				return CM_EINVAL;
+			}
+			if (p[1] != '\0')
+				p++;
+			sum[d] += last[d];
+			last[d] = 1;
+			break;
+		case '[':
 			p++;
-			continue;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+					end = strstr(p + 2, p[1] == ':'	  ? ":]"
+							    : p[1] == '.' ? ".]"
+									  : "=]");
+					p = end ? end + 1 : p + strlen(p) - 1;
+				}
+				p++;
+			}
+			if (*p == '\0')
+				p--; /* regcomp reports the unclosed bracket */
+			sum[d] += last[d];
+			last[d] = 1;
+			break;
+		case '(':
+			if (d + 1 >= PROFILE_REGEX_DEPTH) {
+				buf_printf(why, "groups nested deeper than %d",
+					   PROFILE_REGEX_DEPTH - 1);
+				return CM_EINVAL;
+			}
+			sum[d] += last[d];
+			last[d] = 0;
+			d++;
+			sum[d] = last[d] = 0;
+			break;
+		case ')':
+			if (d == 0) {
+				sum[d] += last[d];
+				last[d] = 1;
+				break;
+			}
+			inner = sum[d] + last[d] + 1;
+			d--;
+			last[d] = inner;
+			break;
+		case '|':
+			sum[d] += last[d];
+			last[d] = 0;
+			break;
+		case '*':
+		case '?':
+			last[d] += 1;
+			break;
+		case '+':
+			last[d] = last[d] * 2 + 1;
+			break;
+		case '{':
+			if (p[1] < '0' || p[1] > '9') {
+				sum[d] += last[d];
+				last[d] = 1;
+				break;
+			}
+			v = strtoul(p + 1, &end, 10);
+			w = v;
+			if (*end == ',') {
+				end++;
+				w = *end >= '0' && *end <= '9' ? strtoul(end, &end, 10) : v + 1;
+			}
+			if (v > PROFILE_REPEAT_MAX || w > PROFILE_REPEAT_MAX) {
+				buf_printf(why, "repetition count above %d", PROFILE_REPEAT_MAX);
+				return CM_EINVAL;
+			}
+			last[d] = last[d] * (w ? w : 1) + 1;
+			p = *end == '}' ? end : end - 1;
+			break;
+		default:
+			sum[d] += last[d];
+			last[d] = 1;
+			break;
 		}
-		if (*p != '{' || p[1] < '0' || p[1] > '9')
-			continue;
-		v = strtoul(p + 1, &end, 10);
-		if (*end == ',' && end[1] >= '0' && end[1] <= '9')
-			v = strtoul(end + 1, &end, 10);
-		if (v > PROFILE_REPEAT_MAX) {
-			buf_printf(why, "repetition count above %d", PROFILE_REPEAT_MAX);
-			return CM_EINVAL;
-		}
-		product *= v ? v : 1;
-		if (product > PROFILE_REPEAT_TOTAL) {
-			buf_printf(why, "repetition counts multiply to more than %d",
-				   PROFILE_REPEAT_TOTAL);
+		if (last[d] > PROFILE_REGEX_COST || sum[d] > PROFILE_REGEX_COST) {
+			buf_printf(why, "regex too complex (nested or stacked repetitions)");
 			return CM_EINVAL;
 		}
 	}

@@ -144,7 +144,10 @@ test_refused(void **state)
 		"\"yes\"[0] must be");
 	refused("{\"name\": \"x\", \"argv\": [\"t\"], \"rules\": [{\"name\": \"r\", \"state\": "
 		"\"idle\", \"any\": [\"(a{200}){200}\"]}]}",
-		"repetition counts");
+		"too complex");
+	refused("{\"name\": \"x\", \"argv\": [\"t\"], \"rules\": [{\"name\": \"r\", \"state\": "
+		"\"idle\", \"any\": [\"(((((a+)+)+)+)+)+b\\\\. ++++++++++++++++++\"]}]}",
+		"too complex");
 	refused("{\"name\": \"x\", \"argv\": [\"t\"], \"rules\": [{\"name\": \"r\", \"state\": "
 		"\"idle\", \"any\": [\"(a)\\\\1\"]}]}",
 		"back-references");
