@@ -8,7 +8,7 @@ import { Harness, sleep } from './harness.mjs';
 
 // The fake tool's script (tests/faketool): a safe edit that auto-confirm
 // answers, then a command that a danger rule keeps for a person; the second
-// task (typed from the page) just thinks and finishes.
+// task (typed from the page) asks for another dangerous command, denied.
 const SCRIPT = `think 1500
 say I'll write the notes first.
 ask write notes.txt
@@ -18,7 +18,9 @@ ask bash rm -rf /var/tmp/cm-browser-test-old-builds
 think 1200
 done
 ---
-think 1500
+think 1000
+ask bash sudo rm -rf /opt/cm-browser-test
+think 500
 done
 `;
 const TASK = '<img src=x onerror=alert(1)> tidy the build';
@@ -141,18 +143,26 @@ await t.check('the terminal is read-only until "Type"; then typing reaches the t
   await page.waitForFunction(() => document.querySelector('#term-box .xterm-rows').textContent.includes('hello from the browser'));
   await t.screenshot(page, 'typing');
   await page.keyboard.press('Enter');
-  // The typed task runs: busy again, then done.
-  await page.waitForFunction((sid) => {
-    const s = (window.cmSeen || {})[sid] || [];
-    return s.lastIndexOf('done') > s.lastIndexOf('waiting_confirm') + 1 && s[s.length - 1] === 'done'
-      && s.slice(s.lastIndexOf('waiting_confirm') + 1).filter((x) => x === 'done').length >= 2;
-  }, id, { timeout: 30000 });
-  typedRows = await page.$$eval('#term-box .xterm-rows > div', (d) => d.length);
+  // The typed task runs and asks again.
+  await page.waitForFunction(() => !document.querySelector('#prompt-box').classList.contains('hidden')
+    && /sudo rm -rf/.test(document.querySelector('#prompt-box').textContent), null, { timeout: 30000 });
+});
+
+await t.check('"Deny" answers no: the tool rejects the command and waits for input', async () => {
+  await page.click('#deny-btn');
+  await page.waitForFunction(() => /^Denied/.test(document.querySelector('#prompt-result').textContent)
+    || document.querySelector('#prompt-box').classList.contains('hidden'));
+  await page.waitForFunction((sel) => ['idle', 'done'].includes(document.querySelector(sel)?.dataset.state), row(), { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelector('#term-box .xterm-rows').textContent.includes('User rejected'));
+  assert.ok(await page.isHidden('#prompt-box'));
+  await page.waitForFunction(() => [...document.querySelectorAll('#event-list .event-text')]
+    .some((e) => e.textContent.startsWith('Denied by')));
 });
 
 await t.check('typing fits the terminal to its box and resizes the session to match', async () => {
-  assert.ok(typedRows > 5 && typedRows !== 40, `rows while typing: ${typedRows}`);
   await sleep(500); // the resize is sent after a short pause
+  typedRows = await page.$$eval('#term-box .xterm-rows > div', (d) => d.length);
+  assert.ok(typedRows > 5 && typedRows !== 40, `rows while typing: ${typedRows}`);
   await page.reload();
   await page.waitForSelector('#conn-status.conn-online');
   await page.click(`${row()} .session-open`);
