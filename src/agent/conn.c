@@ -118,7 +118,6 @@ conn_on_writeable(struct conn *c)
 			lws_close_reason(c->wsi, (enum lws_close_status)c->close_status, NULL, 0);
 			return -1;
 		}
-		output_on_drained(c);
 		return 0;
 	}
 	STAILQ_REMOVE_HEAD(&c->queue, entry);
@@ -132,10 +131,10 @@ conn_on_writeable(struct conn *c)
 	frame_unref(f);
 	if (n < 0)
 		return -1;
+	if (c->queued_output == 0)
+		output_on_drained(c);
 	if (!STAILQ_EMPTY(&c->queue) || c->closing)
 		lws_callback_on_writable(c->wsi);
-	else
-		output_on_drained(c);
 	return 0;
 }
 

@@ -176,6 +176,11 @@ output_forward(struct session *s, const char *data, size_t len)
 
 		if (sub == NULL || !sub->ready)
 			continue;
+		if (sub->dropped > 0) {
+			/* Already behind: drop until the redraw (output_on_drained). */
+			sub->dropped += len;
+			continue;
+		}
 		f = sub->base64 ? &b64 : &bin;
 		if (*f == NULL && sub->base64) {
 			json_t *o = json_object();
