@@ -59,6 +59,12 @@ await t.check('the start form offers the agent\'s profiles, the fake tool among 
   assert.ok(tools.includes('fake'), `tools: ${tools}`);
   await page.selectOption('#new-tool', 'fake');
   await page.fill('#new-task', TASK);
+  // A directory that does not exist: the agent's refusal shows in the form.
+  await page.fill('#new-path', `${t.T}/no-such-dir`);
+  await page.click('#new-submit');
+  await page.waitForFunction(() => document.querySelector('#new-error').textContent !== '');
+  assert.ok(await page.isVisible('#new-dialog'));
+  assert.equal(await page.locator('.session-row').count(), 0);
   await page.fill('#new-path', `${t.T}/work`);
   await page.check('#new-auto');
   await t.screenshot(page, 'new-session-form');
@@ -115,6 +121,18 @@ await t.check('a dangerous prompt waits for a person, with its text, options and
   await page.waitForFunction(() => [...document.querySelectorAll('#event-list .event')]
     .some((e) => /Needs a person/.test(e.textContent) && /danger rule .*rm -rf/.test(e.textContent)));
   await t.screenshot(page, 'waiting-prompt');
+});
+
+await t.check('a page opened later shows the waiting prompt from the session list', async () => {
+  const other = await t.newPage();
+  await t.signIn(other);
+  await other.waitForSelector(`${row()}.waiting .badge-waiting`);
+  await other.click(`${row()} .session-open`);
+  await other.waitForSelector('#prompt-box:not(.hidden)');
+  assert.match(await other.textContent('#prompt-command'), /rm -rf \/var\/tmp\/cm-browser-test-old-builds/);
+  assert.match(await other.textContent('#prompt-reason'), /danger rule/);
+  assert.equal(await other.title(), '(1) cm dashboard');
+  await other.close();
 });
 
 await t.check('approving moves the session on to done', async () => {
