@@ -23,22 +23,22 @@ struct conn;
 struct session;
 
 struct agent {
-	struct config cfg;		   /* settings */
-	struct lws_context *lws;	   /* the event loop and listeners */
-	struct lws_vhost *vhost;	   /* TCP listener (also hosts adopted fds) */
-	struct lws_vhost *vhost_unix;	   /* Unix socket listener, or NULL */
-	int port;			   /* the TCP port actually bound */
-	struct bus bus;			   /* events, seq, replay */
-	struct auth auth;		   /* token and failed-login table */
-	TAILQ_HEAD(, conn) conns;	   /* every WebSocket connection */
-	size_t n_conns;			   /* entries in conns */
-	TAILQ_HEAD(, session) sessions;	   /* every session, in creation order */
-	size_t n_sessions;		   /* entries in sessions */
-	struct lws *signal_wsi;		   /* the adopted signalfd */
-	int signal_fd;			   /* signalfd for SIGCHLD, SIGTERM, SIGINT, SIGHUP */
-	double started;			   /* wall time at start */
-	int stopping;			   /* shutting down: refuse new work */
-	char hostname[256];		   /* for agent_info */
+	struct config cfg;		/* settings */
+	struct lws_context *lws;	/* the event loop and listeners */
+	struct lws_vhost *vhost;	/* TCP listener (also hosts adopted fds) */
+	struct lws_vhost *vhost_unix;	/* Unix socket listener, or NULL */
+	int port;			/* the TCP port actually bound */
+	struct bus bus;			/* events, seq, replay */
+	struct auth auth;		/* token and failed-login table */
+	TAILQ_HEAD(, conn) conns;	/* every WebSocket connection */
+	size_t n_conns;			/* entries in conns */
+	TAILQ_HEAD(, session) sessions; /* every session, in creation order */
+	size_t n_sessions;		/* entries in sessions */
+	struct lws *signal_wsi;		/* the adopted signalfd */
+	int signal_fd;			/* signalfd for SIGCHLD, SIGTERM, SIGINT, SIGHUP */
+	double started;			/* wall time at start */
+	int stopping;			/* shutting down: refuse new work */
+	char hostname[256];		/* for agent_info */
 };
 
 /* The process-wide agent (one per process). */

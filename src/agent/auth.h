@@ -13,9 +13,9 @@
 #include <stddef.h>
 
 #define AUTH_MAX_FAILS 5
-#define AUTH_WINDOW 60
-#define AUTH_TABLE 256
-#define AUTH_PEER_MAX 64
+#define AUTH_WINDOW    60
+#define AUTH_TABLE     256
+#define AUTH_PEER_MAX  64
 
 struct auth_peer {
 	char addr[AUTH_PEER_MAX]; /* peer address, "" if slot free */
@@ -24,8 +24,8 @@ struct auth_peer {
 };
 
 struct auth {
-	const char *token;		       /* borrowed from config */
-	struct auth_peer peers[AUTH_TABLE];    /* failures by address */
+	const char *token;		    /* borrowed from config */
+	struct auth_peer peers[AUTH_TABLE]; /* failures by address */
 };
 
 void auth_init(struct auth *au, const char *token);

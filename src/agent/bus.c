@@ -169,8 +169,7 @@ bus_publish(struct agent *a, json_t *ev, void *skip)
 	json_decref(ev);
 	bus_ring_push(bus, f);
 	bus_log(bus, f);
-	TAILQ_FOREACH(c, &a->conns, entry)
-	{
+	TAILQ_FOREACH (c, &a->conns, entry) {
 		if (c != skip && c->authed)
 			conn_send(c, f);
 	}
@@ -188,8 +187,8 @@ bus_oldest(const struct bus *bus)
 
 /* Walks the events after since. */
 int
-bus_since(const struct bus *bus, uint64_t since, void (*fn)(void *arg, struct frame *f),
-	  void *arg, size_t *count)
+bus_since(const struct bus *bus, uint64_t since, void (*fn)(void *arg, struct frame *f), void *arg,
+	  size_t *count)
 {
 	size_t n = 0;
 

@@ -26,14 +26,14 @@ struct agent;
 struct frame;
 
 struct bus {
-	uint64_t seq;		/* last seq assigned */
-	struct frame **ring;	/* the last `cap` event frames, oldest at start */
-	size_t cap;		/* ring capacity */
-	size_t start;		/* index of the oldest frame */
-	size_t count;		/* frames held */
-	int log_fd;		/* events.log, append-only; -1 if not persisted */
-	char *log_path;		/* path of events.log */
-	size_t log_lines;	/* lines in events.log */
+	uint64_t seq;	     /* last seq assigned */
+	struct frame **ring; /* the last `cap` event frames, oldest at start */
+	size_t cap;	     /* ring capacity */
+	size_t start;	     /* index of the oldest frame */
+	size_t count;	     /* frames held */
+	int log_fd;	     /* events.log, append-only; -1 if not persisted */
+	char *log_path;	     /* path of events.log */
+	size_t log_lines;    /* lines in events.log */
 };
 
 /* Sets up the ring and restores seq and events from log_path (may be NULL). */

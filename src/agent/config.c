@@ -56,10 +56,10 @@ static const struct config_row config_table[] = {
      "private state directory (default $XDG_STATE_HOME/cm-agent)"},
     {"socket-dir", CONFIG_STR, F(socket_dir), 0, 0, 0, 0, "DIR",
      "private tmux socket directory (default $XDG_RUNTIME_DIR/cm or /tmp/cm-UID)"},
-    {"profiles-dir", CONFIG_LIST, F(profile_dirs), F(n_profile_dirs), CONFIG_MAX_PROFILE_DIRS, 0,
-     0, "DIR", "tool profiles directory (repeatable; later ones override)"},
-    {"danger-rule", CONFIG_LIST, F(danger_rules), F(n_danger_rules), CONFIG_MAX_DANGER_RULES, 0,
-     0, "REGEX", "extra danger rule: prompts matching it are never auto-answered"},
+    {"profiles-dir", CONFIG_LIST, F(profile_dirs), F(n_profile_dirs), CONFIG_MAX_PROFILE_DIRS, 0, 0,
+     "DIR", "tool profiles directory (repeatable; later ones override)"},
+    {"danger-rule", CONFIG_LIST, F(danger_rules), F(n_danger_rules), CONFIG_MAX_DANGER_RULES, 0, 0,
+     "REGEX", "extra danger rule: prompts matching it are never auto-answered"},
     {"allow-origin", CONFIG_LIST, F(origins), F(n_origins), CONFIG_MAX_ORIGINS, 0, 0, "ORIGIN",
      "also accept WebSocket upgrades from this Origin"},
     {"audit-log", CONFIG_STR, F(audit_log), 0, 0, 0, 0, "FILE",
@@ -177,7 +177,8 @@ config_set(struct config *cfg, const struct config_row *r, const char *value, co
 		*(char **)(base + r->offset) = xstrdup(value);
 		return 0;
 	case CONFIG_BOOL:
-		if (strcmp(value, "true") == 0 || strcmp(value, "on") == 0 || strcmp(value, "1") == 0)
+		if (strcmp(value, "true") == 0 || strcmp(value, "on") == 0 ||
+		    strcmp(value, "1") == 0)
 			*(int *)(base + r->offset) = 1;
 		else if (strcmp(value, "false") == 0 || strcmp(value, "off") == 0 ||
 			 strcmp(value, "0") == 0)
@@ -224,8 +225,8 @@ config_load_file(struct config *cfg, const char *path, char **why)
 
 	*why = NULL;
 	if ((rc = fs_read_file(path, 1 << 20, &text, NULL)) < 0) {
-		*why = xasprintf("%s: %s", path, rc == CM_ETOOBIG ? "larger than 1 MiB" :
-					       cm_strerror(rc));
+		*why = xasprintf("%s: %s", path,
+				 rc == CM_ETOOBIG ? "larger than 1 MiB" : cm_strerror(rc));
 		return -1;
 	}
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -236,8 +237,7 @@ config_load_file(struct config *cfg, const char *path, char **why)
 		json_decref(root);
 		return -1;
 	}
-	json_object_foreach(root, key, val)
-	{
+	json_object_foreach (root, key, val) {
 		const struct config_row *r = config_find(key);
 		const char *s = NULL;
 
@@ -254,8 +254,7 @@ config_load_file(struct config *cfg, const char *path, char **why)
 		if (r->type == CONFIG_LIST && json_is_array(val)) {
 			size_t i;
 			json_t *item;
-			json_array_foreach(val, i, item)
-			{
+			json_array_foreach (val, i, item) {
 				if (!json_is_string(item) ||
 				    config_set(cfg, r, json_string_value(item), &reason) < 0) {
 					*why = xasprintf("%s: \"%s\": %s", path, key,
@@ -273,8 +272,8 @@ config_load_file(struct config *cfg, const char *path, char **why)
 		} else if (json_is_boolean(val))
 			s = json_is_true(val) ? "true" : "false";
 		if (s == NULL || config_set(cfg, r, s, &reason) < 0) {
-			*why = xasprintf("%s: \"%s\": %s", path, key,
-					 reason ? reason : "wrong type");
+			*why =
+			    xasprintf("%s: \"%s\": %s", path, key, reason ? reason : "wrong type");
 			goto bad;
 		}
 	}
@@ -394,8 +393,7 @@ config_default_dirs(struct config *cfg)
 	}
 	if (cfg->socket_dir == NULL) {
 		/* Unix socket paths are limited to 108 bytes: prefer a short dir. */
-		if ((xdg = getenv("XDG_RUNTIME_DIR")) != NULL && *xdg == '/' &&
-		    strlen(xdg) < 60)
+		if ((xdg = getenv("XDG_RUNTIME_DIR")) != NULL && *xdg == '/' && strlen(xdg) < 60)
 			cfg->socket_dir = xasprintf("%s/cm", xdg);
 		else
 			cfg->socket_dir = xasprintf("/tmp/cm-%ld", (long)geteuid());
@@ -468,8 +466,8 @@ config_parse_args(struct config *cfg, int argc, char **argv)
 
 	for (size_t i = 0; i < CONFIG_ROWS; i++) {
 		opts[n].name = config_table[i].name;
-		opts[n].has_arg = config_table[i].type == CONFIG_BOOL ? optional_argument
-								      : required_argument;
+		opts[n].has_arg =
+		    config_table[i].type == CONFIG_BOOL ? optional_argument : required_argument;
 		opts[n].flag = NULL;
 		opts[n].val = 1000 + (int)i;
 		n++;

@@ -14,35 +14,35 @@
 
 #define CONFIG_MAX_PROFILE_DIRS 8
 #define CONFIG_MAX_DANGER_RULES 64
-#define CONFIG_MAX_ORIGINS 8
+#define CONFIG_MAX_ORIGINS	8
 
 struct config {
-	int port;		/* TCP port; 0 picks a free one; -1 disables TCP */
-	char *bind;		/* address to listen on */
-	char *unix_path;	/* Unix socket path, or NULL */
-	char *token;		/* the token itself (never logged) */
-	char *token_file;	/* where the token was read from, or NULL */
-	char *config_file;	/* --config, or NULL */
-	char *state_dir;	/* private dir: state files, event log, token */
-	char *socket_dir;	/* private dir: one tmux socket per session */
+	int port;	   /* TCP port; 0 picks a free one; -1 disables TCP */
+	char *bind;	   /* address to listen on */
+	char *unix_path;   /* Unix socket path, or NULL */
+	char *token;	   /* the token itself (never logged) */
+	char *token_file;  /* where the token was read from, or NULL */
+	char *config_file; /* --config, or NULL */
+	char *state_dir;   /* private dir: state files, event log, token */
+	char *socket_dir;  /* private dir: one tmux socket per session */
 	char *profile_dirs[CONFIG_MAX_PROFILE_DIRS]; /* searched in order */
 	size_t n_profile_dirs;			     /* entries used */
 	char *danger_rules[CONFIG_MAX_DANGER_RULES]; /* extra danger regexes */
 	size_t n_danger_rules;			     /* entries used */
 	char *origins[CONFIG_MAX_ORIGINS];	     /* extra allowed Origin values */
 	size_t n_origins;			     /* entries used */
-	char *audit_log;	/* audit log path (default state_dir/audit.log) */
-	int log_level;		/* enum log_level */
-	int auto_confirm;	/* default for new sessions */
-	long max_message;	/* largest accepted frame, bytes */
-	long max_clients;	/* concurrent WebSocket clients */
-	long max_sessions;	/* sessions held at once */
-	long client_queue;	/* queued output bytes per client before dropping */
-	long replay_events;	/* events kept for replay */
-	long debounce_ms;	/* output quiet time before the screen is read */
-	long enter_delay_ms;	/* pause between pasted text and its Enter */
-	int token_from_cli;	/* --token was used (warned about) */
-	int token_generated;	/* the token was created at this start */
+	char *audit_log;     /* audit log path (default state_dir/audit.log) */
+	int log_level;	     /* enum log_level */
+	int auto_confirm;    /* default for new sessions */
+	long max_message;    /* largest accepted frame, bytes */
+	long max_clients;    /* concurrent WebSocket clients */
+	long max_sessions;   /* sessions held at once */
+	long client_queue;   /* queued output bytes per client before dropping */
+	long replay_events;  /* events kept for replay */
+	long debounce_ms;    /* output quiet time before the screen is read */
+	long enter_delay_ms; /* pause between pasted text and its Enter */
+	int token_from_cli;  /* --token was used (warned about) */
+	int token_generated; /* the token was created at this start */
 };
 
 /* Fills cfg with defaults. */

@@ -26,8 +26,8 @@
 #include "proto/names.h"
 
 #define CONN_EVENT_HARD_MAX (16u << 20) /* queued replies+events before disconnect */
-#define CONN_MAX_SUBS 64		/* output subscriptions per client */
-#define CONN_PEER_MAX 64
+#define CONN_MAX_SUBS	    64		/* output subscriptions per client */
+#define CONN_PEER_MAX	    64
 
 enum conn_closing { CONN_OPEN = 0, CONN_CLOSE_FLUSHED, CONN_CLOSE_NOW };
 
@@ -48,22 +48,22 @@ struct conn_sub {
 };
 
 struct conn {
-	TAILQ_ENTRY(conn) entry;	    /* in agent->conns */
-	struct agent *agent;		    /* owner */
-	struct lws *wsi;		    /* NULL once lws closed it */
-	char peer[CONN_PEER_MAX];	    /* peer address for logs and auth limits */
-	int authed;			    /* token accepted */
-	int closing;			    /* enum conn_closing */
-	int close_status;		    /* WebSocket status for that close */
-	struct buf rx;			    /* reassembly of a fragmented frame */
-	int rx_overflow;		    /* the current frame passed max_message */
-	int rx_binary;			    /* the current frame is binary */
-	STAILQ_HEAD(, conn_item) queue;	    /* frames waiting to be written */
-	size_t queued_bytes;		    /* bytes of replies and events queued */
-	size_t queued_output;		    /* bytes of output queued */
+	TAILQ_ENTRY(conn) entry;	     /* in agent->conns */
+	struct agent *agent;		     /* owner */
+	struct lws *wsi;		     /* NULL once lws closed it */
+	char peer[CONN_PEER_MAX];	     /* peer address for logs and auth limits */
+	int authed;			     /* token accepted */
+	int closing;			     /* enum conn_closing */
+	int close_status;		     /* WebSocket status for that close */
+	struct buf rx;			     /* reassembly of a fragmented frame */
+	int rx_overflow;		     /* the current frame passed max_message */
+	int rx_binary;			     /* the current frame is binary */
+	STAILQ_HEAD(, conn_item) queue;	     /* frames waiting to be written */
+	size_t queued_bytes;		     /* bytes of replies and events queued */
+	size_t queued_output;		     /* bytes of output queued */
 	struct conn_sub subs[CONN_MAX_SUBS]; /* output subscriptions */
-	size_t n_subs;			    /* entries used in subs */
-	uint64_t id;			    /* connection number, for logs */
+	size_t n_subs;			     /* entries used in subs */
+	uint64_t id;			     /* connection number, for logs */
 };
 
 struct conn *conn_new(struct agent *a, struct lws *wsi);
@@ -74,8 +74,8 @@ int conn_send(struct conn *c, struct frame *f);
 /* Encodes and queues a JSON reply (reference to obj stolen). */
 void conn_reply(struct conn *c, json_t *obj);
 /* Queues an error reply and, if fatal, closes after it is flushed. */
-void conn_error(struct conn *c, int code, const char *detail, const char *action,
-		const json_t *id, int fatal_status);
+void conn_error(struct conn *c, int code, const char *detail, const char *action, const json_t *id,
+		int fatal_status);
 /* Writes the next queued frame; returns -1 when lws must close the connection. */
 int conn_on_writeable(struct conn *c);
 /* Finds c's subscription to a session, or NULL. */

@@ -118,8 +118,7 @@ dispatch_auth(struct conn *c, json_t *msg)
 	json_t *val, *r;
 	double now = time_wall();
 
-	json_object_foreach(msg, key, val)
-	{
+	json_object_foreach (msg, key, val) {
 		if (strcmp(key, "auth_token") && strcmp(key, "id") && strcmp(key, "since")) {
 			conn_error(c, CM_EBADREQUEST, "unknown field in the auth message", "auth",
 				   id, 0);
@@ -198,8 +197,8 @@ dispatch_frame(struct conn *c, const char *data, size_t len)
 	r.id = message_id_valid(id) ? id : NULL;
 	r.action = json_is_string(action) ? json_string_value(action) : NULL;
 	if (!message_id_valid(id)) {
-		req_error(&r, CM_EBADREQUEST, "id must be an integer or a string of at most %d bytes",
-			  MESSAGE_ID_MAX);
+		req_error(&r, CM_EBADREQUEST,
+			  "id must be an integer or a string of at most %d bytes", MESSAGE_ID_MAX);
 		goto out;
 	}
 	if (!c->authed) {

@@ -18,10 +18,10 @@ struct agent;
 struct lws;
 
 struct fdwatch {
-	struct lws *wsi;		  /* the adopted dup, NULL once removed */
-	void (*on_read)(void *arg);	  /* readable (or EOF / error) */
-	void (*on_write)(void *arg);	  /* writable, after fdwatch_want_write(1) */
-	void *arg;			  /* passed to the callbacks */
+	struct lws *wsi;	     /* the adopted dup, NULL once removed */
+	void (*on_read)(void *arg);  /* readable (or EOF / error) */
+	void (*on_write)(void *arg); /* writable, after fdwatch_want_write(1) */
+	void *arg;		     /* passed to the callbacks */
 };
 
 /* Starts watching fd (which the caller keeps and closes). */

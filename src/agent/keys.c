@@ -9,10 +9,10 @@
 #include "common/err.h"
 
 static const char *const keys_names[] = {
-    "Enter", "Escape", "Tab",  "BTab",	 "BSpace",   "Space", "Up",  "Down", "Left",
-    "Right", "Home",   "End",  "PageUp", "PageDown", "PPage", "NPage", "DC", "IC",
-    "F1",    "F2",     "F3",   "F4",	 "F5",	     "F6",    "F7",  "F8",   "F9",
-    "F10",   "F11",    "F12",  NULL,
+    "Enter", "Escape", "Tab",  "BTab", "BSpace", "Space",    "Up",    "Down",
+    "Left",  "Right",  "Home", "End",  "PageUp", "PageDown", "PPage", "NPage",
+    "DC",    "IC",     "F1",   "F2",   "F3",	 "F4",	     "F5",    "F6",
+    "F7",    "F8",     "F9",   "F10",  "F11",	 "F12",	     NULL,
 };
 
 /* Checks a key name: [CMS]- modifiers then a known name or one printable ASCII char. */

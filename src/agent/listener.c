@@ -24,9 +24,9 @@
 
 /* Per-connection data lws allocates for us. */
 struct listener_pss {
-	struct conn *conn;	/* the WebSocket client, once established */
-	struct http_send send;	/* pending HTTP body */
-	int header_authed;	/* a valid Bearer token came with the upgrade */
+	struct conn *conn;     /* the WebSocket client, once established */
+	struct http_send send; /* pending HTTP body */
+	int header_authed;     /* a valid Bearer token came with the upgrade */
 };
 
 /* Copies a header into buf; returns its length or -1 if absent or too long. */
@@ -80,15 +80,17 @@ static int
 listener_healthz(struct agent *a, struct lws *wsi)
 {
 	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
-					    *end = buf + sizeof buf - 1;
+					   *end = buf + sizeof buf - 1;
 	char body[256];
-	int n = snprintf(body, sizeof body,
-			 "{\"status\":\"ok\",\"version\":\"%s\",\"sessions\":%zu,\"clients\":%zu}\n",
-			 CM_VERSION, a->n_sessions, a->n_conns);
+	int n =
+	    snprintf(body, sizeof body,
+		     "{\"status\":\"ok\",\"version\":\"%s\",\"sessions\":%zu,\"clients\":%zu}\n",
+		     CM_VERSION, a->n_sessions, a->n_conns);
 
 	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", (lws_filepos_t)n,
 					&p, end) ||
-	    http_security_headers(wsi, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+	    http_security_headers(wsi, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	if (lws_write(wsi, (unsigned char *)body, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
 		return -1;
@@ -116,7 +118,8 @@ listener_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 	} else if (c->rx_overflow) {
 		char msg[96];
 
-		snprintf(msg, sizeof msg, "message larger than %ld bytes", c->agent->cfg.max_message);
+		snprintf(msg, sizeof msg, "message larger than %ld bytes",
+			 c->agent->cfg.max_message);
 		conn_error(c, CM_ETOOBIG, msg, NULL, NULL, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
 	} else {
 		dispatch_frame(c, c->rx.data ? c->rx.data : "", c->rx.len);
@@ -244,7 +247,8 @@ listener_start(struct agent *a)
 {
 	struct lws_context_creation_info info;
 
-	lws_set_log_level(LLL_ERR | LLL_WARN | (log_get_level() >= LOG_LEVEL_DEBUG ? LLL_NOTICE : 0),
+	lws_set_log_level(LLL_ERR | LLL_WARN |
+			      (log_get_level() >= LOG_LEVEL_DEBUG ? LLL_NOTICE : 0),
 			  listener_lws_log);
 	memset(&info, 0, sizeof info);
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;

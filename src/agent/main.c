@@ -67,7 +67,8 @@ main_on_signal(void *arg)
 			break;
 		default:
 			if (!a->stopping)
-				log_info("signal %u: stopping (sessions keep running)", si.ssi_signo);
+				log_info("signal %u: stopping (sessions keep running)",
+					 si.ssi_signo);
 			a->stopping = 1;
 			lws_cancel_service(a->lws);
 			break;
@@ -180,8 +181,7 @@ main(int argc, char **argv)
 	if (config_finish(&a->cfg) < 0)
 		return 2;
 	if (a->cfg.token_generated)
-		log_warn("no token configured: generated one in %s (mode 0600)",
-			 a->cfg.token_file);
+		log_warn("no token configured: generated one in %s (mode 0600)", a->cfg.token_file);
 	if (main_danger_rules(a) < 0)
 		return 2;
 	pthread_atfork(NULL, NULL, main_unblock_in_child);

@@ -169,8 +169,7 @@ output_forward(struct session *s, const char *data, size_t len)
 	struct frame *bin = NULL, *b64 = NULL;
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &s->agent->conns, entry)
-	{
+	TAILQ_FOREACH (c, &s->agent->conns, entry) {
 		struct conn_sub *sub = conn_sub_find(c, s->id);
 		struct frame **f;
 
@@ -242,6 +241,6 @@ output_session_gone(struct session *s)
 {
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &s->agent->conns, entry)
-	conn_sub_remove(c, s->id);
+	TAILQ_FOREACH (c, &s->agent->conns, entry)
+		conn_sub_remove(c, s->id);
 }

@@ -58,8 +58,9 @@ req_create_session(struct req *r)
 	}
 	if (path[0] != '/' || strlen(path) >= PATH_MAX || realpath(path, real) == NULL ||
 	    !fs_is_dir(real)) {
-		req_error(r, CM_EBADPATH, "context.path must be an absolute path to an existing "
-					  "directory");
+		req_error(r, CM_EBADPATH,
+			  "context.path must be an absolute path to an existing "
+			  "directory");
 		return;
 	}
 	if (r->a->n_sessions >= (size_t)r->a->cfg.max_sessions) {

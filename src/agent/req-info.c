@@ -51,8 +51,7 @@ req_agent_info(struct req *r)
 
 	if (req_unpack(r, "{}") < 0)
 		return;
-	TAILQ_FOREACH(s, &a->sessions, entry)
-	{
+	TAILQ_FOREACH (s, &a->sessions, entry) {
 		if (cm_state_is_busy(s->state))
 			busy++;
 		else if (s->state == CM_STATE_WAITING_CONFIRM)
@@ -76,9 +75,9 @@ req_agent_info(struct req *r)
 	if (sysinfo(&si) == 0) {
 		json_object_set_new(reply, "memTotal",
 				    json_integer((json_int_t)si.totalram * si.mem_unit));
-		json_object_set_new(reply, "memAvailable",
-				    json_integer((json_int_t)(si.freeram + si.bufferram) *
-						 si.mem_unit));
+		json_object_set_new(
+		    reply, "memAvailable",
+		    json_integer((json_int_t)(si.freeram + si.bufferram) * si.mem_unit));
 	}
 	json_object_set_new(reply, "seq", json_integer((json_int_t)a->bus.seq));
 	req_reply(r, reply);

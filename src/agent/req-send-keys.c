@@ -94,7 +94,8 @@ req_send_keys(struct req *r)
 		return;
 	}
 	if (keys && (klen > SEND_KEYS_MAX || memchr(keys, '\0', klen))) {
-		req_error(r, CM_EBADREQUEST, "keys must be text of at most %d bytes", SEND_KEYS_MAX);
+		req_error(r, CM_EBADREQUEST, "keys must be text of at most %d bytes",
+			  SEND_KEYS_MAX);
 		return;
 	}
 	if (key && !keys_name_valid(key)) {

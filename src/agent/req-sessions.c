@@ -15,8 +15,7 @@ req_sessions_array(struct agent *a)
 	json_t *arr = json_array();
 	struct session *s;
 
-	TAILQ_FOREACH(s, &a->sessions, entry)
-	{
+	TAILQ_FOREACH (s, &a->sessions, entry) {
 		if (!s->killed && s->link != SESSION_LINK_STARTING)
 			json_array_append_new(arr, session_to_json(s));
 	}

@@ -72,7 +72,8 @@ req_subscribe_output(struct req *r)
 	}
 	rc = output_subscribe(r->c, s, strcmp(format, "base64") == 0, r->id);
 	if (rc == CM_ELIMIT)
-		req_error(r, CM_ELIMIT, "at most %d output subscriptions per client", CONN_MAX_SUBS);
+		req_error(r, CM_ELIMIT, "at most %d output subscriptions per client",
+			  CONN_MAX_SUBS);
 }
 
 /* Handles {"action":"unsubscribe_output","sessionId"}. */

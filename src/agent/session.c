@@ -78,9 +78,9 @@ session_find(struct agent *a, const char *id)
 {
 	struct session *s;
 
-	TAILQ_FOREACH(s, &a->sessions, entry)
-	if (strcmp(s->id, id) == 0)
-		return s;
+	TAILQ_FOREACH (s, &a->sessions, entry)
+		if (strcmp(s->id, id) == 0)
+			return s;
 	return NULL;
 }
 
@@ -174,8 +174,7 @@ session_to_json(const struct session *s)
 		message_set_str(p, "text", s->prompt.text);
 		if (s->prompt.command)
 			message_set_str(p, "command", s->prompt.command);
-		json_object_set(p, "options", s->prompt.options ? s->prompt.options
-								: json_array());
+		json_object_set(p, "options", s->prompt.options ? s->prompt.options : json_array());
 		message_set_str(p, "reason", s->prompt.reason);
 		json_object_set_new(p, "fingerprint", json_string(s->prompt.fingerprint));
 		json_object_set_new(o, "prompt", p);
@@ -211,9 +210,9 @@ session_conn(struct agent *a, uint64_t id)
 
 	if (id == 0)
 		return NULL;
-	TAILQ_FOREACH(c, &a->conns, entry)
-	if (c->id == id && c->wsi != NULL)
-		return c;
+	TAILQ_FOREACH (c, &a->conns, entry)
+		if (c->id == id && c->wsi != NULL)
+			return c;
 	return NULL;
 }
 
@@ -638,8 +637,8 @@ session_new_id(struct agent *a, char id[NAMES_SESSION_ID_MAX + 1])
 			snprintf(id, NAMES_SESSION_ID_MAX + 1, "cm-%ld-%d", now, n);
 		sock = xasprintf("%s/%s.sock", a->cfg.socket_dir, id);
 		state = session_state_path(a, id);
-		taken = session_find(a, id) != NULL || lstat(sock, &st) == 0 ||
-			lstat(state, &st) == 0;
+		taken =
+		    session_find(a, id) != NULL || lstat(sock, &st) == 0 || lstat(state, &st) == 0;
 		free(sock);
 		free(state);
 		if (!taken)
@@ -685,7 +684,8 @@ session_create(struct agent *a, const struct profile *p, const char *task, const
 		return CM_EIO;
 	}
 	session_new_id(a, id);
-	if (strlen(a->cfg.socket_dir) + strlen(id) + 6 >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+	if (strlen(a->cfg.socket_dir) + strlen(id) + 6 >=
+	    sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		*why = xasprintf("socket path %s/%s.sock is too long for a Unix socket",
 				 a->cfg.socket_dir, id);
 		return CM_EINVAL;
@@ -791,11 +791,11 @@ session_reaped(struct agent *a, pid_t pid, int status)
 	struct session *s;
 
 	(void)status;
-	TAILQ_FOREACH(s, &a->sessions, entry)
-	if (s->cc_pid == pid) {
-		s->cc_pid = 0;
-		log_debug("%s: control client %ld exited", s->id, (long)pid);
-	}
+	TAILQ_FOREACH (s, &a->sessions, entry)
+		if (s->cc_pid == pid) {
+			s->cc_pid = 0;
+			log_debug("%s: control client %ld exited", s->id, (long)pid);
+		}
 }
 
 /* Reads one state file and re-attaches its session. */

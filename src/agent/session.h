@@ -45,22 +45,22 @@ struct tmuxcc_client;
 #define SESSION_ROWS_MAX 500
 
 enum session_link {
-	SESSION_LINK_NONE = 0,	/* no control client */
-	SESSION_LINK_STARTING,	/* spawned, waiting for tmux's first reply */
-	SESSION_LINK_UP,	/* attached */
-	SESSION_LINK_CLOSING,	/* kill or shutdown in progress */
+	SESSION_LINK_NONE = 0, /* no control client */
+	SESSION_LINK_STARTING, /* spawned, waiting for tmux's first reply */
+	SESSION_LINK_UP,       /* attached */
+	SESSION_LINK_CLOSING,  /* kill or shutdown in progress */
 };
 
 struct session_prompt {
-	int active;		/* a prompt is on screen */
-	char fingerprint[17];	/* hex id of question + options */
-	char *text;		/* the question */
-	char *command;		/* the command or file it is about, if any */
-	json_t *options;	/* array of option labels */
-	char *reason;		/* why it waits for a person, NULL if auto-answerable */
-	uint64_t fp;		/* fingerprint as a number */
-	int announced;		/* confirm_needed was published for this prompt */
-	int answering;		/* an answer is in progress */
+	int active;			  /* a prompt is on screen */
+	char fingerprint[17];		  /* hex id of question + options */
+	char *text;			  /* the question */
+	char *command;			  /* the command or file it is about, if any */
+	json_t *options;		  /* array of option labels */
+	char *reason;			  /* why it waits for a person, NULL if auto-answerable */
+	uint64_t fp;			  /* fingerprint as a number */
+	int announced;			  /* confirm_needed was published for this prompt */
+	int answering;			  /* an answer is in progress */
 	struct autoconfirm_memory memory; /* what auto-confirm answered, and when */
 };
 
@@ -71,61 +71,61 @@ struct session_prompt {
  * waiting is answered with an error and freed (no callback can then run).
  */
 struct session_op {
-	TAILQ_ENTRY(session_op) entry;	/* in session->ops */
-	struct session *s;		/* the session (not referenced: ops die first) */
-	uint64_t conn_id;		/* requesting connection, 0 for none */
-	json_t *req_id;			/* request id to echo, or NULL */
-	const char *action;		/* request name for errors */
-	int step;			/* progress through the op's commands */
-	int err;			/* first error seen */
-	long arg1, arg2;		/* parameters of the op */
-	char *text;			/* a reply kept for a later step */
-	size_t text_len;		/* its length */
-	char *pending;			/* a command line for a later step */
-	lws_sorted_usec_list_t sul;	/* a pause between steps */
+	TAILQ_ENTRY(session_op) entry; /* in session->ops */
+	struct session *s;	       /* the session (not referenced: ops die first) */
+	uint64_t conn_id;	       /* requesting connection, 0 for none */
+	json_t *req_id;		       /* request id to echo, or NULL */
+	const char *action;	       /* request name for errors */
+	int step;		       /* progress through the op's commands */
+	int err;		       /* first error seen */
+	long arg1, arg2;	       /* parameters of the op */
+	char *text;		       /* a reply kept for a later step */
+	size_t text_len;	       /* its length */
+	char *pending;		       /* a command line for a later step */
+	lws_sorted_usec_list_t sul;    /* a pause between steps */
 	/* Runs when a reply arrives (err, body) or the pause ends (err 1). */
 	void (*step_fn)(struct session_op *op, int err, const char *body, size_t len);
 };
 
 struct session {
-	TAILQ_ENTRY(session) entry;	/* in agent->sessions */
-	int refs;			/* references; freed at zero */
-	struct agent *agent;		/* owner */
+	TAILQ_ENTRY(session) entry;	   /* in agent->sessions */
+	int refs;			   /* references; freed at zero */
+	struct agent *agent;		   /* owner */
 	char id[NAMES_SESSION_ID_MAX + 1]; /* "cm-1770795611" */
-	char *tool;			/* profile name */
-	char *task;			/* the task text, as given */
-	char *path;			/* working directory */
-	char *socket;			/* tmux socket path */
-	double created;			/* wall time */
-	int auto_confirm;		/* answer safe prompts */
-	int cols, rows;			/* window size */
-	const struct profile *profile;	/* NULL if the profile is gone */
-	enum cm_state state;		/* current state */
-	double state_since;		/* wall time of the last change */
-	char *rule;			/* rule that gave the state */
-	int worked;			/* busy since the last completion */
-	int pane_dead;			/* the tool's process has ended */
-	int exit_status;		/* its status, -1 if unknown */
-	int killed;			/* kill requested */
-	enum session_link link;		/* control client state */
-	struct tmuxcc_client *cc;	/* control client, NULL when none */
-	pid_t cc_pid;			/* its pid, 0 when reaped */
-	struct fdwatch rwatch;		/* tmux's stdout in the loop */
-	struct fdwatch wwatch;		/* tmux's stdin in the loop */
-	uint64_t create_conn;		/* connection awaiting session_created */
-	json_t *create_id;		/* that request's id */
-	uint64_t kill_conn;		/* connection awaiting session_killed */
-	json_t *kill_id;		/* that request's id */
-	lws_sorted_usec_list_t debounce; /* screen read after output */
-	int debounce_armed;		/* debounce is scheduled */
-	int reading;			/* a screen read is in flight */
-	int dirty;			/* output came during the read */
-	uint64_t output_bytes;		/* total output seen */
-	uint64_t last_output_us;	/* monotonic time of the last output */
-	struct session_prompt prompt;	/* the prompt on screen, if any */
-	TAILQ_HEAD(, session_op) ops;	/* requests awaiting tmux */
-	char *screen;			/* the last screen read (plain text) */
-	size_t screen_len;		/* its length */
+	char *tool;			   /* profile name */
+	char *task;			   /* the task text, as given */
+	char *path;			   /* working directory */
+	char *socket;			   /* tmux socket path */
+	double created;			   /* wall time */
+	int auto_confirm;		   /* answer safe prompts */
+	int cols, rows;			   /* window size */
+	const struct profile *profile;	   /* NULL if the profile is gone */
+	enum cm_state state;		   /* current state */
+	double state_since;		   /* wall time of the last change */
+	char *rule;			   /* rule that gave the state */
+	int worked;			   /* busy since the last completion */
+	int pane_dead;			   /* the tool's process has ended */
+	int exit_status;		   /* its status, -1 if unknown */
+	int killed;			   /* kill requested */
+	enum session_link link;		   /* control client state */
+	struct tmuxcc_client *cc;	   /* control client, NULL when none */
+	pid_t cc_pid;			   /* its pid, 0 when reaped */
+	struct fdwatch rwatch;		   /* tmux's stdout in the loop */
+	struct fdwatch wwatch;		   /* tmux's stdin in the loop */
+	uint64_t create_conn;		   /* connection awaiting session_created */
+	json_t *create_id;		   /* that request's id */
+	uint64_t kill_conn;		   /* connection awaiting session_killed */
+	json_t *kill_id;		   /* that request's id */
+	lws_sorted_usec_list_t debounce;   /* screen read after output */
+	int debounce_armed;		   /* debounce is scheduled */
+	int reading;			   /* a screen read is in flight */
+	int dirty;			   /* output came during the read */
+	uint64_t output_bytes;		   /* total output seen */
+	uint64_t last_output_us;	   /* monotonic time of the last output */
+	struct session_prompt prompt;	   /* the prompt on screen, if any */
+	TAILQ_HEAD(, session_op) ops;	   /* requests awaiting tmux */
+	char *screen;			   /* the last screen read (plain text) */
+	size_t screen_len;		   /* its length */
 };
 
 /* New op on s for a request from conn_id (req_id is copied). */
@@ -167,8 +167,7 @@ json_t *session_to_json(const struct session *s);
 /* Writes the state file. */
 void session_save(struct session *s);
 /* Sets the state, publishing state_change (and the follow-up events). */
-void session_set_state(struct session *s, enum cm_state st, const char *rule,
-		       const char *evidence);
+void session_set_state(struct session *s, enum cm_state st, const char *rule, const char *evidence);
 /* Called from the SIGCHLD handler for each reaped pid. */
 void session_reaped(struct agent *a, pid_t pid, int status);
 /* Detaches every control client (tmux keeps the sessions) at shutdown. */

@@ -14,10 +14,10 @@
 
 #define TOOLS_MAX 256
 
-static struct profile_set **tools_sets;	     /* every set loaded, oldest first */
-static size_t tools_n_sets;		     /* entries in tools_sets */
+static struct profile_set **tools_sets;		    /* every set loaded, oldest first */
+static size_t tools_n_sets;			    /* entries in tools_sets */
 static const struct profile *tools_list[TOOLS_MAX]; /* current tools, by name */
-static size_t tools_n;			     /* entries in tools_list */
+static size_t tools_n;				    /* entries in tools_list */
 
 /* Orders profiles by name. */
 static int

@@ -44,5 +44,8 @@ time_rfc3339(double t, char out[64])
 
 	gmtime_r(&secs, &tm);
 	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms < 0 ? 0 : ms > 999 ? 999 : ms);
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 ms < 0	    ? 0
+		 : ms > 999 ? 999
+			    : ms);
 }

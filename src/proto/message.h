@@ -16,7 +16,7 @@
 
 #include "common/buf.h"
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION  1
 #define MESSAGE_ID_MAX 64 /* longest string "id" a request may carry */
 
 /*

@@ -7,8 +7,8 @@
 #define CM_PROTO_NAMES_H
 
 #define NAMES_SESSION_ID_MAX 40 /* "cm-" + 20 digits + "-" + digits, with room */
-#define NAMES_TOOL_MAX 32
-#define NAMES_CONTEXT_MAX 64
+#define NAMES_TOOL_MAX	     32
+#define NAMES_CONTEXT_MAX    64
 
 /* True for "cm-<digits>" or "cm-<digits>-<digits>", at most NAMES_SESSION_ID_MAX. */
 int names_session_id_valid(const char *id);

@@ -6,11 +6,11 @@
 #define CM_PROTO_STATE_H
 
 enum cm_state {
-	CM_STATE_STARTING = 0, /* pane created, tool not drawn yet */
-	CM_STATE_IDLE,	       /* waiting for input, nothing running */
-	CM_STATE_THINKING,     /* working on a turn */
-	CM_STATE_EDITING,      /* working, changing files */
-	CM_STATE_RUNNING,      /* working, running a command */
+	CM_STATE_STARTING = 0,	  /* pane created, tool not drawn yet */
+	CM_STATE_IDLE,		  /* waiting for input, nothing running */
+	CM_STATE_THINKING,	  /* working on a turn */
+	CM_STATE_EDITING,	  /* working, changing files */
+	CM_STATE_RUNNING,	  /* working, running a command */
 	CM_STATE_WAITING_CONFIRM, /* a prompt waits for an answer */
 	CM_STATE_DONE,		  /* a turn finished; back at the input */
 	CM_STATE_ERROR,		  /* the tool shows an error banner */

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs everything cm needs to build and to run its whole test suite on
+# Debian 12 / Ubuntu 22.04+: Debian packages (apt-get) and the pinned npm
+# packages of the dashboard and of the browser tests. Idempotent: packages
+# already present are not fetched again. Works as root, or as a user with
+# sudo. Set CM_DEPS_MINIMAL=1 to install only what building and running
+# the agent needs (no test tools, no browser).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+	SUDO="sudo"
+fi
+
+build_pkgs=(build-essential cmake pkg-config git tmux
+	libwebsockets-dev libjansson-dev libzstd-dev libssl-dev zlib1g-dev libcap-dev
+	nodejs npm ncurses-term)
+test_pkgs=(clang libclang-rt-14-dev clang-format valgrind libcmocka-dev
+	python3 python3-websockets openssh-server openssh-client
+	chromium procps iproute2)
+
+pkgs=("${build_pkgs[@]}")
+# libcmocka-dev is needed to configure with tests (the default).
+pkgs+=(libcmocka-dev)
+if [ "${CM_DEPS_MINIMAL:-0}" != 1 ]; then
+	pkgs+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages, pinned by their lock files; nothing is fetched when present.
+npm_ci() {
+	local dir=$1
+	shift
+	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+		echo "install-deps: npm ci in $dir"
+		npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error "$@" >/dev/null
+		touch "$dir/node_modules"
+	fi
+}
+npm_ci web --omit=dev
+if [ "${CM_DEPS_MINIMAL:-0}" != 1 ] && [ -f tests/browser/package-lock.json ]; then
+	npm_ci tests/browser
+fi
+echo "install-deps: ok"
