@@ -13,3 +13,8 @@ if(CM_SAN_FLAGS)
   add_compile_options(${CM_SAN_FLAGS} -fno-omit-frame-pointer -g)
   add_link_options(${CM_SAN_FLAGS})
 endif()
+if(CM_FUZZ)
+  # Coverage instrumentation for everything the fuzzers link, so libFuzzer
+  # is guided by the project's code and not only by the harness.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

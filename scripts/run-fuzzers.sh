@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-${CM_FUZZ_SECONDS:-20}}
 cmake --preset fuzz >/dev/null
-cmake --build build/fuzz -j2 >/dev/null
+cmake --build build/fuzz -j2 --target fuzzers >/dev/null
 status=0
 for bin in build/fuzz/fuzz/*-fuzzer; do
 	name=$(basename "$bin" -fuzzer)

@@ -148,7 +148,8 @@ dispatch_auth(struct conn *c, json_t *msg)
 	if (!c->authed)
 		log_info("client %llu (%s) authenticated", (unsigned long long)c->id, c->peer);
 	c->authed = 1;
-	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	if (c->wsi != NULL)
+		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 	r = message_reply("authenticated", id);
 	json_object_set_new(r, "status", json_string("authenticated"));
 	json_object_set_new(r, "agent", json_string("cm-agent"));

@@ -80,7 +80,9 @@ class Agent:
         self.socket_dir = os.path.join(self.root, "sockets")
 
     def argv(self):
-        return [AGENT_BIN, "--port", str(self.port), "--bind", "127.0.0.1",
+        # CM_AGENT_PREFIX runs the agent under a tool, e.g. valgrind.
+        prefix = os.environ.get("CM_AGENT_PREFIX", "").split()
+        return prefix + [AGENT_BIN, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--token-file", self.token_file,
                 "--state-dir", self.state_dir, "--socket-dir", self.socket_dir,
                 "--profiles-dir", os.path.join(SOURCE, "profiles"),
@@ -97,7 +99,7 @@ class Agent:
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=log, env=env,
                                      stdin=subprocess.DEVNULL)
-        deadline = time.time() + 10
+        deadline = time.time() + (60 if os.environ.get("CM_AGENT_PREFIX") else 10)
         while time.time() < deadline:
             if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
                 with open(port_file) as f:
@@ -119,6 +121,9 @@ class Agent:
                 self.proc.wait()
         rc = self.proc.returncode if self.proc else None
         self.proc = None
+        if rc == 99 and os.environ.get("CM_AGENT_PREFIX"):
+            CURRENT.check("no memory error or leak in the agent (valgrind)", False,
+                          "\n".join(self.log().splitlines()[-60:]))
         return rc
 
     def alive(self):

@@ -1,0 +1,55 @@
+/*
+ * Fuzzes the protocol decoder and request validation: one frame through
+ * dispatch_frame() of a connection with no socket (replies are dropped),
+ * authenticated or not by the first input byte. The agent has no sessions
+ * and no tools, so every path ends in validation or an error reply; what
+ * is checked is that no input crashes, leaks or trips a sanitizer.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "agent/conn.h"
+#include "agent/dispatch.h"
+#include "common/xmalloc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct agent *agent_self;
+struct danger_rules *agent_danger_rules;
+
+/* Runs one frame. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct agent agent;
+	static int ready;
+	struct conn *c;
+
+	if (!ready) {
+		config_init(&agent.cfg);
+		agent.cfg.token = xstrdup("fuzz-token-0123456789");
+		auth_init(&agent.auth, agent.cfg.token);
+		TAILQ_INIT(&agent.conns);
+		TAILQ_INIT(&agent.sessions);
+		bus_init(&agent.bus, 64, NULL);
+		agent_self = &agent;
+		ready = 1;
+	}
+	if (size == 0)
+		return 0;
+	c = xcalloc(1, sizeof *c);
+	c->agent = &agent;
+	c->authed = data[0] & 1;
+	snprintf(c->peer, sizeof c->peer, "fuzz");
+	buf_init(&c->rx, (size_t)agent.cfg.max_message);
+	STAILQ_INIT(&c->queue);
+	TAILQ_INSERT_TAIL(&agent.conns, c, entry);
+	agent.n_conns++;
+	dispatch_frame(c, (const char *)data + 1, size - 1);
+	conn_free(c);
+	return 0;
+}
