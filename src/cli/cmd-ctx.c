@@ -145,6 +145,11 @@ cmd_ctx_add(struct cli *cli, int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
+	/* cli_getopt takes --pool for every command: here it names the new context's pool. */
+	if (cli->pool) {
+		pool = cli->pool;
+		cli->pool = NULL;
+	}
 	if (optind >= argc) {
 		cli_error(cli, "missing context name (cm ctx add NAME --agent --host H ...)");
 		return CLI_EXIT_USAGE;
@@ -268,8 +273,7 @@ cmd_ctx_ls(struct cli *cli, int argc, char **argv)
 	cur = contexts_current(&cli->contexts);
 	if (cli->json) {
 		json_t *arr = json_array(), *o;
-		json_array_foreach(json_object_get(cli->contexts.root, "contexts"), i, o)
-		{
+		json_array_foreach (json_object_get(cli->contexts.root, "contexts"), i, o) {
 			json_t *r = contexts_redacted(o);
 			const char *name = json_string_value(json_object_get(o, "name"));
 			json_object_set_new(r, "current", json_boolean(cur && !strcmp(cur, name)));

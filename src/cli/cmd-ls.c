@@ -20,8 +20,7 @@ cmd_ls_add(struct cli *cli, const char *ctx, const json_t *sessions, struct outp
 	double now = (double)time(NULL);
 	size_t i;
 
-	json_array_foreach(sessions, i, s)
-	{
+	json_array_foreach (sessions, i, s) {
 		const char *state = json_string_value(json_object_get(s, "state"));
 		json_t *since = json_object_get(s, "stateSince");
 		const char *cells[6], *colors[6] = {NULL, NULL, NULL, NULL, NULL, NULL};

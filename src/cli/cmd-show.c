@@ -87,8 +87,7 @@ cmd_show_exec(struct cli *cli, int argc, char **argv)
 		size_t i;
 		cmd_show_field(prompt, "text", "prompt");
 		cmd_show_field(prompt, "reason", "reason");
-		json_array_foreach(json_object_get(prompt, "options"), i, o)
-		{
+		json_array_foreach (json_object_get(prompt, "options"), i, o) {
 			char clean[512];
 			output_clean(json_string_value(o), 0, clean, sizeof(clean));
 			printf("%-12s %s\n", i == 0 ? "options" : "", clean);

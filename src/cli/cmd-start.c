@@ -308,8 +308,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	w.sid = sid;
 	{
 		json_t *ev;
-		json_array_foreach(w.early, i, ev)
-		{
+		json_array_foreach (w.early, i, ev) {
 			const char *esid = json_string_value(json_object_get(ev, "sessionId"));
 			if (esid && !strcmp(esid, sid) &&
 			    strcmp(json_string_value(json_object_get(ev, "type")),

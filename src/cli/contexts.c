@@ -210,8 +210,7 @@ contexts_load(struct contexts *cs, const char *path, char *err, size_t n)
 		snprintf(err, n, "%s: \"contexts\" must be a list", path);
 		return CM_EINVAL;
 	}
-	json_array_foreach(arr, i, c)
-	{
+	json_array_foreach (arr, i, c) {
 		char inner[512];
 
 		snprintf(where, sizeof(where), "contexts[%zu]", i);
@@ -312,8 +311,7 @@ contexts_object(const struct contexts *cs, const char *name)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(contexts_array(cs), i, c)
-	{
+	json_array_foreach (contexts_array(cs), i, c) {
 		const char *cn = contexts_str(c, "name");
 		if (cn && name && !strcmp(cn, name))
 			return c;
@@ -391,8 +389,7 @@ contexts_remove(struct contexts *cs, const char *name)
 	const char *cur = contexts_current(cs);
 	size_t i;
 
-	json_array_foreach(arr, i, c)
-	{
+	json_array_foreach (arr, i, c) {
 		if (!strcmp(contexts_str(c, "name"), name)) {
 			if (cur && !strcmp(cur, name))
 				json_object_del(cs->root, "current");

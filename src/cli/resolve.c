@@ -36,8 +36,7 @@ resolve_count(const json_t *sessions, const char *want, const json_t **match, in
 	int count = 0;
 
 	*exact = 0;
-	json_array_foreach(sessions, i, s)
-	{
+	json_array_foreach (sessions, i, s) {
 		const char *sid = json_string_value(json_object_get(s, "sessionId"));
 		if (!sid)
 			continue;
@@ -140,8 +139,7 @@ resolve_session(struct cli *cli, const char *arg, struct resolved *r,
 		if (k > 0) {
 			size_t j;
 			const json_t *s;
-			json_array_foreach(list, j, s)
-			{
+			json_array_foreach (list, j, s) {
 				const char *sid =
 				    json_string_value(json_object_get(s, "sessionId"));
 				if (!sid || (strncmp(sid, id, strlen(id)) &&

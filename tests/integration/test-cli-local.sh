@@ -1,0 +1,170 @@
+#!/bin/bash
+# cm against a real agent on this machine ("local" contexts, TCP and Unix
+# socket, no ssh): contexts and their bad input, exit statuses of
+# start --wait, id prefixes, pools, --json, logs -f, watch --count, help.
+. "$(dirname "$0")/lib.sh"
+
+export XDG_CONFIG_HOME="$T/cfg"
+export NO_COLOR=1
+CM="$CM_CLI"
+CTXF="$XDG_CONFIG_HOME/cm/contexts.json"
+
+# Profiles of the fake tool that end their task in each way.
+mkdir -p "$T/profiles"
+printf 'think 300\ndone\n' >"$T/done.script"
+printf 'think 300\nask bash rm -rf /tmp/nothing\ndone\n' >"$T/ask.script"
+printf 'think 300\nerror overloaded\n' >"$T/error.script"
+printf 'think 300\nexit 3\n' >"$T/exit.script"
+for k in done ask error exit; do
+	python3 - "$CM_SOURCE_DIR/tests/profiles/fake.json" "$T/profiles/fake-$k.json" "fake-$k" \
+		"$T/$k.script" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["name"] = sys.argv[3]
+p["argv"] = [p["argv"][0], "--script", sys.argv[4]]
+json.dump(p, open(sys.argv[2], "w"), indent=1)
+PY
+done
+agent_start --unix "$T/agent.sock" --profiles-dir "$T/profiles" || { fail "agent starts"; finish; }
+
+expect() { # NAME STATUS PATTERN -- cm args...: one stderr line, that status
+	local name=$1 want=$2 pat=$3 rc
+	shift 4
+	"$CM" "$@" >"$T/out.txt" 2>"$T/err.txt"
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -q -i -- "$pat" "$T/err.txt"; then
+		pass "$name (exit $rc: $(head -c 160 "$T/err.txt"))"
+	else
+		fail "$name: want exit $want and /$pat/, got $rc: $(cat "$T/err.txt")"
+	fi
+	[ "$(wc -l <"$T/err.txt")" -le 1 ] || fail "$name: more than one line on stderr"
+}
+
+# --- contexts and bad input
+expect "no context yet" 3 "no context defined" -- ls
+check "ctx add local (TCP, token file)" "$CM" ctx add loc --local --port "$AGENT_PORT" \
+	--token-file "$T/token" --path "$T/work" --pool p
+check "ctx add local (Unix socket, token from env)" "$CM" ctx add sock --local \
+	--socket "$T/agent.sock" --token-env CM_TEST_TOKEN --pool p
+export CM_TEST_TOKEN="$AGENT_TOKEN"
+check "first context became the default" bash -c "'$CM' ctx ls | grep -q '^\* *loc'"
+cp "$CTXF" "$T/ctx.before"
+expect "duplicate ctx add" 3 "already exists" -- ctx add loc --local --token x
+check "failed ctx add leaves the file as it was" cmp -s "$CTXF" "$T/ctx.before"
+expect "missing context name" 2 "missing context name" -- ctx add
+expect "agent without host" 2 "needs --host" -- ctx add x --agent --token t
+expect "two token sources" 2 "exactly one" -- ctx add x --local --token t --token-env V
+expect "bad port" 2 "not a number" -- ctx add x --local --token t --port 99999
+expect "bad name" 2 "invalid context name" -- ctx add 'a/b' --local --token t
+printf 'secret-token-value\n' >"$T/open-token"
+chmod 644 "$T/open-token"
+expect "token file readable by others refused at add" 3 "chmod 600" -- ctx add x --local --token-file "$T/open-token"
+check "... file unchanged" cmp -s "$CTXF" "$T/ctx.before"
+python3 - "$CTXF" "$T/open-token" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["contexts"].append({"name": "leaky", "machine": {"type": "local", "authTokenFile": sys.argv[2]}})
+json.dump(d, open(sys.argv[1], "w"))
+PY
+expect "token file readable by others refused at use" 3 "readable by group or others" -- ls --ctx leaky
+"$CM" ctx rm leaky >/dev/null
+expect "unknown context" 3 "unknown context \"nope\"" -- ls --ctx nope
+expect "unknown command" 2 "unknown command" -- frobnicate
+expect "ambiguous command" 2 "ambiguous" -- s
+expect "unknown flag" 2 "unknown flag --bogus" -- ls --bogus
+expect "flag without value" 2 "needs a value" -- start fake --ctx
+expect "missing argument" 2 "missing TOOL" -- start
+expect "missing session id" 2 "missing session id" -- kill
+expect "bad --auto-confirm" 2 "not on or off" -- start fake x --auto-confirm maybe
+check "ctx ls --json masks nothing it must not show" bash -c "'$CM' ctx ls --json | grep -q '\"authTokenEnv\": \"CM_TEST_TOKEN\"'"
+"$CM" ctx add inl --local --port "$AGENT_PORT" --token "$AGENT_TOKEN" >/dev/null
+check "ctx show --json masks an inline token" bash -c "'$CM' ctx show inl --json | grep -q '\"authToken\": \"\\*\\*\\*\"' && ! '$CM' ctx show inl --json | grep -q '$AGENT_TOKEN'"
+check "ctx use" "$CM" ctx use sock
+check "ctx use changed the default" bash -c "'$CM' ctx show | grep -q 'name: *sock'"
+check "ctx rm" "$CM" ctx rm inl
+cp "$CTXF" "$T/ctx.good"
+printf '{"contexts": [ {"name": "x", ' >"$CTXF"
+expect "corrupt contexts.json: file and reason" 3 "contexts.json: line 1" -- ls
+expect "corrupt contexts.json is not overwritten by ctx add" 3 "contexts.json" -- ctx add y --local --token t
+check "... still the corrupt text" grep -q '^{"contexts": \[ {"name": "x", $' "$CTXF"
+echo '{"contexts": [{"name": "x", "machine": {"type": "spaceship", "authToken": "t"}}]}' >"$CTXF"
+expect "invalid machine type" 3 "machine.type" -- ls
+cp "$T/ctx.good" "$CTXF"
+
+# --- start --wait exit statuses
+expect_start() { # NAME STATUS TOOL
+	local rc
+	"$CM" start "$3" "task for $3" --ctx loc --wait --timeout 60 -q >"$T/start.out" 2>"$T/start.err"
+	rc=$?
+	if [ "$rc" -eq "$2" ]; then pass "$1 (exit $rc)"; else fail "$1: want $2, got $rc: $(cat "$T/start.err")"; fi
+}
+expect_start "start --wait: done" 0 fake-done
+expect_start "start --wait: waiting for a person" 10 fake-ask
+ASK=$(cut -d/ -f2 "$T/start.out")
+expect_start "start --wait: error" 11 fake-error
+expect_start "start --wait: exited" 12 fake-exit
+check "the waiting session shows its prompt" bash -c "'$CM' show loc/$ASK | grep -q '^prompt'"
+check "cm deny answers it" "$CM" deny "loc/$ASK"
+expect "unknown tool" 1 "unknown_tool\|no profile\|tool" -- start no-such-tool x --ctx loc
+expect "bad path" 1 "path" -- start fake-done x --ctx loc --path /does/not/exist
+
+# --- ids: CTX/ID, prefixes, ambiguity, over the Unix socket context too
+A=$("$CM" start fake-done "a" --ctx loc | cut -d/ -f2)
+B=$("$CM" start fake-done "b" --ctx loc | cut -d/ -f2)
+check "full id through the Unix-socket context" "$CM" show "sock/$A"
+check "unique prefix without cm-" "$CM" show --ctx loc "${B#cm-}"
+expect "ambiguous prefix lists candidates" 4 "ambiguous.*loc/" -- show --ctx loc cm-
+expect "unknown session" 4 "no session matches" -- show --ctx loc cm-999
+expect "unknown context in CTX/ID" 3 "unknown context" -- show nope/cm-1
+
+# --- listing, json, all contexts with one unreachable
+"$CM" ctx add dead --local --port "$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')" --token-env CM_TEST_TOKEN --pool p >/dev/null
+"$CM" ls --all --json >"$T/all.json" 2>"$T/all.err"
+check "ls --all: unreachable context exits 8" [ $? -eq 8 ]
+check "ls --all warns about it" grep -q "dead: skipped: agent not running" "$T/all.err"
+check "ls --all lists loc and sock sessions" python3 -c "
+import json,sys; l=json.load(open('$T/all.json')); c={x['context'] for x in l}
+sys.exit(0 if {'loc','sock'}<=c else 1)"
+check "ls table has the headers" bash -c "'$CM' ls --ctx loc | head -n1 | grep -q 'SESSION *TOOL *STATE'"
+check "ls output has no colour with NO_COLOR" bash -c "! '$CM' ls --ctx loc | grep -q $'\033'"
+
+# --- pools: placed on a reachable agent, the dead one skipped with a warning
+out=$("$CM" start fake-done "pooled" --pool p 2>"$T/pool.err")
+rc=$?
+check "start --pool places the session (exit $rc: $out $(cat "$T/pool.err"))" [ $rc -eq 0 ]
+check "start --pool warns about the unreachable agent" grep -q "dead: skipped" "$T/pool.err"
+expect "unknown pool" 3 "no context belongs to pool" -- start fake-done x --pool nopool
+
+# --- status
+"$CM" status --json >"$T/status.json" 2>/dev/null
+check "status: loc reachable with version and sessions" python3 -c "
+import json,sys; r={x['context']:x for x in json.load(open('$T/status.json'))}
+i=r['loc']['info']; sys.exit(0 if r['loc']['reachable'] and i['version'] and i['sessions']>=1 and not r['dead']['reachable'] else 1)"
+"$CM" ctx rm dead >/dev/null
+
+# --- logs -f and watch --count
+"$CM" watch --ctx loc --json --count 3 >"$T/watch.out" 2>/dev/null &
+WATCH=$!
+"$CM" logs -f "loc/$A" >"$T/logs.out" 2>/dev/null &
+LOGS=$!
+sleep 0.5
+"$CM" send "loc/$A" "hello from logs" --enter
+sleep 1
+"$CM" kill "loc/$A" >/dev/null
+for _ in $(seq 1 50); do kill -0 $LOGS 2>/dev/null || break; sleep 0.1; done
+check "logs -f ends when the session is killed" bash -c "! kill -0 $LOGS 2>/dev/null"
+check "logs -f printed the live output" grep -q "hello from logs" "$T/logs.out"
+for _ in $(seq 1 50); do kill -0 $WATCH 2>/dev/null || break; sleep 0.1; done
+check "watch --count 3 exits after 3 events" bash -c "! kill -0 $WATCH 2>/dev/null && [ \$(wc -l <'$T/watch.out') -eq 3 ]"
+kill $LOGS $WATCH 2>/dev/null
+
+# --- help
+check "cm help" bash -c "'$CM' help | grep -q 'attach'"
+check "cm help start" bash -c "'$CM' help start | grep -q -- '--auto-confirm'"
+check "cm help by prefix" bash -c "'$CM' help star | grep -q 'usage: cm start'"
+expect "cm help of an unknown command" 2 "unknown command" -- help nope
+check "cm --version" bash -c "'$CM' --version | grep -q '^cm '"
+
+"$CM" ls --all --json 2>/dev/null | python3 -c "import json,sys; [print(x['context']+'/'+x['sessionId']) for x in json.load(sys.stdin) if x['context']=='loc']" |
+	xargs -r "$CM" kill >/dev/null
+finish
