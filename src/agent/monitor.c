@@ -12,6 +12,7 @@
 #include "agent/confirm.h"
 #include "agent/session.h"
 #include "agent/tmuxcc-client.h"
+#include "agent/typing.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -90,6 +91,12 @@ monitor_apply(struct session *s, const struct classify_result *r)
 	else
 		confirm_prompt_gone(s);
 	session_set_state(s, st, r->rule[0] ? r->rule : "fallback", r->evidence);
+	if (s->task_pending && s->profile && profile_ready_state(s->profile, st)) {
+		/* The profile takes the task as keys: type it now that the tool is ready. */
+		s->task_pending = 0;
+		log_info("%s: tool ready, typing the task", s->id);
+		typing_start(s, s->task, strlen(s->task), 1, NULL, 0, NULL);
+	}
 }
 
 /* Second reply: pane_dead and its status; then classify the screen. */

@@ -262,7 +262,7 @@ session_set_state(struct session *s, enum cm_state st, const char *rule, const c
 	json_object_set_new(ev, "previous", json_string(cm_state_name(prev)));
 	if (rule)
 		message_set_str(ev, "rule", rule);
-	if (evidence)
+	if (evidence && *evidence)
 		message_set_str(ev, "evidence", evidence);
 	json_object_set_new(ev, "timestamp", json_real(s->state_since));
 	bus_publish(s->agent, ev, NULL);
@@ -704,6 +704,7 @@ session_create(struct agent *a, const struct profile *p, const char *task, const
 	s->cols = cols;
 	s->rows = rows;
 	s->profile = p;
+	s->task_pending = profile_task_via(p) == PROFILE_TASK_KEYS && task && *task;
 	s->create_conn = conn_id;
 	s->create_id = req_id ? json_incref((json_t *)req_id) : json_null();
 	snprintf(colsbuf, sizeof colsbuf, "%d", cols);

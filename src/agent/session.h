@@ -104,6 +104,7 @@ struct session {
 	double state_since;		   /* wall time of the last change */
 	char *rule;			   /* rule that gave the state */
 	int worked;			   /* busy since the last completion */
+	int task_pending;		   /* the task is typed once the tool is ready */
 	int pane_dead;			   /* the tool's process has ended */
 	int exit_status;		   /* its status, -1 if unknown */
 	int killed;			   /* kill requested */

@@ -169,6 +169,12 @@ async def task_tests(t, agent):
         t.check("send_keys to an exited tool -> session_exited",
                 r.get("code") == "session_exited", r)
         await c.request("kill_session", sessionId=sid)
+        # A profile that takes the task as keys gets it typed once the tool is ready.
+        r = await c.create("cat-keys", task="typed when ready; $(x)")
+        sid = r["sessionId"]
+        screen = await c.wait_screen(sid, "typed when ready; $(x)")
+        t.check("a task given as keys is typed once the tool is ready", screen is not None)
+        await c.request("kill_session", sessionId=sid)
 
 
 async def bad_input_tests(t, agent):
