@@ -57,7 +57,9 @@ static const struct config_row config_table[] = {
     {"socket-dir", CONFIG_STR, F(socket_dir), 0, 0, 0, 0, "DIR",
      "private tmux socket directory (default $XDG_RUNTIME_DIR/cm or /tmp/cm-UID)"},
     {"profiles-dir", CONFIG_LIST, F(profile_dirs), F(n_profile_dirs), CONFIG_MAX_PROFILE_DIRS, 0, 0,
-     "DIR", "tool profiles directory (repeatable; later ones override)"},
+     "DIR",
+     "profiles directory (repeatable; later ones override; default /etc/cm/profiles, "
+     "~/.config/cm/profiles)"},
     {"danger-rule", CONFIG_LIST, F(danger_rules), F(n_danger_rules), CONFIG_MAX_DANGER_RULES, 0, 0,
      "REGEX", "extra danger rule: prompts matching it are never auto-answered"},
     {"allow-origin", CONFIG_LIST, F(origins), F(n_origins), CONFIG_MAX_ORIGINS, 0, 0, "ORIGIN",
@@ -399,9 +401,8 @@ config_default_dirs(struct config *cfg)
 			cfg->socket_dir = xasprintf("/tmp/cm-%ld", (long)geteuid());
 	}
 	if (cfg->n_profile_dirs == 0) {
-#ifdef CM_PROFILES_DIR_DEFAULT
-		cfg->profile_dirs[cfg->n_profile_dirs++] = xstrdup(CM_PROFILES_DIR_DEFAULT);
-#endif
+		/* Over the compiled-in profiles: the machine's, then the user's. */
+		cfg->profile_dirs[cfg->n_profile_dirs++] = xstrdup("/etc/cm/profiles");
 		if (home && *home == '/')
 			cfg->profile_dirs[cfg->n_profile_dirs++] =
 			    xasprintf("%s/.config/cm/profiles", home);

@@ -188,10 +188,8 @@ main(int argc, char **argv)
 	gethostname(a->hostname, sizeof a->hostname - 1);
 	a->started = time_wall();
 	auth_init(&a->auth, a->cfg.token);
-	if (tools_load(a) == 0)
-		log_warn("no tool profiles loaded (profiles dirs: %s%s)",
-			 a->cfg.n_profile_dirs ? a->cfg.profile_dirs[0] : "none",
-			 a->cfg.n_profile_dirs > 1 ? ", ..." : "");
+	log_info("%zu tools: built in, then %zu profiles dirs", tools_load(a),
+		 a->cfg.n_profile_dirs);
 	log_path = xasprintf("%s/events.log", a->cfg.state_dir);
 	bus_init(&a->bus, (size_t)a->cfg.replay_events, log_path);
 	free(log_path);

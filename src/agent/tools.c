@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/builtin-profiles.h"
 #include "agent/profile.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -14,6 +15,8 @@
 
 #define TOOLS_MAX 256
 
+static struct profile *tools_builtin[TOOLS_MAX];    /* compiled-in profiles */
+static size_t tools_n_builtin;			    /* entries in tools_builtin */
 static struct profile_set **tools_sets;		    /* every set loaded, oldest first */
 static size_t tools_n_sets;			    /* entries in tools_sets */
 static const struct profile *tools_list[TOOLS_MAX]; /* current tools, by name */
@@ -41,11 +44,34 @@ tools_put(const struct profile *p)
 		tools_list[tools_n++] = p;
 }
 
-/* Loads the configured directories. */
+/* Parses the compiled-in profiles once. */
+static void
+tools_load_builtin(void)
+{
+	if (tools_n_builtin > 0)
+		return;
+	for (size_t i = 0; i < cm_builtin_profiles_count && i < TOOLS_MAX; i++) {
+		const struct builtin_profile *b = &cm_builtin_profiles[i];
+		struct profile *p = NULL;
+		struct buf err;
+
+		buf_init(&err, 4096);
+		if (profile_parse_json(b->json, strlen(b->json), b->file, &p, &err) < 0)
+			log_error("built-in profile refused: %s", err.data ? err.data : b->file);
+		else
+			tools_builtin[tools_n_builtin++] = p;
+		buf_release(&err);
+	}
+}
+
+/* Loads the built-in profiles, then the configured directories over them. */
 size_t
 tools_load(struct agent *a)
 {
 	tools_n = 0;
+	tools_load_builtin();
+	for (size_t i = 0; i < tools_n_builtin; i++)
+		tools_put(tools_builtin[i]);
 	for (size_t d = 0; d < a->cfg.n_profile_dirs; d++) {
 		const char *dir = a->cfg.profile_dirs[d];
 		struct profile_set *set = NULL;
@@ -112,6 +138,9 @@ tools_release(void)
 		profile_set_free(tools_sets[i]);
 	free(tools_sets);
 	tools_sets = NULL;
+	for (size_t i = 0; i < tools_n_builtin; i++)
+		profile_free(tools_builtin[i]);
+	tools_n_builtin = 0;
 	tools_n_sets = 0;
 	tools_n = 0;
 }

@@ -1,9 +1,11 @@
 /*
- * tools: the tools this agent can start, from every --profiles-dir.
+ * tools: the tools this agent can start: the shipped profiles compiled in
+ * (builtin-profiles.h), then every --profiles-dir.
  *
  * Each directory is loaded as one profile set (profile.c); a later
- * directory overrides an earlier one for the same tool name, so a user's
- * ~/.config/cm/profiles/claude.json replaces the shipped one. Profiles that
+ * directory overrides an earlier one (and the built-ins) for the same tool
+ * name, so a user's ~/.config/cm/profiles/claude.json replaces the shipped
+ * one. Profiles that
  * fail to load are logged with the file, the rule and the reason; the
  * others load. SIGHUP reloads (sessions keep the profile they started with
  * until they are re-adopted: the old sets are kept until exit).
