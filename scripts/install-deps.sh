@@ -16,7 +16,7 @@ fi
 
 build_pkgs=(build-essential cmake pkg-config git tmux
 	libwebsockets-dev libjansson-dev libzstd-dev libssl-dev zlib1g-dev libcap-dev
-	nodejs npm ncurses-term)
+	ncurses-term)
 test_pkgs=(clang libclang-rt-14-dev clang-format valgrind libcmocka-dev
 	python3 python3-websockets openssh-server openssh-client
 	chromium procps iproute2)
@@ -27,6 +27,10 @@ pkgs+=(libcmocka-dev)
 if [ "${CM_DEPS_MINIMAL:-0}" != 1 ]; then
 	pkgs+=("${test_pkgs[@]}")
 fi
+
+# Node.js may come from elsewhere (NodeSource): only ask apt when it is absent.
+command -v node >/dev/null || pkgs+=(nodejs)
+command -v npm >/dev/null || pkgs+=(npm)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -209,7 +209,7 @@ ft_rule(char *buf, size_t max, int cols, const char *ch)
 static int
 ft_bottom(struct ft *ft, char out[][FT_LINE], int max)
 {
-	char rule[FT_LINE * 4];
+	char rule[FT_LINE]; /* at most 160 rule glyphs of 3 bytes: fits */
 	const struct ft_step *a = ft->ask;
 	int n = 0;
 	long long secs;
