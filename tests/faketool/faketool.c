@@ -89,6 +89,9 @@ struct ft {
 	int in_paste;			    /* inside a bracketed paste */
 	long long ctrlc_at;		    /* time of the last Ctrl-C, 0 = none */
 	const struct ft_step *ask;	    /* the prompt shown */
+	const struct ft_step *running;	    /* approved command shown as running */
+	int running_line;		    /* its "Running…" transcript line */
+	int running_step;		    /* the step that "runs" it */
 	int api_error;			    /* --api-error */
 	int rows;			    /* terminal rows */
 	int cols;			    /* terminal columns */
@@ -424,6 +427,17 @@ ft_run(struct ft *ft)
 		if (ft->step_end && ft_now() < ft->step_end)
 			return;
 		ft->step_end = 0;
+		if (ft->running != NULL && ft->step > ft->running_step) {
+			/* The approved command "ran" during the step that just ended. */
+			char done[FT_LINE];
+
+			snprintf(done, sizeof(done), "  ⎿  (fake: %s not run)", ft->running->arg);
+			if (ft->running_line >= 0 && ft->running_line < ft->n_lines) {
+				free(ft->lines[ft->running_line]);
+				ft->lines[ft->running_line] = strdup(done);
+			}
+			ft->running = NULL;
+		}
 		if (ft->step >= ft->task->n) {
 			if (ft->api_error) {
 				ft_line(
@@ -501,10 +515,14 @@ ft_answer(struct ft *ft, int yes)
 
 	ft->ask = NULL;
 	if (a->op == FT_ASK_BASH) {
-		ft->n_lines--; /* the "Waiting…" line */
-		if (yes)
-			ft_line(ft, "  ⎿  (fake: %s not run)", a->arg);
-		else
+		free(ft->lines[--ft->n_lines]); /* the "Waiting…" line */
+		if (yes) {
+			/* As Claude Code does while a command runs, until the next step. */
+			ft_line(ft, "  ⎿  Running…");
+			ft->running = a;
+			ft->running_line = ft->n_lines - 1;
+			ft->running_step = ft->step;
+		} else
 			ft_line(ft, "  ⎿  User rejected running %s", a->arg);
 	} else if (yes) {
 		ft_line(ft, "  ⎿  %s 1 lines to %s (fake: nothing written)",

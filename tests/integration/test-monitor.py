@@ -172,6 +172,27 @@ async def auto_off_and_outside(t):
                                                     if e.get("type") == "auto_confirmed"])
 
 
+async def every_state(t):
+    agent = Agent()
+    agent.script("think 300\nask bash touch ok.txt\nthink 800\nask write notes.txt\n"
+                 "think 800\ndone\n")
+    with agent:
+        async with Client(agent) as c:
+            r = await c.create("fake", task="x", autoConfirm=True)
+            sid = r["sessionId"]
+            await c.wait_event(lambda e: e.get("type") == "session_completed"
+                               and e.get("sessionId") == sid, 20)
+            st = states_of(c, sid)
+            want = ["idle", "thinking", "waiting_confirm", "running", "waiting_confirm",
+                    "editing", "done"]
+            t.check("every working state is seen in order: " + " -> ".join(want),
+                    st == want, st)
+            prev = [e.get("previous") for e in c.events if e.get("type") == "state_change"
+                    and e.get("sessionId") == sid]
+            t.check("each state_change names the previous state",
+                    prev == ["starting"] + want[:-1], prev)
+
+
 async def errors_and_exit(t):
     agent = Agent()
     agent.script("think 200\nerror 401 invalid x-api-key\n")
@@ -197,6 +218,7 @@ async def main(t):
     await safe_auto(t)
     await danger(t)
     await auto_off_and_outside(t)
+    await every_state(t)
     await errors_and_exit(t)
 
 
