@@ -114,7 +114,7 @@ check "safe command prompt is answerable with key 1" \
 	grep -q 'autoconfirm=answer:.*' <("$agent" classify -v --session-dir "$tmp" --profile "$profile" "$last")
 check "the prompt shows the command" grep -q '^   touch ok.txt$' "$last"
 tm send-keys -t ft 1
-expect ft thinking 2
+expect ft running 2
 expect ft waiting_confirm 5
 check "edit prompt asks to create hello.txt" grep -q 'Do you want to create hello.txt?' "$last"
 tm send-keys -t ft Enter
