@@ -38,6 +38,23 @@ req_list_profiles(struct req *r)
 	req_reply(r, reply);
 }
 
+/* MemAvailable from /proc/meminfo in bytes (what can be used without swapping), or -1. */
+static long long
+req_info_mem_available(void)
+{
+	char line[256];
+	long long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
 /* Handles {"action":"agent_info"}. */
 void
 req_agent_info(struct req *r)
@@ -47,6 +64,7 @@ req_agent_info(struct req *r)
 	struct session *s;
 	struct sysinfo si;
 	double load1 = 0;
+	long long avail;
 	json_t *reply;
 
 	if (req_unpack(r, "{}") < 0)
