@@ -90,13 +90,11 @@ req_agent_info(struct req *r)
 	json_object_set_new(reply, "maxSessions", json_integer(a->cfg.max_sessions));
 	json_object_set_new(reply, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
 	json_object_set_new(reply, "load1", json_real(load1));
-	if (sysinfo(&si) == 0) {
+	if (sysinfo(&si) == 0)
 		json_object_set_new(reply, "memTotal",
 				    json_integer((json_int_t)si.totalram * si.mem_unit));
-		json_object_set_new(
-		    reply, "memAvailable",
-		    json_integer((json_int_t)(si.freeram + si.bufferram) * si.mem_unit));
-	}
+	if ((avail = req_info_mem_available()) >= 0)
+		json_object_set_new(reply, "memAvailable", json_integer((json_int_t)avail));
 	json_object_set_new(reply, "seq", json_integer((json_int_t)a->bus.seq));
 	req_reply(r, reply);
 }
