@@ -82,7 +82,10 @@ valgrind_stage() {
 }
 
 static() {
-	build build/ci-static -DCMAKE_BUILD_TYPE=Release -DCM_STATIC=ON -DCM_TESTS=OFF || return 1
+	cmake -S . -B build/ci-static -DCM_WERROR=ON -DCMAKE_BUILD_TYPE=Release -DCM_STATIC=ON \
+		-DCM_TESTS=OFF >/dev/null || return 1
+	cmake --build build/ci-static -j"$jobs" --target cm-agent 2>&1 | grep -E "error|Error"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
 	local bin=build/ci-static/src/agent/cm-agent
 	if ! file "$bin" | grep -q "statically linked"; then
 		echo "static: $bin is not statically linked"; return 1

@@ -138,9 +138,11 @@ async def slow_client_run(t, agent):
         # A tool floods output for a few seconds; the slow client reads nothing.
         flood = (await c.create("flood", task="flooding " * 10))["sessionId"]
         slow.sendall(ws_frame(json.dumps({"action": "subscribe_output", "sessionId": flood})))
+        # Until the agent has dropped output for the stuck client (at least 4 s).
         t0 = time.time()
         worst = 0.0
-        while time.time() - t0 < 4:
+        while time.time() - t0 < 4 or ("output bytes of " + flood not in agent.log()
+                                        and time.time() - t0 < 30):
             p0 = time.time()
             await c.request("ping")
             worst = max(worst, time.time() - p0)
