@@ -203,8 +203,11 @@ output_forward(struct session *s, const char *data, size_t len)
 			(*f)->kind = FRAME_OUTPUT;
 			free(p);
 		}
-		if (!conn_send(c, *f))
+		if (!conn_send(c, *f)) {
+			log_debug("client %llu is behind: dropping output of %s until it catches up",
+				  (unsigned long long)c->id, s->id);
 			sub->dropped += len;
+		}
 	}
 	frame_unref(bin);
 	frame_unref(b64);

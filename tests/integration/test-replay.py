@@ -141,7 +141,7 @@ async def slow_client_run(t, agent):
         # Until the agent has dropped output for the stuck client (at least 4 s).
         t0 = time.time()
         worst = 0.0
-        while time.time() - t0 < 4 or ("output bytes of " + flood not in agent.log()
+        while time.time() - t0 < 4 or ("dropping output of " + flood not in agent.log()
                                         and time.time() - t0 < 30):
             p0 = time.time()
             await c.request("ping")
