@@ -18,9 +18,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct agent *agent_self;
-struct danger_rules *agent_danger_rules;
-
 /* Runs one frame. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -21,6 +21,7 @@ struct lws_vhost;
 struct lws;
 struct conn;
 struct session;
+struct danger_rules;
 
 struct agent {
 	struct config cfg;		/* settings */
@@ -43,5 +44,7 @@ struct agent {
 
 /* The process-wide agent (one per process). */
 extern struct agent *agent_self;
+/* Extra danger rules from the configuration (--danger-rule), or NULL. */
+extern struct danger_rules *agent_danger_rules;
 
 #endif

@@ -23,8 +23,6 @@
 
 #define CONFIRM_MIN_INTERVAL_MS 300 /* least time between two auto-answers */
 
-extern struct danger_rules *agent_danger_rules;
-
 /* Forgets the prompt of s. */
 static void
 confirm_clear(struct session *s)

@@ -33,9 +33,6 @@
 #include "common/xmalloc.h"
 #include "proto/message.h"
 
-struct agent *agent_self;
-struct danger_rules *agent_danger_rules;
-
 static struct fdwatch main_signal_watch;
 
 /* Reaps every finished child and tells the sessions. */

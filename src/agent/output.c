@@ -204,8 +204,9 @@ output_forward(struct session *s, const char *data, size_t len)
 			free(p);
 		}
 		if (!conn_send(c, *f)) {
-			log_debug("client %llu is behind: dropping output of %s until it catches up",
-				  (unsigned long long)c->id, s->id);
+			log_debug(
+			    "client %llu is behind: dropping output of %s until it catches up",
+			    (unsigned long long)c->id, s->id);
 			sub->dropped += len;
 		}
 	}

@@ -1,0 +1,251 @@
+/*
+ * test-core: the agent's pure pieces: the event bus (seq, replay ring,
+ * event log restore and compaction, resync), token checks and the slowing
+ * of guessers, key names, snapshots as terminal data, and configuration
+ * from flags and files.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agent/agent.h"
+#include "agent/auth.h"
+#include "agent/bus.h"
+#include "agent/config.h"
+#include "agent/frame.h"
+#include "agent/keys.h"
+#include "agent/output.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "common/xmalloc.h"
+
+static uint64_t seen[64];
+static size_t n_seen;
+
+/* Records replayed seqs. */
+static void
+collect(void *arg, struct frame *f)
+{
+	(void)arg;
+	if (n_seen < 64)
+		seen[n_seen++] = f->seq;
+}
+
+/* Publishes n events of type t. */
+static void
+publish(struct agent *a, int n)
+{
+	for (int i = 0; i < n; i++)
+		bus_publish(a, json_pack("{s:s, s:i}", "type", "test", "n", i), NULL);
+}
+
+/* A fresh agent struct with no clients. */
+static void
+agent_blank(struct agent *a)
+{
+	memset(a, 0, sizeof *a);
+	TAILQ_INIT(&a->conns);
+	TAILQ_INIT(&a->sessions);
+}
+
+/* seq increases; since() replays exactly what is held; older -> resync. */
+static void
+test_bus_ring(void **state)
+{
+	struct agent a;
+	size_t count;
+
+	(void)state;
+	agent_blank(&a);
+	bus_init(&a.bus, 4, NULL);
+	publish(&a, 6);
+	assert_int_equal(a.bus.seq, 6);
+	assert_int_equal(bus_oldest(&a.bus), 3);
+	n_seen = 0;
+	assert_int_equal(bus_since(&a.bus, 3, collect, NULL, &count), 0);
+	assert_int_equal(count, 3);
+	assert_int_equal(seen[0], 4);
+	assert_int_equal(seen[2], 6);
+	assert_int_equal(bus_since(&a.bus, 2, collect, NULL, &count), 0); /* 3..6 held */
+	assert_int_equal(bus_since(&a.bus, 1, collect, NULL, &count), CM_ERESYNC);
+	assert_int_equal(bus_since(&a.bus, 7, collect, NULL, &count), CM_ERESYNC);
+	assert_int_equal(bus_since(&a.bus, 6, collect, NULL, &count), 0);
+	assert_int_equal(count, 0);
+	bus_release(&a.bus);
+}
+
+/* The log restores seq and ring across a restart, skips torn and bad lines, stays bounded. */
+static void
+test_bus_log(void **state)
+{
+	char tmpl[] = "/tmp/cmbus.XXXXXX", *dir = mkdtemp(tmpl);
+	char *path = xasprintf("%s/events.log", dir), *text;
+	struct agent a;
+	size_t count, len, lines = 0;
+	FILE *f;
+
+	(void)state;
+	agent_blank(&a);
+	bus_init(&a.bus, 4, path);
+	publish(&a, 10); /* compaction at 9 lines */
+	bus_release(&a.bus);
+	f = fopen(path, "a");
+	fputs("not json\n{\"seq\":\"x\"}\n{\"type\":\"torn\",\"seq\":99", f);
+	fclose(f);
+	agent_blank(&a);
+	bus_init(&a.bus, 4, path);
+	assert_int_equal(a.bus.seq, 10);
+	n_seen = 0;
+	assert_int_equal(bus_since(&a.bus, 6, collect, NULL, &count), 0);
+	assert_int_equal(count, 4);
+	publish(&a, 1);
+	assert_int_equal(a.bus.seq, 11);
+	bus_release(&a.bus);
+	assert_int_equal(fs_read_file(path, 1 << 20, &text, &len), 0);
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	assert_true(lines <= 9);
+	free(text);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
+/* Only the exact token passes; guessers are slowed down, then forgiven. */
+static void
+test_auth(void **state)
+{
+	struct auth au;
+	const char *tok = "0123456789abcdef0123";
+
+	(void)state;
+	auth_init(&au, tok);
+	assert_true(auth_token_ok(&au, tok, strlen(tok)));
+	assert_false(auth_token_ok(&au, tok, strlen(tok) - 1));
+	assert_false(auth_token_ok(&au, "0123456789abcdef0124", 20));
+	assert_false(auth_token_ok(&au, "0123456789abcdef01230", 21));
+	assert_false(auth_token_ok(&au, "", 0));
+	for (int i = 0; i < AUTH_MAX_FAILS; i++) {
+		assert_false(auth_blocked(&au, "10.0.0.1", 100.0));
+		auth_failed(&au, "10.0.0.1", 100.0 + i);
+	}
+	assert_true(auth_blocked(&au, "10.0.0.1", 110.0));
+	assert_false(auth_blocked(&au, "10.0.0.2", 110.0));
+	assert_false(auth_blocked(&au, "10.0.0.1", 100.0 + AUTH_WINDOW + 1));
+	/* The table is bounded: many peers reuse the oldest slots. */
+	for (int i = 0; i < 3 * AUTH_TABLE; i++) {
+		char peer[32];
+
+		snprintf(peer, sizeof peer, "peer-%d", i);
+		auth_failed(&au, peer, 200.0 + i);
+	}
+	auth_succeeded(&au, "peer-1");
+}
+
+/* Key names: a fixed grammar, nothing that could become a tmux command. */
+static void
+test_keys(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	assert_true(keys_name_valid("Enter"));
+	assert_true(keys_name_valid("C-c"));
+	assert_true(keys_name_valid("M-S-Up"));
+	assert_true(keys_name_valid("y"));
+	assert_true(keys_name_valid(";"));
+	assert_false(keys_name_valid("Enter;kill-server"));
+	assert_false(keys_name_valid("C-"));
+	assert_false(keys_name_valid(" "));
+	assert_false(keys_name_valid("é"));
+	assert_false(keys_name_valid(""));
+	buf_init(&b, 256);
+	assert_int_equal(keys_cmd_key(&b, ";"), 0);
+	assert_string_equal(b.data, "send-keys -- \";\"");
+	buf_reset(&b);
+	assert_int_equal(keys_cmd_text(&b, "a\"$b", 4), 0);
+	assert_string_equal(b.data, "send-keys -l -- \"a\\\"\\$b\"");
+	buf_release(&b);
+}
+
+/* A snapshot redraws: reset, clear, CRLF lines, cursor last (1-based). */
+static void
+test_snapshot(void **state)
+{
+	size_t len;
+	char *s = output_snapshot_data("one\n\033[1mtwo\n\n", 12, 4, 1, &len);
+
+	(void)state;
+	assert_string_equal(s, "\033[0m\033[H\033[2Jone\033[0m\r\n\033[1mtwo\033[0m\033[2;5H");
+	assert_int_equal(len, strlen(s));
+	free(s);
+}
+
+/* Flags and config files; the token never comes from a config file. */
+static void
+test_config(void **state)
+{
+	char tmpl[] = "/tmp/cmcfg.XXXXXX", *dir = mkdtemp(tmpl);
+	char *file = xasprintf("%s/c.json", dir), *why = NULL;
+	char *argv[] = {"cm-agent",
+			"--port",
+			"0",
+			"--max-sessions",
+			"7",
+			"--auto-confirm",
+			"--profiles-dir",
+			"/a",
+			"--profiles-dir",
+			"/b",
+			NULL};
+	struct config cfg;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_parse_args(&cfg, 10, argv), 0);
+	assert_int_equal(cfg.port, 0);
+	assert_int_equal(cfg.max_sessions, 7);
+	assert_true(cfg.auto_confirm);
+	assert_int_equal(cfg.n_profile_dirs, 2);
+	assert_string_equal(cfg.profile_dirs[1], "/b");
+	fs_write_atomic(
+	    file, "{\"max_clients\": 3, \"bind\": \"::1\", \"danger_rule\": [\"x\", \"y\"]}", 61);
+	assert_int_equal(config_load_file(&cfg, file, &why), 0);
+	assert_int_equal(cfg.max_clients, 3);
+	assert_string_equal(cfg.bind, "::1");
+	assert_int_equal(cfg.n_danger_rules, 2);
+	fs_write_atomic(file, "{\"max_clients\": 0}", 18);
+	assert_int_equal(config_load_file(&cfg, file, &why), -1);
+	assert_non_null(strstr(why, "max_clients"));
+	free(why);
+	fs_write_atomic(file, "{\"max_clients\": \"many\"}", 23);
+	assert_int_equal(config_load_file(&cfg, file, &why), -1);
+	free(why);
+	fs_write_atomic(file, "[]", 2);
+	assert_int_equal(config_load_file(&cfg, file, &why), -1);
+	assert_non_null(strstr(why, "JSON object"));
+	free(why);
+	config_release(&cfg);
+	unlink(file);
+	rmdir(dir);
+	free(file);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_bus_ring), cmocka_unit_test(test_bus_log),
+	    cmocka_unit_test(test_auth),     cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_snapshot), cmocka_unit_test(test_config),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
