@@ -215,26 +215,19 @@ config_set(struct config *cfg, const struct config_row *r, const char *value, co
 	return -1;
 }
 
-/* Loads a JSON config file: an object whose keys are the flag names. */
+/* Applies a JSON config text: an object whose keys are the flag names. */
 int
-config_load_file(struct config *cfg, const char *path, char **why)
+config_parse_text(struct config *cfg, const char *text, size_t len, const char *origin, char **why)
 {
 	json_error_t jerr;
 	const char *key, *reason = NULL;
 	json_t *root, *val;
-	char *text, num[32];
-	int rc;
+	char num[32];
 
 	*why = NULL;
-	if ((rc = fs_read_file(path, 1 << 20, &text, NULL)) < 0) {
-		*why = xasprintf("%s: %s", path,
-				 rc == CM_ETOOBIG ? "larger than 1 MiB" : cm_strerror(rc));
-		return -1;
-	}
-	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-	free(text);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL || !json_is_object(root)) {
-		*why = xasprintf("%s:%d:%d: %s", path, jerr.line, jerr.column,
+		*why = xasprintf("%s:%d:%d: %s", origin, jerr.line, jerr.column,
 				 root ? "expected a JSON object" : jerr.text);
 		json_decref(root);
 		return -1;
@@ -246,11 +239,11 @@ config_load_file(struct config *cfg, const char *path, char **why)
 		if (strcmp(key, "token") == 0) {
 			*why = xasprintf("%s: \"token\" is not read from a config file; use "
 					 "\"token_file\"",
-					 path);
+					 origin);
 			goto bad;
 		}
 		if (r == NULL) {
-			*why = xasprintf("%s: unknown key \"%s\"", path, key);
+			*why = xasprintf("%s: unknown key \"%.64s\"", origin, key);
 			goto bad;
 		}
 		if (r->type == CONFIG_LIST && json_is_array(val)) {
@@ -259,7 +252,7 @@ config_load_file(struct config *cfg, const char *path, char **why)
 			json_array_foreach (val, i, item) {
 				if (!json_is_string(item) ||
 				    config_set(cfg, r, json_string_value(item), &reason) < 0) {
-					*why = xasprintf("%s: \"%s\": %s", path, key,
+					*why = xasprintf("%s: \"%s\": %s", origin, key,
 							 reason ? reason : "expected strings");
 					goto bad;
 				}
@@ -274,8 +267,8 @@ config_load_file(struct config *cfg, const char *path, char **why)
 		} else if (json_is_boolean(val))
 			s = json_is_true(val) ? "true" : "false";
 		if (s == NULL || config_set(cfg, r, s, &reason) < 0) {
-			*why =
-			    xasprintf("%s: \"%s\": %s", path, key, reason ? reason : "wrong type");
+			*why = xasprintf("%s: \"%s\": %s", origin, key,
+					 reason ? reason : "wrong type");
 			goto bad;
 		}
 	}
@@ -284,6 +277,25 @@ config_load_file(struct config *cfg, const char *path, char **why)
 bad:
 	json_decref(root);
 	return -1;
+}
+
+/* Loads a JSON config file. */
+int
+config_load_file(struct config *cfg, const char *path, char **why)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	*why = NULL;
+	if ((rc = fs_read_file(path, 1 << 20, &text, &len)) < 0) {
+		*why = xasprintf("%s: %s", path,
+				 rc == CM_ETOOBIG ? "larger than 1 MiB" : cm_strerror(rc));
+		return -1;
+	}
+	rc = config_parse_text(cfg, text, len, path, why);
+	free(text);
+	return rc;
 }
 
 /* Prints the usage text from the table. */

@@ -54,7 +54,10 @@ void config_release(struct config *cfg);
  * reason printed on stderr (exit 2).
  */
 int config_parse_args(struct config *cfg, int argc, char **argv);
-/* Loads a JSON config file into cfg; reason in *why (static or caller-freed). */
+/* Applies JSON config text; -1 with a reason in *why (caller frees) naming origin. */
+int config_parse_text(struct config *cfg, const char *text, size_t len, const char *origin,
+		      char **why);
+/* Loads a JSON config file into cfg; -1 with a reason in *why (caller frees). */
 int config_load_file(struct config *cfg, const char *path, char **why);
 /* Fills in derived defaults (dirs) and resolves the token; -1 with a message on failure. */
 int config_finish(struct config *cfg);

@@ -188,6 +188,13 @@ test_snapshot(void **state)
 	free(s);
 }
 
+/* Writes a C string to path. */
+static void
+write_text(const char *path, const char *text)
+{
+	assert_int_equal(fs_write_atomic(path, text, strlen(text)), 0);
+}
+
 /* Flags and config files; the token never comes from a config file. */
 static void
 test_config(void **state)
@@ -215,20 +222,20 @@ test_config(void **state)
 	assert_true(cfg.auto_confirm);
 	assert_int_equal(cfg.n_profile_dirs, 2);
 	assert_string_equal(cfg.profile_dirs[1], "/b");
-	fs_write_atomic(
-	    file, "{\"max_clients\": 3, \"bind\": \"::1\", \"danger_rule\": [\"x\", \"y\"]}", 61);
+	write_text(file,
+		   "{\"max_clients\": 3, \"bind\": \"::1\", \"danger_rule\": [\"x\", \"y\"]}");
 	assert_int_equal(config_load_file(&cfg, file, &why), 0);
 	assert_int_equal(cfg.max_clients, 3);
 	assert_string_equal(cfg.bind, "::1");
 	assert_int_equal(cfg.n_danger_rules, 2);
-	fs_write_atomic(file, "{\"max_clients\": 0}", 18);
+	write_text(file, "{\"max_clients\": 0}");
 	assert_int_equal(config_load_file(&cfg, file, &why), -1);
 	assert_non_null(strstr(why, "max_clients"));
 	free(why);
-	fs_write_atomic(file, "{\"max_clients\": \"many\"}", 23);
+	write_text(file, "{\"max_clients\": \"many\"}");
 	assert_int_equal(config_load_file(&cfg, file, &why), -1);
 	free(why);
-	fs_write_atomic(file, "[]", 2);
+	write_text(file, "[]");
 	assert_int_equal(config_load_file(&cfg, file, &why), -1);
 	assert_non_null(strstr(why, "JSON object"));
 	free(why);
