@@ -5,6 +5,7 @@ snapshot and then the live bytes."""
 
 import asyncio
 import json
+import os
 import signal
 import socket
 import time
@@ -84,6 +85,16 @@ async def restart(t, agent):
         last = c.events[-1]["seq"]
     agent.stop(signal.SIGKILL)
     t.check("agent killed with SIGKILL", not agent.alive())
+    # Damage on disk the agent must survive: junk state files, a torn event line.
+    sessions = os.path.join(agent.state_dir, "sessions")
+    with open(os.path.join(sessions, "cm-1.json"), "w") as f:
+        f.write("{not json")
+    with open(os.path.join(sessions, "cm-2.json"), "w") as f:
+        f.write('{"tool": 5}')
+    with open(os.path.join(sessions, "../../evil.json"), "w") as f:
+        f.write("{}")
+    with open(os.path.join(agent.state_dir, "events.log"), "a") as f:
+        f.write('garbage\n{"type":"torn","seq":')
     agent.start()
     async with Client(agent, since=last) as c:
         started = await c.wait_event(lambda e: e.get("type") == "agent_started", 5)
@@ -92,6 +103,11 @@ async def restart(t, agent):
         lst = await c.request("list_sessions")
         ids = [s["sessionId"] for s in lst["sessions"]]
         t.check("every live session is listed again after SIGKILL + restart", sid in ids, ids)
+        t.check("junk state files are left alone and not listed",
+                "cm-1" not in ids and "cm-2" not in ids and
+                os.path.exists(os.path.join(sessions, "cm-1.json")))
+        t.check("the agent says which state files it could not read",
+                "cm-1.json" in agent.log() and "cm-2.json" in agent.log())
         screen = await c.wait_screen(sid, "before the crash")
         t.check("its screen is intact", screen is not None)
         await c.request("send_keys", sessionId=sid, keys="after the restart", enter=True)
