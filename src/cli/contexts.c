@@ -186,7 +186,7 @@ contexts_load(struct contexts *cs, const char *path, char *err, size_t n)
 		return rc;
 	}
 	cs->exists = 1;
-	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	free(data);
 	if (!doc) {
 		snprintf(err, n, "%s: line %d column %d: %s", path, jerr.line, jerr.column,

@@ -66,34 +66,36 @@ struct outmsg {
 };
 
 struct cm_client {
-	struct cm_loop *loop;		     /* owner loop */
-	char *host;			     /* TCP host (direct) */
-	int port;			     /* TCP port */
-	char *unix_path;		     /* agent's Unix socket, or NULL */
-	char *token;			     /* agent token */
-	int use_ssh;			     /* through the tunnel */
-	struct cm_tunnel tunnel;	     /* the tunnel, when use_ssh */
-	int tunnel_fresh;		     /* the tunnel was (re)checked during this attempt */
-	int reconnect;			     /* reconnect after drops */
-	int timeout_ms;			     /* connect / request timeout */
-	cm_event_cb on_event;		     /* callbacks of the options */
-	cm_output_cb on_output;		     /* terminal output */
-	cm_state_cb on_state;		     /* state changes */
-	void *arg;			     /* for the callbacks */
-	enum client_phase phase;	     /* see above */
-	enum cm_conn_state state;	     /* last state reported */
-	struct lws *wsi;		     /* the WebSocket, or NULL */
-	enum cm_fail fail;		     /* last failure */
-	char err[1200];			     /* last error text */
-	json_t *hello;			     /* the `authenticated` message */
-	int64_t seq;			     /* highest event seq seen, -1 none */
-	int64_t next_id;		     /* next request id */
-	struct pending *pending;	     /* sent, unanswered */
-	struct outmsg *out_head;	     /* frames to write */
-	struct outmsg **out_tail;	     /* where to append */
-	struct buf rx;			     /* reassembly of a fragmented frame */
-	int rx_binary;			     /* the frame being reassembled is binary */
-	lws_sorted_usec_list_t sul_poll;     /* tunnel poll / retry timer */
+	struct cm_loop *loop;		 /* owner loop */
+	struct cm_client *next;		 /* next client of the loop */
+	int sync_failed;		 /* the connect failed inside lws_client_connect_via_info */
+	char *host;			 /* TCP host (direct) */
+	int port;			 /* TCP port */
+	char *unix_path;		 /* agent's Unix socket, or NULL */
+	char *token;			 /* agent token */
+	int use_ssh;			 /* through the tunnel */
+	struct cm_tunnel tunnel;	 /* the tunnel, when use_ssh */
+	int tunnel_fresh;		 /* the tunnel was (re)checked during this attempt */
+	int reconnect;			 /* reconnect after drops */
+	int timeout_ms;			 /* connect / request timeout */
+	cm_event_cb on_event;		 /* callbacks of the options */
+	cm_output_cb on_output;		 /* terminal output */
+	cm_state_cb on_state;		 /* state changes */
+	void *arg;			 /* for the callbacks */
+	enum client_phase phase;	 /* see above */
+	enum cm_conn_state state;	 /* last state reported */
+	struct lws *wsi;		 /* the WebSocket, or NULL */
+	enum cm_fail fail;		 /* last failure */
+	char err[1200];			 /* last error text */
+	json_t *hello;			 /* the `authenticated` message */
+	int64_t seq;			 /* highest event seq seen, -1 none */
+	int64_t next_id;		 /* next request id */
+	struct pending *pending;	 /* sent, unanswered */
+	struct outmsg *out_head;	 /* frames to write */
+	struct outmsg **out_tail;	 /* where to append */
+	struct buf rx;			 /* reassembly of a fragmented frame */
+	int rx_binary;			 /* the frame being reassembled is binary */
+	lws_sorted_usec_list_t sul_poll; /* tunnel poll / retry timer */
 	lws_sorted_usec_list_t sul_deadline; /* connect deadline */
 	lws_sorted_usec_list_t sul_refused;  /* deferred synchronous connect failure */
 	int backoff_ms;			     /* next retry delay */
@@ -120,6 +122,11 @@ static void
 client_set_state(struct cm_client *c, enum cm_conn_state st)
 {
 	c->state = st;
+	/*
+	 * A change made from a timer callback must also end lws_service()'s
+	 * poll, or a caller waiting on a flag would sleep until the next timer.
+	 */
+	lws_cancel_service(c->loop->ctx);
 	if (c->on_state)
 		c->on_state(c, st, c->arg);
 }
@@ -314,6 +321,7 @@ static void
 client_ws_start(struct cm_client *c)
 {
 	struct lws_client_connect_info ci;
+	struct lws *wsi;
 	char addr[200];
 
 	memset(&ci, 0, sizeof(ci));
@@ -338,13 +346,19 @@ client_ws_start(struct cm_client *c)
 	ci.local_protocol_name = "cm";
 	ci.ietf_version_or_minus_one = -1;
 	ci.opaque_user_data = c;
-	ci.pwsi = &c->wsi;
 	c->phase = PH_WS;
+	c->wsi = NULL;
+	c->sync_failed = 0;
 	buf_reset(&c->rx);
-	if (!lws_client_connect_via_info(&ci)) {
-		c->wsi = NULL;
+	c->loop->connecting = c;
+	wsi = lws_client_connect_via_info(&ci);
+	c->loop->connecting = NULL;
+	if (c->sync_failed)
+		return; /* the callback has already handled it */
+	if (!wsi)
 		lws_sul_schedule(c->loop->ctx, 0, &c->sul_refused, client_ws_refused_cb, 1);
-	}
+	else
+		c->wsi = wsi;
 }
 
 /* Starts (or restarts) connecting. */
@@ -582,22 +596,57 @@ client_send_auth(struct cm_client *c)
 	lws_callback_on_writable(c->wsi);
 }
 
+/*
+ * The client a wsi belongs to: its opaque pointer, else the client whose
+ * current wsi it is (lws may call back before the opaque pointer is set).
+ * NULL for a wsi we dropped.
+ */
+static struct cm_client *
+client_of_wsi(struct lws *wsi, int connect_error, struct cm_loop **loopp)
+{
+	struct cm_client *c = lws_get_opaque_user_data(wsi);
+	struct lws_context *ctx = lws_get_context(wsi);
+	struct cm_loop *loop = ctx ? lws_context_user(ctx) : NULL;
+
+	*loopp = loop;
+	if (!c && loop)
+		c = cm_client_by_wsi(loop, wsi);
+	/* A connect failing inside lws_client_connect_via_info(): ours. */
+	if (!c && loop && connect_error)
+		c = loop->connecting;
+	if (c && c->wsi != wsi && !(loop && loop->connecting == c && !c->wsi))
+		c = NULL;
+	return c;
+}
+
 /* The lws protocol callback for client connections. */
 int
 cm_client_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		 size_t len)
 {
-	struct cm_client *c = lws_get_opaque_user_data(wsi);
+	struct cm_client *c = NULL;
+	struct cm_loop *loop = NULL;
 
 	(void)user;
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		if (c && c->wsi == wsi) {
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+	case LWS_CALLBACK_CLIENT_CLOSED:
+	case LWS_CALLBACK_WSI_DESTROY:
+		c = client_of_wsi(wsi, reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR, &loop);
+		break;
+	default:
+		return 0;
+	}
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		if (c && c->phase == PH_WS) {
 			lws_set_opaque_user_data(wsi, NULL);
 			c->wsi = NULL;
-			client_ws_failed(c, in ? (const char *)in : "connect failed");
-		} else if (c && !c->wsi && c->phase == PH_WS) {
-			lws_set_opaque_user_data(wsi, NULL);
+			if (loop && loop->connecting == c)
+				c->sync_failed = 1;
 			client_ws_failed(c, in ? (const char *)in : "connect failed");
 		}
 		return 0;
@@ -636,8 +685,10 @@ cm_client_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 	case LWS_CALLBACK_WSI_DESTROY:
-		if (!c || c->wsi != wsi)
+		if (!c)
 			return 0;
+		if (loop && loop->connecting == c)
+			c->sync_failed = 1;
 		lws_set_opaque_user_data(wsi, NULL);
 		c->wsi = NULL;
 		if (c->phase == PH_WS) {
@@ -657,6 +708,18 @@ cm_client_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	}
 }
 
+/* Finds the client whose current wsi is wsi (or the one connecting right now). */
+struct cm_client *
+cm_client_by_wsi(struct cm_loop *loop, struct lws *wsi)
+{
+	struct cm_client *c;
+
+	for (c = loop->clients; c; c = c->next)
+		if (c->wsi == wsi)
+			return c;
+	return NULL;
+}
+
 /* Creates a client; strings of the options are copied. */
 struct cm_client *
 cm_client_new(struct cm_loop *loop, const struct cm_client_opts *o)
@@ -664,6 +727,8 @@ cm_client_new(struct cm_loop *loop, const struct cm_client_opts *o)
 	struct cm_client *c = xcalloc(1, sizeof(*c));
 
 	c->loop = loop;
+	c->next = loop->clients;
+	loop->clients = c;
 	c->host = xstrdup(o->host && *o->host ? o->host : "127.0.0.1");
 	c->port = o->port > 0 ? o->port : CM_DEFAULT_PORT;
 	c->unix_path = o->unix_path && *o->unix_path ? xstrdup(o->unix_path) : NULL;
@@ -733,8 +798,17 @@ cm_client_open(struct cm_loop *loop, const struct cm_client_opts *opts, struct c
 void
 cm_client_free(struct cm_client *c)
 {
+	struct cm_client **pp;
+
 	if (!c)
 		return;
+	for (pp = &c->loop->clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (c->loop->connecting == c)
+		c->loop->connecting = NULL;
 	client_drop_wsi(c);
 	client_cancel_timers(c);
 	c->on_state = NULL;

@@ -19,10 +19,15 @@
 
 /* One event loop: a libwebsockets context with its default vhost. */
 struct cm_loop {
-	struct lws_context *ctx; /* the libwebsockets context (its loop) */
-	struct lws_vhost *vh;	 /* the default vhost, for adopting descriptors */
-	int stop;		 /* set by cm_loop_stop(), read by cm_loop_run() */
+	struct lws_context *ctx;      /* the libwebsockets context (its loop) */
+	struct lws_vhost *vh;	      /* the default vhost, for adopting descriptors */
+	int stop;		      /* set by cm_loop_stop(), read by cm_loop_run() */
+	struct cm_client *clients;    /* every client of the loop (list through next) */
+	struct cm_client *connecting; /* the client inside lws_client_connect_via_info() */
 };
+
+/* Finds the client whose current wsi is wsi, or NULL. */
+struct cm_client *cm_client_by_wsi(struct cm_loop *loop, struct lws *wsi);
 
 /* The lws protocol callback of WebSocket client connections (client.c). */
 int cm_client_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

@@ -32,6 +32,7 @@ struct cm_watch {
 /* A deadline timer on the stack of a waiting call. */
 struct loop_deadline {
 	lws_sorted_usec_list_t sul; /* the lws timer */
+	struct lws_context *ctx;    /* to wake the poll */
 	int fired;		    /* set when the deadline passed */
 };
 
@@ -82,6 +83,7 @@ cm_loop_new(void)
 	info.fd_limit_per_thread = 256;
 	info.timeout_secs = 15;
 	loop = xcalloc(1, sizeof(*loop));
+	info.user = loop;
 	loop->ctx = lws_create_context(&info);
 	if (!loop->ctx) {
 		free(loop);
@@ -108,6 +110,7 @@ loop_deadline_cb(lws_sorted_usec_list_t *sul)
 	struct loop_deadline *d = lws_container_of(sul, struct loop_deadline, sul);
 
 	d->fired = 1;
+	lws_cancel_service(d->ctx);
 }
 
 /* Services the loop until *flag, a stop, or the deadline (timeout_ms < 0: none). */
@@ -118,6 +121,7 @@ cm_loop_run_until(struct cm_loop *loop, const int *flag, int timeout_ms)
 	int rc = 0;
 
 	memset(&d, 0, sizeof(d));
+	d.ctx = loop->ctx;
 	if (timeout_ms >= 0)
 		lws_sul_schedule(loop->ctx, 0, &d.sul, loop_deadline_cb,
 				 (lws_usec_t)timeout_ms * LWS_US_PER_MS);

@@ -157,10 +157,16 @@ expect_fail "agent not running" 8 "agent not running" -- ls --ctx noagent
 expect_fail "wrong token" 9 "refused the token" -- ls --ctx badtoken
 
 # cm status over all contexts reports each, reachable or not.
-"$CM" status --json >"$T/status.json" 2>/dev/null
-check "cm status --json reports every context" python3 -c "
+"$CM" status --json >"$T/status.json" 2>"$T/status.err"
+echo "status exit $?: $(cat "$T/status.json" "$T/status.err")" >"$T/status.log"
+if python3 -c "
 import json,sys; l={r['context']:r for r in json.load(open('$T/status.json'))}
-sys.exit(0 if l['prod']['reachable'] and l['down']['error']=='host_unreachable' and l['badtoken']['error']=='token_refused' and l['noagent']['error']=='agent_not_running' else 1)"
+ok=l['prod']['reachable'] and l['down']['error']=='host_unreachable' and l['badtoken']['error']=='token_refused' and l['noagent']['error']=='agent_not_running'
+sys.exit(0 if ok else 1)"; then
+	pass "cm status --json reports every context"
+else
+	fail "cm status --json reports every context: $(cat "$T/status.log")"
+fi
 
 check "cm ctx close stops the master" "$CM" ctx close prod
 check "no master left for prod" bash -c "! ssh -F '$SSH_CONFIG' -o ControlPath='$PROD_CTL' -O check '$SSH_HOST' 2>/dev/null"
