@@ -15,9 +15,38 @@
 #include "agent/typing.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "common/xmalloc.h"
 
+#define MONITOR_DEBOUNCE_MAX_MS 50 /* longest delay while output floods */
+
 static void monitor_read(struct session *s);
+
+/*
+ * Adapts the delay to the output: a read that follows the previous one
+ * within about one delay means the output never paused (a build log, a
+ * flood), so the delay doubles, up to MONITOR_DEBOUNCE_MAX_MS; a read after
+ * a pause brings it back to debounce_ms. Tools that redraw a spinner
+ * (every 100 ms or so) keep the short delay; a flood costs a screen read
+ * every 50 ms instead of every 5.
+ */
+static void
+monitor_adapt(struct session *s, uint64_t now)
+{
+	long base = s->agent->cfg.debounce_ms;
+
+	if (s->debounce_ms < base)
+		s->debounce_ms = base;
+	if (s->last_read_us != 0 &&
+	    now - s->last_read_us < (uint64_t)(s->debounce_ms + base + 1) * 1000) {
+		s->debounce_ms = s->debounce_ms * 2 + 1;
+		if (s->debounce_ms > MONITOR_DEBOUNCE_MAX_MS)
+			s->debounce_ms = MONITOR_DEBOUNCE_MAX_MS;
+	} else {
+		s->debounce_ms = base;
+	}
+	s->last_read_us = now;
+}
 
 /* The debounce timer fired. */
 static void
@@ -26,6 +55,7 @@ monitor_timer(lws_sorted_usec_list_t *sul)
 	struct session *s = lws_container_of(sul, struct session, debounce);
 
 	s->debounce_armed = 0;
+	monitor_adapt(s, time_mono_us());
 	monitor_read(s);
 }
 
@@ -48,7 +78,7 @@ monitor_on_output(struct session *s)
 		s->dirty = 1;
 		return;
 	}
-	monitor_arm(s, s->agent->cfg.debounce_ms);
+	monitor_arm(s, s->debounce_ms > 0 ? s->debounce_ms : s->agent->cfg.debounce_ms);
 }
 
 /* Schedules a read in ms milliseconds. */
@@ -127,7 +157,7 @@ monitor_on_dead(void *arg, int err, const char *body, size_t len)
 	}
 	if (s->dirty) {
 		s->dirty = 0;
-		monitor_arm(s, s->agent->cfg.debounce_ms);
+		monitor_arm(s, s->debounce_ms > 0 ? s->debounce_ms : s->agent->cfg.debounce_ms);
 	}
 }
 

@@ -3,7 +3,8 @@
  *
  * There is no polling timer. %output arms a short debounce (debounce_ms,
  * default 5 ms, not re-armed by more output, so a tool that never stops
- * drawing is still read at that pace); when it fires, the screen and
+ * drawing is still read at that pace; while output never pauses the delay
+ * grows to 50 ms, see monitor_adapt); when it fires, the screen and
  * #{pane_dead} are read over the control connection (about 0.15 ms each)
  * and classified by the session's profile (classify.c). Output that
  * arrives during a read marks the session dirty and triggers one more read

@@ -119,6 +119,8 @@ struct session {
 	json_t *kill_id;		   /* that request's id */
 	lws_sorted_usec_list_t debounce;   /* screen read after output */
 	int debounce_armed;		   /* debounce is scheduled */
+	long debounce_ms;		   /* current delay: grows while output never stops */
+	uint64_t last_read_us;		   /* monotonic time the last screen read started */
 	int reading;			   /* a screen read is in flight */
 	int dirty;			   /* output came during the read */
 	uint64_t output_bytes;		   /* total output seen */
