@@ -106,6 +106,7 @@ function signOut(message) {
 
 function showStatus(st) {
   const el = $('#conn-status');
+  document.body.classList.toggle('offline', st.state !== 'online');
   el.className = `conn conn-${st.state}`;
   clearInterval(app.retryTick);
   if (st.state === 'connecting') {
@@ -251,7 +252,10 @@ function applyEvent(msg, { history = false } = {}) {
     }
     case 'auto_confirmed': {
       const opts = Array.isArray(msg.options) ? msg.options : [];
-      const chosen = opts.find((o) => String(o).trim().startsWith(`${msg.answer}.`));
+      // Options may come numbered ("1. Yes") or not ("Yes", in screen order).
+      const n = /^\d+$/.test(String(msg.answer)) ? Number(msg.answer) : 0;
+      const chosen = opts.find((o) => String(o).trim().startsWith(`${msg.answer}.`))
+        || (n >= 1 && n <= opts.length ? opts[n - 1] : null);
       addEvent({
         ...base, tone: 'done',
         text: `Auto-confirmed “${firstLine(msg.prompt, 80)}”`,
@@ -432,6 +436,9 @@ setInterval(() => {
 // ---- the open session -------------------------------------------------------
 
 function showDetailError(e) {
+  // Requests lost with the connection are not errors of their own: the top
+  // bar already says the connection is down.
+  if (e && (e.code === 'offline' || e.code === 'closed')) return;
   $('#detail-error').textContent = e ? (e.message || String(e)) : '';
 }
 

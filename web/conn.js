@@ -72,6 +72,12 @@ export class Conn {
 
   open() {
     clearTimeout(this.retryTimer);
+    if (this.ws) {
+      // A new sign-in while the last attempt is still connecting.
+      const old = this.ws;
+      this.ws = null;
+      old.close();
+    }
     this.authenticated = false;
     this.status('connecting');
     let ws;
