@@ -170,11 +170,20 @@ ft_restore(struct ft *ft)
 	ft->raw = 0;
 }
 
-/* Puts the terminal in raw mode and enables bracketed paste. */
+static volatile sig_atomic_t ft_resized; /* SIGWINCH arrived */
+
+/* Notes a terminal resize; the main loop redraws at the new size. */
 static void
-ft_raw(struct ft *ft)
+ft_on_winch(int sig)
 {
-	struct termios t;
+	(void)sig;
+	ft_resized = 1;
+}
+
+/* Reads the terminal size (120x40 when there is no terminal). */
+static void
+ft_size(struct ft *ft)
+{
 	struct winsize ws;
 
 	ft->rows = 40;
@@ -183,6 +192,15 @@ ft_raw(struct ft *ft)
 		ft->rows = ws.ws_row;
 		ft->cols = ws.ws_col;
 	}
+}
+
+/* Puts the terminal in raw mode and enables bracketed paste. */
+static void
+ft_raw(struct ft *ft)
+{
+	struct termios t;
+
+	ft_size(ft);
 	if (tcgetattr(STDIN_FILENO, &ft->saved) != 0)
 		return;
 	t = ft->saved;
@@ -670,6 +688,14 @@ main(int argc, char **argv)
 		script = NULL;
 	ft_load_script(&ft, script);
 	signal(SIGPIPE, SIG_IGN);
+	{
+		/* No SA_RESTART: poll() returns so a resize is drawn at once. */
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = ft_on_winch;
+		sigaction(SIGWINCH, &sa, NULL);
+	}
 	ft_raw(&ft);
 	ft_draw(&ft, NULL);
 	if (task != NULL && task[0] != '\0') {
@@ -700,6 +726,10 @@ main(int argc, char **argv)
 					r += r2;
 			}
 			ft_input(&ft, buf, (size_t)r);
+		}
+		if (ft_resized) {
+			ft_resized = 0;
+			ft_size(&ft);
 		}
 		if (ft.ctrlc_at && ft_now() - ft.ctrlc_at >= FT_CTRLC_MS)
 			ft.ctrlc_at = 0;
