@@ -87,7 +87,8 @@ flip_flood(long long total)
 		while (len + FLIP_LINE <= sizeof chunk) {
 			int k = snprintf(chunk + len, FLIP_LINE, "%08lld ", line++);
 
-			memset(chunk + len + k, 'a' + (int)(line % 26), (size_t)(FLIP_LINE - 1 - k));
+			memset(chunk + len + k, 'a' + (int)(line % 26),
+			       (size_t)(FLIP_LINE - 1 - k));
 			chunk[len + FLIP_LINE - 1] = '\n';
 			len += FLIP_LINE;
 		}

@@ -16,7 +16,7 @@
 #include "common/err.h"
 
 #define HTTP_CHUNK 16384 /* body bytes per writable callback */
-#define HTTP_HDR 2048    /* bytes for a response's header block */
+#define HTTP_HDR   2048	 /* bytes for a response's header block */
 
 #define HTTP_CSP                                                                                   \
 	"default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "            \
@@ -27,12 +27,12 @@ static const struct {
 	const char *name;
 	const char *value;
 } security_headers[] = {
-	{"content-security-policy:", HTTP_CSP},
-	{"x-content-type-options:", "nosniff"},
-	{"x-frame-options:", "DENY"},
-	{"referrer-policy:", "no-referrer"},
-	{"cross-origin-opener-policy:", "same-origin"},
-	{"cross-origin-resource-policy:", "same-origin"},
+    {"content-security-policy:", HTTP_CSP},
+    {"x-content-type-options:", "nosniff"},
+    {"x-frame-options:", "DENY"},
+    {"referrer-policy:", "no-referrer"},
+    {"cross-origin-opener-policy:", "same-origin"},
+    {"cross-origin-resource-policy:", "same-origin"},
 };
 
 #if !defined(CM_WITH_WEB)
@@ -51,10 +51,11 @@ asset_cmp(const void *key, const void *entry)
 /* Adds one header given as C strings. */
 static int
 add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
-    unsigned char *end)
+	   unsigned char *end)
 {
-	return lws_add_http_header_by_name(
-	    wsi, (const unsigned char *)name, (const unsigned char *)value, (int)strlen(value), p, end);
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+					   (const unsigned char *)value, (int)strlen(value), p,
+					   end);
 }
 
 int
@@ -123,16 +124,18 @@ http_security_headers(struct lws *wsi, unsigned char **p, unsigned char *end)
 
 int
 http_response_headers(const struct web_asset *a, int not_modified, unsigned char **p,
-    unsigned char *end, struct lws *wsi)
+		      unsigned char *end, struct lws *wsi)
 {
 	if (not_modified) {
 		if (lws_add_http_header_status(wsi, HTTP_STATUS_NOT_MODIFIED, p, end))
 			return -1;
-	} else if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, a->content_type, a->length, p, end) ||
+	} else if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, a->content_type, a->length, p,
+					       end) ||
 		   add_header(wsi, "content-encoding:", "gzip", p, end)) {
 		return -1;
 	}
-	if (add_header(wsi, "etag:", a->etag, p, end) || add_header(wsi, "vary:", "Accept-Encoding", p, end) ||
+	if (add_header(wsi, "etag:", a->etag, p, end) ||
+	    add_header(wsi, "vary:", "Accept-Encoding", p, end) ||
 	    add_header(wsi, "cache-control:", "no-cache", p, end))
 		return -1;
 	return http_security_headers(wsi, p, end);
@@ -148,7 +151,8 @@ serve_error(struct lws *wsi, unsigned int status, const char *body, int head)
 
 	if (lws_add_http_common_headers(wsi, status, "text/plain; charset=utf-8", len, &p, end) ||
 	    add_header(wsi, "cache-control:", "no-store", &p, end) ||
-	    http_security_headers(wsi, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+	    http_security_headers(wsi, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	if (!head) {
 		unsigned char out[LWS_PRE + 128];
@@ -186,8 +190,10 @@ http_serve(struct lws *wsi, const char *path, struct http_send *send)
 		return serve_error(wsi, HTTP_STATUS_NOT_FOUND, "not found\n", head);
 	if (!http_accepts_gzip(get_header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, ae, sizeof ae)))
 		return serve_error(wsi, HTTP_STATUS_NOT_ACCEPTABLE,
-		    "the dashboard is served gzip-compressed only: use a browser\n", head);
-	not_modified = http_etag_matches(a, get_header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, inm, sizeof inm));
+				   "the dashboard is served gzip-compressed only: use a browser\n",
+				   head);
+	not_modified =
+	    http_etag_matches(a, get_header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, inm, sizeof inm));
 	if (http_response_headers(a, not_modified, &p, end, wsi) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
@@ -211,7 +217,8 @@ http_send_body(struct lws *wsi, struct http_send *send)
 	n = send->left < HTTP_CHUNK ? send->left : HTTP_CHUNK;
 	final = n == send->left;
 	memcpy(buf + LWS_PRE, send->pos, n);
-	if (lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+	if (lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+	    (int)n)
 		return -1;
 	send->pos += n;
 	send->left -= n;

@@ -43,7 +43,7 @@ struct lws;
 /* What is left to send of a response body, between writable callbacks. */
 struct http_send {
 	const unsigned char *pos; /* next byte to send (into an embedded asset); NULL when idle */
-	size_t left;              /* bytes still to send */
+	size_t left;		  /* bytes still to send */
 };
 
 /* Finds the asset for a URL path ("/" means "/index.html"; a query string is
@@ -66,7 +66,7 @@ int http_security_headers(struct lws *wsi, unsigned char **p, unsigned char *end
  * ETag and no body. Does not finalize the header block. Returns 0, or -1 if
  * the buffer is too small. */
 int http_response_headers(const struct web_asset *a, int not_modified, unsigned char **p,
-    unsigned char *end, struct lws *wsi);
+			  unsigned char *end, struct lws *wsi);
 
 /* Answers one GET (or HEAD) for path: 200 + body, 304, 404 or 406, reading
  * Accept-Encoding and If-None-Match from the request. A body is left in

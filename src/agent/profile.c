@@ -299,8 +299,7 @@ pkeys(struct pctx *c, json_t *obj, const char *where, const char *const *allowed
 	json_t *v;
 	size_t i;
 
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		for (i = 0; allowed[i]; i++)
 			if (strcmp(key, allowed[i]) == 0)
 				break;
@@ -418,8 +417,7 @@ pregex_list(struct pctx *c, json_t *obj, const char *key, struct profile_regex *
 		return perr(c, "\"%s\" has more than %d regexes", key, PROFILE_MAX_PATTERNS);
 	*out = xcalloc(json_array_size(arr) ? json_array_size(arr) : 1, sizeof(**out));
 	buf_init(&why, 400);
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		if (!json_is_string(v) || json_string_length(v) != strlen(json_string_value(v))) {
 			rc = perr(c, "\"%s\"[%zu] must be a string", key, i);
 			break;
@@ -544,8 +542,7 @@ pkeylist(struct pctx *c, json_t *obj, const char *key, char keys[][PROFILE_MAX_K
 		return perr(c, "prompt: \"%s\" must be an array of key names", key);
 	if (json_array_size(arr) > PROFILE_MAX_KEYS)
 		return perr(c, "prompt: \"%s\" has more than %d keys", key, PROFILE_MAX_KEYS);
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		if (!json_is_string(v) || json_string_length(v) >= PROFILE_MAX_KEY ||
 		    json_string_length(v) != strlen(json_string_value(v)) ||
 		    !pkey_valid(json_string_value(v)))
@@ -659,8 +656,7 @@ prule(struct pctx *c, json_t *v, size_t idx, struct profile_rule *r)
 	r->n_conds = 1;
 	if ((rc = pcond(c, v, &r->conds[0])) != 0)
 		return rc;
-	json_array_foreach(also, i, a)
-	{
+	json_array_foreach (also, i, a) {
 		if (!json_is_object(a))
 			return perr(c, "\"also\"[%zu] must be an object", i);
 		if ((rc = pkeys(c, a, "condition", ckeys)) != 0)
@@ -711,8 +707,7 @@ pstrvec(struct pctx *c, json_t *arr, const char *key, size_t max, char ***out, s
 	if (json_array_size(arr) > max)
 		return perr(c, "\"%s\" has more than %zu elements", key, max);
 	*out = xcalloc(json_array_size(arr) + 1, sizeof(char *));
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		if (!json_is_string(v))
 			return perr(c, "\"%s\"[%zu] must be a string", key, i);
 		if (json_string_length(v) != strlen(json_string_value(v)))
@@ -797,8 +792,7 @@ penv(struct pctx *c, json_t *root, struct profile *p)
 		return perr(c, "\"env\" has more than %d variables", PROFILE_MAX_ENV);
 	p->env_names = xcalloc(json_object_size(env) + 1, sizeof(char *));
 	p->env_values = xcalloc(json_object_size(env) + 1, sizeof(char *));
-	json_object_foreach(env, k, v)
-	{
+	json_object_foreach (env, k, v) {
 		if (k[0] == '\0' || (k[0] >= '0' && k[0] <= '9') || strlen(k) > 64)
 			return perr(c, "env: bad variable name \"%.64s\"", k);
 		for (i = 0; k[i] != '\0'; i++)
@@ -841,8 +835,7 @@ pready(struct pctx *c, json_t *root, struct profile *p)
 	if (!json_is_array(states) || json_array_size(states) == 0)
 		return perr(c, "ready: \"states\" must be a non-empty array of state names");
 	p->ready_mask = 0;
-	json_array_foreach(states, i, v)
-	{
+	json_array_foreach (states, i, v) {
 		st = json_is_string(v) ? cm_state_parse(json_string_value(v)) : -1;
 		if (st < 0)
 			return perr(c, "ready: \"states\"[%zu] is not a state name", i);
@@ -890,8 +883,7 @@ pdanger(struct pctx *c, json_t *root, struct profile *p)
 	if (!json_is_array(d) || json_array_size(d) > PROFILE_MAX_DANGER)
 		return perr(c, "\"danger\" must be an array of at most %d {name, pattern}",
 			    PROFILE_MAX_DANGER);
-	json_array_foreach(d, i, v)
-	{
+	json_array_foreach (d, i, v) {
 		if (!json_is_object(v))
 			return perr(c, "danger[%zu] must be an object", i);
 		if ((rc = pkeys(c, v, "danger rule", keys)) != 0)
@@ -968,8 +960,7 @@ pdoc(struct pctx *c, json_t *root, struct profile *p)
 	if (json_array_size(rules) > PROFILE_MAX_RULES)
 		return perr(c, "more than %d rules", PROFILE_MAX_RULES);
 	p->rules = xcalloc(json_array_size(rules), sizeof(*p->rules));
-	json_array_foreach(rules, i, v)
-	{
+	json_array_foreach (rules, i, v) {
 		rc = prule(c, v, i, &p->rules[i]);
 		p->n_rules++;
 		if (rc != 0)

@@ -16,12 +16,12 @@
 #include <stddef.h>
 
 struct web_asset {
-	const char *path;          /* URL path, e.g. "/app.js"; "/" is served as "/index.html" */
+	const char *path;	   /* URL path, e.g. "/app.js"; "/" is served as "/index.html" */
 	const char *content_type;  /* full Content-Type value, charset included for text */
 	const unsigned char *data; /* the file, gzip-compressed (RFC 1952) */
-	size_t length;             /* bytes in data */
-	size_t raw_length;         /* bytes of the file before compression */
-	const char *etag;          /* strong ETag with its quotes: "\"1f2e...\"" (hash of the file) */
+	size_t length;		   /* bytes in data */
+	size_t raw_length;	   /* bytes of the file before compression */
+	const char *etag; /* strong ETag with its quotes: "\"1f2e...\"" (hash of the file) */
 };
 
 /* The table, sorted by path; defined in the generated assets.c. */

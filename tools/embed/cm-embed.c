@@ -21,12 +21,12 @@
 #include <zlib.h>
 
 struct entry {
-	const char *url;      /* URL path, from the command line */
-	const char *file;     /* source file, from the command line */
-	unsigned char *gz;    /* compressed bytes */
-	size_t gz_len;        /* bytes in gz */
-	size_t raw_len;       /* bytes of the source file */
-	uint64_t hash;        /* FNV-1a of the source file */
+	const char *url;   /* URL path, from the command line */
+	const char *file;  /* source file, from the command line */
+	unsigned char *gz; /* compressed bytes */
+	size_t gz_len;	   /* bytes in gz */
+	size_t raw_len;	   /* bytes of the source file */
+	uint64_t hash;	   /* FNV-1a of the source file */
 };
 
 /* Content types by extension; anything else is refused, so that a new kind
@@ -35,14 +35,14 @@ static const struct {
 	const char *ext;
 	const char *type;
 } types[] = {
-	{".html", "text/html; charset=utf-8"},
-	{".js", "text/javascript; charset=utf-8"},
-	{".mjs", "text/javascript; charset=utf-8"},
-	{".css", "text/css; charset=utf-8"},
-	{".svg", "image/svg+xml"},
-	{".png", "image/png"},
-	{".json", "application/json"},
-	{".txt", "text/plain; charset=utf-8"},
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".json", "application/json"},
+    {".txt", "text/plain; charset=utf-8"},
 };
 
 /* Prints a message and exits: this is a build step, failing loudly is right. */
@@ -164,7 +164,8 @@ main(int argc, char **argv)
 			die("bad argument %s (want /url=file)%s", arg, "");
 		*eq = '\0';
 		/* URLs are written into C strings: allow only plain characters. */
-		if (strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") !=
+		if (strspn(arg,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") !=
 		    strlen(arg))
 			die("URL %s has characters other than [A-Za-z0-9/._-]%s", arg, "");
 		e[i].url = arg;
@@ -184,18 +185,23 @@ main(int argc, char **argv)
 	out = fopen(tmp, "w");
 	if (out == NULL)
 		die("cannot create %s: %s", tmp, strerror(errno));
-	fprintf(out, "/* generated: do not edit. Written by tools/embed/cm-embed from web/ at build time. */\n"
+	fprintf(out, "/* generated: do not edit. Written by tools/embed/cm-embed from web/ at "
+		     "build time. */\n"
 		     "#include \"agent/web-assets.h\"\n\n");
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "/* %s (%zu bytes, %zu compressed) */\nstatic const unsigned char asset%zu[] = {",
-		    e[i].url, e[i].raw_len, e[i].gz_len, i);
+		fprintf(out,
+			"/* %s (%zu bytes, %zu compressed) */\nstatic const unsigned char "
+			"asset%zu[] = {",
+			e[i].url, e[i].raw_len, e[i].gz_len, i);
 		for (size_t j = 0; j < e[i].gz_len; j++)
 			fprintf(out, "%s%u,", j % 20 == 0 ? "\n\t" : "", e[i].gz[j]);
 		fprintf(out, "\n};\n\n");
 	}
 	fprintf(out, "const struct web_asset cm_web_assets[] = {\n");
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, "\t{\"%s\", \"%s\", asset%zu, sizeof asset%zu, %zu, \"\\\"%016llx\\\"\"},\n",
+		fprintf(
+		    out,
+		    "\t{\"%s\", \"%s\", asset%zu, sizeof asset%zu, %zu, \"\\\"%016llx\\\"\"},\n",
 		    e[i].url, type_of(e[i].url), i, i, e[i].raw_len, (unsigned long long)e[i].hash);
 	fprintf(out, "};\n\nconst size_t cm_web_assets_count = %zu;\n", n);
 	if (fclose(out) != 0)
