@@ -163,6 +163,7 @@ expect ft2 exited 5
 # --api-error: the turn ends with an API Error 401 banner
 printf 'think 300\n' >"$tmp/script"
 start ft3 --api-error || exit 1
+expect ft3 idle 5 # keys typed before the tool is in raw mode would be cooked
 tm send-keys -t ft3 'x' Enter
 expect ft3 error 5
 check "401 banner" grep -q '● API Error: 401' "$last"
