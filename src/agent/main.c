@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,6 +106,23 @@ main_unblock_in_child(void)
 	sigprocmask(SIG_SETMASK, &set, NULL);
 }
 
+/*
+ * Raises the soft limit on open files to the hard one: each session holds
+ * four descriptors (tmux's pipes and the loop's duplicates of them), and the
+ * usual soft limit of 1024 would cap the agent near 250 sessions.
+ */
+static void
+main_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("cannot raise the open files limit: %s", strerror(errno));
+	}
+}
+
 /* Compiles the config's extra danger rules. */
 static int
 main_danger_rules(struct agent *a)
@@ -182,6 +200,7 @@ main(int argc, char **argv)
 	if (main_danger_rules(a) < 0)
 		return 2;
 	pthread_atfork(NULL, NULL, main_unblock_in_child);
+	main_raise_nofile();
 	gethostname(a->hostname, sizeof a->hostname - 1);
 	a->started = time_wall();
 	auth_init(&a->auth, a->cfg.token);
