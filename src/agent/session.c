@@ -706,7 +706,7 @@ session_create(struct agent *a, const struct profile *p, const char *task, const
 	s->profile = p;
 	s->task_pending = profile_task_via(p) == PROFILE_TASK_KEYS && task && *task;
 	s->create_conn = conn_id;
-	s->create_id = req_id ? json_incref((json_t *)req_id) : json_null();
+	s->create_id = req_id ? json_incref((json_t *)req_id) : NULL;
 	snprintf(colsbuf, sizeof colsbuf, "%d", cols);
 	snprintf(rowsbuf, sizeof rowsbuf, "%d", rows);
 

@@ -78,8 +78,8 @@ async def main(t):
         sid, m = await client.create_session("fake", "Add logging to API module",
                                              {"path": agent.work})
         t.check("seed create_session -> session_created {sessionId, socket}",
-                sid is not None and sid.startswith("cm-") and m.get("socket", "").endswith(".sock"),
-                m)
+                sid is not None and sid.startswith("cm-") and m.get("socket", "").endswith(".sock")
+                and "id" not in m, m)
         done = await client.recv_until(lambda m: m.get("type") == "session_completed", 30)
         t.check("seed session_completed {sessionId, state: done, timestamp}",
                 done.get("sessionId") == sid and done.get("state") == "done"
