@@ -126,6 +126,21 @@ cli_parse_bool(struct cli *cli, const char *what, const char *s, int *out)
 	return -1;
 }
 
+/* Checks that one argument, and no more, follows the flags. */
+int
+cli_one_arg(struct cli *cli, int argc, char **argv, const char *missing)
+{
+	if (optind >= argc) {
+		cli_error(cli, "%s", missing);
+		return CLI_EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* Loads contexts.json once. */
 int
 cli_load_contexts(struct cli *cli)
@@ -183,6 +198,13 @@ cli_pick_context(struct cli *cli, struct ctx *out)
 				       "ctx use NAME");
 		return CLI_EXIT_CONFIG;
 	}
+	return cli_find_context(cli, name, out);
+}
+
+/* Finds a context by name, printing the error. */
+int
+cli_find_context(struct cli *cli, const char *name, struct ctx *out)
+{
 	if (contexts_find(&cli->contexts, name, out) < 0) {
 		cli_error(cli, "unknown context \"%s\" (see cm ctx ls)", name);
 		return CLI_EXIT_CONFIG;

@@ -91,6 +91,12 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
 int cli_parse_int(struct cli *cli, const char *what, const char *s, long min, long max, long *out);
 /* Parses on|off|true|false|yes|no|1|0; -1 with a message otherwise. */
 int cli_parse_bool(struct cli *cli, const char *what, const char *s, int *out);
+/*
+ * Checks that exactly one argument is left after the flags (argv[optind]).
+ * Prints missing when there is none, or names the first extra one; returns
+ * 0 or CLI_EXIT_USAGE.
+ */
+int cli_one_arg(struct cli *cli, int argc, char **argv, const char *missing);
 /* Loads contexts.json once; an exit status (CLI_EXIT_CONFIG with a message) on failure. */
 int cli_load_contexts(struct cli *cli);
 /* The loop, created on first use. */
@@ -100,5 +106,7 @@ struct cm_loop *cli_loop(struct cli *cli);
  * only one. Returns an exit status; *out is filled on success.
  */
 int cli_pick_context(struct cli *cli, struct ctx *out);
+/* Finds a context by name in the loaded contexts; CLI_EXIT_CONFIG with a message if unknown. */
+int cli_find_context(struct cli *cli, const char *name, struct ctx *out);
 
 #endif

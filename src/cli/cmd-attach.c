@@ -243,22 +243,16 @@ cmd_attach_exec(struct cli *cli, int argc, char **argv)
 	struct cm_watch *win = NULL, *wsig = NULL;
 	struct resolved r;
 	json_t *reply = NULL;
-	int c, rc, cols, rows;
+	int rc, cols, rows;
 
 	memset(&a, 0, sizeof(a));
 	a.cli = cli;
 	a.line_start = 1;
 	a.tty.sigfd = -1;
-	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1)
+	if (cli_getopt(cli, argc, argv, "", opts) != -1)
 		return CLI_EXIT_USAGE;
-	if (optind >= argc) {
-		cli_error(cli, "missing session id");
-		return CLI_EXIT_USAGE;
-	}
-	if (optind + 1 < argc) {
-		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
-		return CLI_EXIT_USAGE;
-	}
+	if ((rc = cli_one_arg(cli, argc, argv, "missing session id")) != 0)
+		return rc;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_error(cli, "needs a terminal (use cm send and cm logs -f otherwise)");
 		return CLI_EXIT_USAGE;
@@ -269,10 +263,8 @@ cmd_attach_exec(struct cli *cli, int argc, char **argv)
 	hooks.on_event = cmd_attach_on_event;
 	hooks.on_state = cmd_attach_on_state;
 	hooks.arg = &a;
-	if ((rc = resolve_session(cli, argv[optind], &r, &hooks)) != 0) {
-		resolve_release(&r);
+	if ((rc = resolve_session(cli, argv[optind], &r, &hooks)) != 0)
 		return rc;
-	}
 	a.cn = r.conn;
 	a.sid = r.sid;
 	if (tty_size(STDIN_FILENO, &cols, &rows) == 0 &&

@@ -32,18 +32,8 @@ cmd_capture_exec(struct cli *cli, int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		cli_error(cli, "missing session id");
-		return CLI_EXIT_USAGE;
-	}
-	if (optind + 1 < argc) {
-		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
-		return CLI_EXIT_USAGE;
-	}
-	if ((rc = resolve_session(cli, argv[optind], &r, NULL)) != 0) {
-		resolve_release(&r);
+	if ((rc = resolve_arg(cli, argc, argv, &r, NULL)) != 0)
 		return rc;
-	}
 	req = json_pack("{s:s, s:s}", "action", "capture_pane", "sessionId", r.sid);
 	if (lines > 0)
 		json_object_set_new(req, "lines", json_integer(lines));

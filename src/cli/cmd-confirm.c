@@ -26,18 +26,8 @@ cmd_confirm_run(struct cli *cli, int argc, char **argv, int approve)
 			return CLI_EXIT_USAGE;
 		fp = optarg;
 	}
-	if (optind >= argc) {
-		cli_error(cli, "missing session id");
-		return CLI_EXIT_USAGE;
-	}
-	if (optind + 1 < argc) {
-		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
-		return CLI_EXIT_USAGE;
-	}
-	if ((rc = resolve_session(cli, argv[optind], &r, NULL)) != 0) {
-		resolve_release(&r);
+	if ((rc = resolve_arg(cli, argc, argv, &r, NULL)) != 0)
 		return rc;
-	}
 	rc = cm_client_confirm(r.conn->client, r.sid, approve, fp);
 	if (rc < 0)
 		rc = conn_request_failed(r.conn, rc);

@@ -34,9 +34,9 @@ cmd_ctx_abspath(const char *path)
 	return xasprintf("%s/%s", cwd, path);
 }
 
-/* Saves the file, printing the error. */
+/* Saves the file, then prints "done NAME" (nothing if done is NULL); prints the error otherwise. */
 static int
-cmd_ctx_save(struct cli *cli)
+cmd_ctx_save(struct cli *cli, const char *done, const char *name)
 {
 	char err[1024];
 
@@ -44,6 +44,8 @@ cmd_ctx_save(struct cli *cli)
 		cli_error(cli, "%s", err);
 		return CLI_EXIT_CONFIG;
 	}
+	if (done)
+		printf("%s %s\n", done, name);
 	return 0;
 }
 
@@ -222,11 +224,7 @@ cmd_ctx_add(struct cli *cli, int argc, char **argv)
 	if (make_default || !contexts_current(&cli->contexts))
 		if (make_default || contexts_count(&cli->contexts) == 1)
 			contexts_set_current(&cli->contexts, argv[optind]);
-	if ((rc = cmd_ctx_save(cli)) != 0)
-		return rc;
-	if (!cli->json)
-		printf("added context %s\n", argv[optind]);
-	return 0;
+	return cmd_ctx_save(cli, cli->json ? NULL : "added context", argv[optind]);
 }
 
 /* Describes where a context's agent is, for tables. */
@@ -254,16 +252,15 @@ cmd_ctx_where(const struct ctx *c, char *host, size_t hn, char *agent, size_t an
 static int
 cmd_ctx_ls(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"json", no_argument, NULL, 0}, {NULL, 0, NULL, 0}};
 	static const char *const heads[] = {"", "NAME", "TYPE", "HOST", "AGENT", "POOL", "PATH"};
 	struct output_table t;
 	const char *cur;
 	size_t i;
-	int c, rc;
+	int rc;
 
-	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1)
-		if (c != 'j')
-			return CLI_EXIT_USAGE;
+	if (cli_getopt(cli, argc, argv, "", opts) != -1)
+		return CLI_EXIT_USAGE;
 	if (optind < argc) {
 		cli_error(cli, "unexpected argument \"%s\"", argv[optind]);
 		return CLI_EXIT_USAGE;
@@ -305,40 +302,42 @@ cmd_ctx_ls(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
-/* Finds the context named by the single argument, printing errors. */
+/*
+ * Finds the context named by the one argument left after the flags (with
+ * optional, none means the chosen context); prints errors. Needs the
+ * contexts loaded.
+ */
+static int
+cmd_ctx_find_arg(struct cli *cli, int argc, char **argv, struct ctx *out, int optional)
+{
+	int rc;
+
+	if (optional && optind >= argc)
+		return cli_pick_context(cli, out);
+	if ((rc = cli_one_arg(cli, argc, argv, "missing context name")) != 0)
+		return rc;
+	return cli_find_context(cli, argv[optind], out);
+}
+
+/* Parses the flags of show, rm and use, then finds their context argument. */
 static int
 cmd_ctx_arg(struct cli *cli, int argc, char **argv, const struct option *opts, struct ctx *out,
 	    int optional)
 {
-	int c, rc;
+	int rc;
 
-	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1)
-		if (c != 'j')
-			return CLI_EXIT_USAGE;
+	if (cli_getopt(cli, argc, argv, "", opts) != -1)
+		return CLI_EXIT_USAGE;
 	if ((rc = cli_load_contexts(cli)) != 0)
 		return rc;
-	if (optind >= argc) {
-		if (optional)
-			return cli_pick_context(cli, out);
-		cli_error(cli, "missing context name");
-		return CLI_EXIT_USAGE;
-	}
-	if (optind + 1 < argc) {
-		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
-		return CLI_EXIT_USAGE;
-	}
-	if (contexts_find(&cli->contexts, argv[optind], out) < 0) {
-		cli_error(cli, "unknown context \"%s\" (see cm ctx ls)", argv[optind]);
-		return CLI_EXIT_CONFIG;
-	}
-	return 0;
+	return cmd_ctx_find_arg(cli, argc, argv, out, optional);
 }
 
 /* cm ctx show [NAME]: prints one context (token masked). */
 static int
 cmd_ctx_show(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"json", no_argument, NULL, 0}, {NULL, 0, NULL, 0}};
 	char host[300], agent[300];
 	struct ctx x;
 	json_t *r;
@@ -403,11 +402,10 @@ cmd_ctx_rm(struct cli *cli, int argc, char **argv)
 	if ((rc = cmd_ctx_arg(cli, argc, argv, opts, &x, 0)) != 0)
 		return rc;
 	cmd_ctx_close_one(&x);
+	/* Removing frees the context's strings. */
 	name = xstrdup(x.name);
 	contexts_remove(&cli->contexts, name);
-	rc = cmd_ctx_save(cli);
-	if (!rc)
-		printf("removed context %s\n", name);
+	rc = cmd_ctx_save(cli, "removed context", name);
 	free(name);
 	return rc;
 }
@@ -418,18 +416,12 @@ cmd_ctx_use(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{NULL, 0, NULL, 0}};
 	struct ctx x;
-	char *name;
 	int rc;
 
 	if ((rc = cmd_ctx_arg(cli, argc, argv, opts, &x, 0)) != 0)
 		return rc;
-	name = xstrdup(x.name);
-	contexts_set_current(&cli->contexts, name);
-	rc = cmd_ctx_save(cli);
-	if (!rc)
-		printf("default context is now %s\n", name);
-	free(name);
-	return rc;
+	contexts_set_current(&cli->contexts, x.name);
+	return cmd_ctx_save(cli, "default context is now", x.name);
 }
 
 /* cm ctx close [NAME|--all]: stops ssh masters. */
@@ -455,18 +447,8 @@ cmd_ctx_close(struct cli *cli, int argc, char **argv)
 				cmd_ctx_close_one(&x);
 		return 0;
 	}
-	if (optind + 1 < argc) {
-		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
-		return CLI_EXIT_USAGE;
-	}
-	if (optind < argc) {
-		if (contexts_find(&cli->contexts, argv[optind], &x) < 0) {
-			cli_error(cli, "unknown context \"%s\" (see cm ctx ls)", argv[optind]);
-			return CLI_EXIT_CONFIG;
-		}
-	} else if ((rc = cli_pick_context(cli, &x)) != 0) {
+	if ((rc = cmd_ctx_find_arg(cli, argc, argv, &x, 1)) != 0)
 		return rc;
-	}
 	cmd_ctx_close_one(&x);
 	return 0;
 }

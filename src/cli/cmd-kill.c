@@ -11,9 +11,9 @@ cmd_kill_exec(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {{"ctx", required_argument, NULL, 0},
 					     {NULL, 0, NULL, 0}};
 	struct resolved r;
-	int c, rc, worst = 0;
+	int rc, worst = 0;
 
-	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1)
+	if (cli_getopt(cli, argc, argv, "", opts) != -1)
 		return CLI_EXIT_USAGE;
 	if (optind >= argc) {
 		cli_error(cli, "missing session id");
@@ -26,8 +26,8 @@ cmd_kill_exec(struct cli *cli, int argc, char **argv)
 				rc = conn_request_failed(r.conn, rc);
 			else
 				printf("killed %s/%s\n", r.conn->ctx.name, r.sid);
+			resolve_release(&r);
 		}
-		resolve_release(&r);
 		if (rc && !worst)
 			worst = rc;
 	}

@@ -57,8 +57,7 @@ cmd_logs_on_state(struct conn *cn, enum cm_conn_state s)
 		return;
 	if (s == CM_CONN_LOST) {
 		st->lost = 1;
-		cli_warn(cn->cli, "%s: %s; reconnecting", cn->ctx.name,
-			 cm_client_error(cn->client));
+		conn_warn_lost(cn);
 	} else if (s == CM_CONN_READY && st->lost) {
 		st->lost = 0;
 		cm_client_send(
@@ -66,9 +65,8 @@ cmd_logs_on_state(struct conn *cn, enum cm_conn_state s)
 		    json_pack("{s:s, s:s}", "action", "subscribe_output", "sessionId", st->sid),
 		    NULL, NULL);
 	} else if (s == CM_CONN_FAILED) {
-		cli_error(cn->cli, "%s: %s", cn->ctx.name, cm_client_error(cn->client));
 		st->done = 1;
-		st->status = conn_exit_for_fail(cm_client_fail(cn->client));
+		st->status = conn_give_up(cn);
 	}
 }
 
@@ -97,24 +95,14 @@ cmd_logs_exec(struct cli *cli, int argc, char **argv)
 		} else
 			return CLI_EXIT_USAGE;
 	}
-	if (optind >= argc) {
-		cli_error(cli, "missing session id");
-		return CLI_EXIT_USAGE;
-	}
-	if (optind + 1 < argc) {
-		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
-		return CLI_EXIT_USAGE;
-	}
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.reconnect = follow;
 	hooks.on_output = cmd_logs_on_output;
 	hooks.on_event = cmd_logs_on_event;
 	hooks.on_state = cmd_logs_on_state;
 	hooks.arg = &st;
-	if ((rc = resolve_session(cli, argv[optind], &r, &hooks)) != 0) {
-		resolve_release(&r);
+	if ((rc = resolve_arg(cli, argc, argv, &r, &hooks)) != 0)
 		return rc;
-	}
 	rc = cm_client_capture(r.conn->client, r.sid, lines > 0 ? (int)lines : (follow ? 0 : 10000),
 			       0, &content);
 	if (rc < 0) {

@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "cli.h"
-#include "common/xmalloc.h"
 #include "conn.h"
 #include "output.h"
 
@@ -77,22 +76,8 @@ cmd_ls_exec(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "unexpected argument \"%s\"", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if (all || cli->pool) {
-		cns = conn_all_contexts(cli, cli->pool, &n, &rc);
-		if (!cns)
-			return rc;
-		conn_open_many(cli, cns, n, NULL, 0);
-	} else {
-		struct ctx x;
-		if ((rc = cli_pick_context(cli, &x)) != 0)
-			return rc;
-		cns = xcalloc(1, sizeof(*cns));
-		n = 1;
-		if ((rc = conn_open(cli, &x, &cns[0], NULL)) != 0) {
-			conn_close_many(cns, n);
-			return rc;
-		}
-	}
+	if ((rc = conn_open_scope(cli, all, NULL, &cns, &n, NULL)) != 0)
+		return rc;
 	if (cli->json)
 		arr = json_array();
 	output_table_init(&t, 6, heads);

@@ -42,10 +42,8 @@ cmd_send_exec(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "unexpected argument \"%s\" (quote the text)", argv[optind + 2]);
 		return CLI_EXIT_USAGE;
 	}
-	if ((rc = resolve_session(cli, argv[optind], &r, NULL)) != 0) {
-		resolve_release(&r);
+	if ((rc = resolve_session(cli, argv[optind], &r, NULL)) != 0)
 		return rc;
-	}
 	/* Enter alone (no text) is the named key. */
 	if (!*text && enter && !key) {
 		enter = 0;

@@ -43,22 +43,12 @@ cmd_show_exec(struct cli *cli, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	struct resolved r;
 	const json_t *prompt;
-	int c, rc;
+	int rc;
 
-	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1)
+	if (cli_getopt(cli, argc, argv, "", opts) != -1)
 		return CLI_EXIT_USAGE;
-	if (optind >= argc) {
-		cli_error(cli, "missing session id");
-		return CLI_EXIT_USAGE;
-	}
-	if (optind + 1 < argc) {
-		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
-		return CLI_EXIT_USAGE;
-	}
-	if ((rc = resolve_session(cli, argv[optind], &r, NULL)) != 0) {
-		resolve_release(&r);
+	if ((rc = resolve_arg(cli, argc, argv, &r, NULL)) != 0)
 		return rc;
-	}
 	if (cli->json) {
 		json_t *o = json_deep_copy(r.session);
 		json_object_set_new(o, "context", json_string(r.conn->ctx.name));

@@ -108,13 +108,12 @@ cmd_start_on_state(struct conn *cn, enum cm_conn_state st)
 	if (!w->enabled || !w->sid || w->done)
 		return;
 	if (st == CM_CONN_LOST)
-		cli_warn(w->cli, "%s: %s; reconnecting", cn->ctx.name, cm_client_error(cn->client));
+		conn_warn_lost(cn);
 	else if (st == CM_CONN_READY)
 		cli_warn(w->cli, "%s: reconnected", cn->ctx.name);
 	else if (st == CM_CONN_FAILED) {
-		cli_error(w->cli, "%s: %s", cn->ctx.name, cm_client_error(cn->client));
 		w->done = 1;
-		w->status = conn_exit_for_fail(cm_client_fail(cn->client));
+		w->status = conn_give_up(cn);
 	}
 }
 
@@ -262,10 +261,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 			if (&all[i] != cn)
 				conn_close(&all[i]);
 	} else {
-		struct ctx x;
-		if ((rc = cli_pick_context(cli, &x)) != 0)
-			goto out;
-		if ((rc = conn_open(cli, &x, &single, &hooks)) != 0)
+		if ((rc = conn_open_current(cli, &single, &hooks)) != 0)
 			goto out;
 		cn = &single;
 	}
@@ -310,9 +306,8 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 		json_t *ev;
 		json_array_foreach (w.early, i, ev) {
 			const char *esid = json_string_value(json_object_get(ev, "sessionId"));
-			if (esid && !strcmp(esid, sid) &&
-			    strcmp(json_string_value(json_object_get(ev, "type")),
-				   "session_created"))
+			const char *type = json_string_value(json_object_get(ev, "type"));
+			if (esid && !strcmp(esid, sid) && type && strcmp(type, "session_created"))
 				cmd_start_event(&w, ev);
 		}
 	}

@@ -34,9 +34,9 @@ cmd_status_exec(struct cli *cli, int argc, char **argv)
 	struct conn *cns;
 	size_t n = 0, i;
 	json_t *arr = json_array();
-	int c, rc, worst = 0;
+	int rc, worst = 0;
 
-	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1)
+	if (cli_getopt(cli, argc, argv, "", opts) != -1)
 		return CLI_EXIT_USAGE;
 	if (optind < argc) {
 		cli_error(cli, "unexpected argument \"%s\"", argv[optind]);

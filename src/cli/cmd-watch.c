@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "common/xmalloc.h"
 #include "conn.h"
 #include "output.h"
 
@@ -54,18 +53,19 @@ static void
 cmd_watch_on_state(struct conn *cn, enum cm_conn_state s)
 {
 	struct cmd_watch_state *w = cn->hooks->arg;
+	int rc;
 
 	if (!w->open)
 		return;
 	if (s == CM_CONN_LOST)
-		cli_warn(w->cli, "%s: %s; reconnecting", cn->ctx.name, cm_client_error(cn->client));
+		conn_warn_lost(cn);
 	else if (s == CM_CONN_READY)
 		cli_warn(w->cli, "%s: reconnected, replaying from seq %lld", cn->ctx.name,
 			 (long long)cm_client_seq(cn->client));
 	else if (s == CM_CONN_FAILED) {
-		cli_error(w->cli, "%s: %s", cn->ctx.name, cm_client_error(cn->client));
+		rc = conn_give_up(cn);
 		if (!w->status)
-			w->status = conn_exit_for_fail(cm_client_fail(cn->client));
+			w->status = rc;
 		if (--w->open == 0)
 			w->done = 1;
 	}
@@ -105,29 +105,14 @@ cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	hooks.on_event = cmd_watch_on_event;
 	hooks.on_state = cmd_watch_on_state;
 	hooks.arg = &w;
-	if (all || cli->pool) {
-		cns = conn_all_contexts(cli, cli->pool, &n, &rc);
-		if (!cns)
-			return rc;
-		ready = conn_open_many(cli, cns, n, &hooks, 0);
-		if (ready == 0) {
-			rc = n ? cns[0].status : CLI_EXIT_CONFIG;
-			if (!n)
-				cli_error(cli, "no context to watch");
-			conn_close_many(cns, n);
-			return rc;
-		}
-	} else {
-		struct ctx x;
-		if ((rc = cli_pick_context(cli, &x)) != 0)
-			return rc;
-		cns = xcalloc(1, sizeof(*cns));
-		n = 1;
-		if ((rc = conn_open(cli, &x, &cns[0], &hooks)) != 0) {
-			conn_close_many(cns, n);
-			return rc;
-		}
-		ready = 1;
+	if ((rc = conn_open_scope(cli, all, &hooks, &cns, &n, &ready)) != 0)
+		return rc;
+	if (ready == 0) {
+		rc = n ? cns[0].status : CLI_EXIT_CONFIG;
+		if (!n)
+			cli_error(cli, "no context to watch");
+		conn_close_many(cns, n);
+		return rc;
 	}
 	w.open = (int)ready;
 	for (i = 0; i < n; i++)

@@ -188,6 +188,49 @@ conn_open(struct cli *cli, const struct ctx *c, struct conn *cn, const struct co
 	return cn->status;
 }
 
+/* Opens the chosen context, printing the error on failure. */
+int
+conn_open_current(struct cli *cli, struct conn *cn, const struct conn_hooks *h)
+{
+	struct ctx x;
+	int rc;
+
+	memset(cn, 0, sizeof(*cn));
+	if ((rc = cli_pick_context(cli, &x)) != 0)
+		return rc;
+	return conn_open(cli, &x, cn, h);
+}
+
+/* Opens every context, a pool's, or the chosen one. */
+int
+conn_open_scope(struct cli *cli, int all, const struct conn_hooks *h, struct conn **cns, size_t *n,
+		size_t *ready)
+{
+	int rc;
+
+	size_t k;
+
+	*n = 0;
+	if (all || cli->pool) {
+		if (!(*cns = conn_all_contexts(cli, cli->pool, n, &rc)))
+			return rc;
+		k = conn_open_many(cli, *cns, *n, h, 0);
+		if (ready)
+			*ready = k;
+		return 0;
+	}
+	*cns = xcalloc(1, sizeof(**cns));
+	if ((rc = conn_open_current(cli, *cns, h)) != 0) {
+		conn_close_many(*cns, 1);
+		*cns = NULL;
+		return rc;
+	}
+	*n = 1;
+	if (ready)
+		*ready = 1;
+	return 0;
+}
+
 /* Allocates conns for all contexts (or a pool's). */
 struct conn *
 conn_all_contexts(struct cli *cli, const char *pool, size_t *n, int *status)
@@ -244,6 +287,21 @@ conn_close_many(struct conn *cns, size_t n)
 	for (i = 0; i < n; i++)
 		conn_close(&cns[i]);
 	free(cns);
+}
+
+/* Warns that a connection dropped and is being restored. */
+void
+conn_warn_lost(struct conn *cn)
+{
+	cli_warn(cn->cli, "%s: %s; reconnecting", cn->ctx.name, cm_client_error(cn->client));
+}
+
+/* Reports a connection the client gave up on. */
+int
+conn_give_up(struct conn *cn)
+{
+	cli_error(cn->cli, "%s: %s", cn->ctx.name, cm_client_error(cn->client));
+	return conn_exit_for_fail(cm_client_fail(cn->client));
 }
 
 /* Reports a failed request. */

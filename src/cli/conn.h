@@ -49,12 +49,27 @@ int conn_open(struct cli *cli, const struct ctx *c, struct conn *cn, const struc
  */
 size_t conn_open_many(struct cli *cli, struct conn *cns, size_t n, const struct conn_hooks *h,
 		      int quiet);
+/* Opens the context cli_pick_context() chooses; prints the error and returns its exit status. */
+int conn_open_current(struct cli *cli, struct conn *cn, const struct conn_hooks *h);
+/*
+ * Opens the contexts a listing command covers: every one with all, those
+ * of --pool, else the chosen one. Several are opened in parallel and their
+ * failures warned about and skipped; the chosen one's failure is printed and
+ * returned. On 0, *cns (conn_close_many) holds *n conns, *ready (if not
+ * NULL) of them open.
+ */
+int conn_open_scope(struct cli *cli, int all, const struct conn_hooks *h, struct conn **cns,
+		    size_t *n, size_t *ready);
 /* Allocates a conn per context (all, or those of pool if non-NULL); *n gets the count. */
 struct conn *conn_all_contexts(struct cli *cli, const char *pool, size_t *n, int *status);
 /* Closes and frees what a conn holds. */
 void conn_close(struct conn *cn);
 /* Closes n conns and frees the array. */
 void conn_close_many(struct conn *cns, size_t n);
+/* Warns "CTX: why; reconnecting" when the client lost its connection. */
+void conn_warn_lost(struct conn *cn);
+/* Prints "CTX: why" when the client gave up and returns the exit status of the failure. */
+int conn_give_up(struct conn *cn);
 /* Prints "CTX: message" for a failed request and returns its exit status. */
 int conn_request_failed(struct conn *cn, int err);
 

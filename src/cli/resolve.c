@@ -69,15 +69,12 @@ resolve_match(const json_t *sessions, const char *id, const json_t **match)
 		snprintf(with, sizeof(with), "cm-%s", id);
 		n = resolve_count(sessions, with, match, &exact);
 	}
-	if (n != 1)
-		*match = n ? *match : NULL;
 	return n;
 }
 
-/* Finds a session across the candidate contexts. */
-int
-resolve_session(struct cli *cli, const char *arg, struct resolved *r,
-		const struct conn_hooks *hooks)
+/* Finds a session across the candidate contexts; the caller releases r either way. */
+static int
+resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct conn_hooks *hooks)
 {
 	char ctxname[CTX_NAME_MAX + 2], cands[1024] = "";
 	const char *id;
@@ -95,10 +92,8 @@ resolve_session(struct cli *cli, const char *arg, struct resolved *r,
 		return rc;
 	if (*ctxname) {
 		struct ctx c;
-		if (contexts_find(&cli->contexts, ctxname, &c) < 0) {
-			cli_error(cli, "unknown context \"%s\" (see cm ctx ls)", ctxname);
-			return CLI_EXIT_CONFIG;
-		}
+		if ((rc = cli_find_context(cli, ctxname, &c)) != 0)
+			return rc;
 		r->conns = xcalloc(1, sizeof(*r->conns));
 		r->n = 1;
 		r->conns[0].ctx = c;
@@ -166,8 +161,6 @@ resolve_session(struct cli *cli, const char *arg, struct resolved *r,
 		const char *sid = json_string_value(json_object_get(r->session, "sessionId"));
 		if (strcmp(sid, id)) {
 			cli_error(cli, "session id \"%s\" is ambiguous: %s", id, cands);
-			json_decref(r->session);
-			r->session = NULL;
 			return CLI_EXIT_NOTFOUND;
 		}
 	}
@@ -184,6 +177,31 @@ resolve_session(struct cli *cli, const char *arg, struct resolved *r,
 	}
 	r->sid = json_string_value(json_object_get(r->session, "sessionId"));
 	return 0;
+}
+
+/* Finds the session; on failure nothing is left open in r. */
+int
+resolve_session(struct cli *cli, const char *arg, struct resolved *r,
+		const struct conn_hooks *hooks)
+{
+	int rc = resolve_find(cli, arg, r, hooks);
+
+	if (rc != 0)
+		resolve_release(r);
+	return rc;
+}
+
+/* Resolves the one session id argument left after the flags. */
+int
+resolve_arg(struct cli *cli, int argc, char **argv, struct resolved *r,
+	    const struct conn_hooks *hooks)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = cli_one_arg(cli, argc, argv, "missing session id")) != 0)
+		return rc;
+	return resolve_session(cli, argv[optind], r, hooks);
 }
 
 /* Closes everything. */

@@ -26,9 +26,18 @@ int resolve_split(const char *arg, char *ctx, size_t n, const char **id);
  * the exact match or the only prefix match (borrowed).
  */
 int resolve_match(const json_t *sessions, const char *id, const json_t **match);
-/* Finds the session; prints the error and returns an exit status on failure. */
+/*
+ * Finds the session arg names. On failure prints the error, returns an exit
+ * status and leaves nothing in r to release.
+ */
 int resolve_session(struct cli *cli, const char *arg, struct resolved *r,
 		    const struct conn_hooks *hooks);
+/*
+ * resolve_session() on the one argument left after the flags (argv[optind]):
+ * "missing session id" or an extra argument is CLI_EXIT_USAGE.
+ */
+int resolve_arg(struct cli *cli, int argc, char **argv, struct resolved *r,
+		const struct conn_hooks *hooks);
 /* Closes the connections and frees. */
 void resolve_release(struct resolved *r);
 
