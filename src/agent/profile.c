@@ -25,6 +25,7 @@
 
 #include "agent/danger.h"
 #include "common/err.h"
+#include "common/log.h"
 #include "common/fsutil.h"
 #include "common/xmalloc.h"
 
@@ -243,8 +244,22 @@ profile_regex_compile(struct profile_regex *r, const char *src, struct buf *why)
 		return CM_EINVAL;
 	}
 	r->src = xstrdup(src);
+	r->flags = flags;
 	r->nsub = (int)r->re.re_nsub;
+	/* Checked: the compiled form is made again on first use (see profile.h). */
+	regfree(&r->re);
 	return 0;
+}
+
+/* Compiles a checked regex for use; it compiled at load, so it compiles now. */
+static void
+profile_regex_ready(struct profile_regex *r)
+{
+	if (r->compiled)
+		return;
+	if (regcomp(&r->re, r->src, r->flags) != 0)
+		fatalx("regex /%s/ compiled at load but not now", r->src);
+	r->compiled = 1;
 }
 
 /* Frees a compiled regex (one that compiled, or a zeroed one). */
@@ -253,7 +268,9 @@ profile_regex_release(struct profile_regex *r)
 {
 	if (r->src == NULL)
 		return;
-	regfree(&r->re);
+	if (r->compiled)
+		regfree(&r->re);
+	r->compiled = 0;
 	free(r->src);
 	r->src = NULL;
 }
@@ -267,6 +284,8 @@ profile_regex_match(const struct profile_regex *r, const char *line, size_t nm, 
 
 	pthread_once(&profile_locale_once, profile_locale_init);
 	old = profile_c_locale ? uselocale(profile_c_locale) : (locale_t)0;
+	/* Compiling on first use mutates the regex, never what it matches. */
+	profile_regex_ready((struct profile_regex *)r);
 	rc = regexec(&r->re, line, nm, m, 0);
 	if (profile_c_locale)
 		uselocale(old);
