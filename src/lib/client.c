@@ -101,10 +101,10 @@ struct cm_client {
 	int backoff_ms;			     /* next retry delay */
 	int ever_ready;			     /* has been READY at least once */
 	int settled;			     /* ready or failed since the last connect() */
-	uint64_t attempt_start_ms;	     /* when this attempt began */
 };
 
 static void client_ws_start(struct cm_client *c);
+static void client_tunnel_start(struct cm_client *c);
 
 /* Monotonic microseconds. */
 static uint64_t
@@ -115,7 +115,6 @@ client_now_us(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
-static void client_tunnel_start(struct cm_client *c);
 
 /* Reports a state change once. */
 static void
@@ -371,7 +370,6 @@ cm_client_connect(struct cm_client *c)
 	c->settled = 0;
 	c->fail = CM_FAIL_NONE;
 	c->err[0] = '\0';
-	c->attempt_start_ms = client_now_us() / 1000u;
 	client_set_state(c, CM_CONN_CONNECTING);
 	lws_sul_schedule(c->loop->ctx, 0, &c->sul_deadline, client_deadline_cb,
 			 (lws_usec_t)c->timeout_ms * LWS_US_PER_MS);
@@ -383,9 +381,9 @@ cm_client_connect(struct cm_client *c)
 	return 0;
 }
 
-/* Queues a text frame (takes ownership of text). */
-static void
-client_queue_text(struct cm_client *c, char *text)
+/* A frame of text (taken and freed) with LWS_PRE bytes of headroom. */
+static struct outmsg *
+client_outmsg_new(char *text)
 {
 	size_t len = strlen(text);
 	struct outmsg *o = xmalloc(sizeof(*o) + LWS_PRE + len);
@@ -394,6 +392,15 @@ client_queue_text(struct cm_client *c, char *text)
 	o->len = len;
 	memcpy(o->data + LWS_PRE, text, len);
 	free(text);
+	return o;
+}
+
+/* Queues a text frame (takes ownership of text). */
+static void
+client_queue_text(struct cm_client *c, char *text)
+{
+	struct outmsg *o = client_outmsg_new(text);
+
 	*c->out_tail = o;
 	c->out_tail = &o->next;
 	if (c->wsi && (c->phase == PH_READY || c->phase == PH_AUTH))
@@ -575,24 +582,17 @@ static void
 client_send_auth(struct cm_client *c)
 {
 	json_t *auth = json_pack("{s:s}", "auth_token", c->token);
+	struct outmsg *o;
 
 	if (c->seq >= 0)
 		json_object_set_new(auth, "since", json_integer(c->seq));
 	/* The auth frame goes before anything queued while disconnected. */
-	{
-		char *text = json_dumps(auth, JSON_COMPACT);
-		size_t len = strlen(text);
-		struct outmsg *o = xmalloc(sizeof(*o) + LWS_PRE + len);
-
-		memcpy(o->data + LWS_PRE, text, len);
-		o->len = len;
-		o->next = c->out_head;
-		c->out_head = o;
-		if (!o->next)
-			c->out_tail = &o->next;
-		free(text);
-	}
+	o = client_outmsg_new(json_dumps(auth, JSON_COMPACT));
 	json_decref(auth);
+	o->next = c->out_head;
+	c->out_head = o;
+	if (!o->next)
+		c->out_tail = &o->next;
 	lws_callback_on_writable(c->wsi);
 }
 
@@ -708,7 +708,7 @@ cm_client_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	}
 }
 
-/* Finds the client whose current wsi is wsi (or the one connecting right now). */
+/* Finds the client whose current wsi is wsi. */
 struct cm_client *
 cm_client_by_wsi(struct cm_loop *loop, struct lws *wsi)
 {
@@ -960,13 +960,6 @@ cm_client_call(struct cm_client *c, json_t *req, json_t **reply)
 	return w.err;
 }
 
-/* Calls and keeps only the error code. */
-static int
-client_call_simple(struct cm_client *c, json_t *req)
-{
-	return cm_client_call(c, req, NULL);
-}
-
 /* create_session. */
 int
 cm_client_create_session(struct cm_client *c, const char *tool, const char *task, const char *path,
@@ -1034,7 +1027,7 @@ cm_client_send_keys(struct cm_client *c, const char *session_id, const char *tex
 		json_object_set_new(req, "enter", json_true());
 	if (key && *key)
 		json_object_set_new(req, "key", json_string(key));
-	return client_call_simple(c, req);
+	return cm_client_call(c, req, NULL);
 }
 
 /* capture_pane. */
@@ -1066,8 +1059,8 @@ cm_client_capture(struct cm_client *c, const char *session_id, int lines, int es
 int
 cm_client_kill_session(struct cm_client *c, const char *session_id)
 {
-	return client_call_simple(
-	    c, json_pack("{s:s, s:s}", "action", "kill_session", "sessionId", session_id));
+	return cm_client_call(
+	    c, json_pack("{s:s, s:s}", "action", "kill_session", "sessionId", session_id), NULL);
 }
 
 /* confirm. */
@@ -1079,15 +1072,17 @@ cm_client_confirm(struct cm_client *c, const char *session_id, int approve, cons
 
 	if (fingerprint && *fingerprint)
 		json_object_set_new(req, "prompt", json_string(fingerprint));
-	return client_call_simple(c, req);
+	return cm_client_call(c, req, NULL);
 }
 
 /* set_auto_confirm. */
 int
 cm_client_set_auto_confirm(struct cm_client *c, const char *session_id, int enabled)
 {
-	return client_call_simple(c, json_pack("{s:s, s:s, s:b}", "action", "set_auto_confirm",
-					       "sessionId", session_id, "enabled", enabled));
+	return cm_client_call(c,
+			      json_pack("{s:s, s:s, s:b}", "action", "set_auto_confirm",
+					"sessionId", session_id, "enabled", enabled),
+			      NULL);
 }
 
 /* agent_info. */
@@ -1102,7 +1097,7 @@ int
 cm_client_ping(struct cm_client *c, double *rtt_ms)
 {
 	uint64_t t0 = client_now_us();
-	int rc = client_call_simple(c, json_pack("{s:s}", "action", "ping"));
+	int rc = cm_client_call(c, json_pack("{s:s}", "action", "ping"), NULL);
 
 	if (rtt_ms)
 		*rtt_ms = (double)(client_now_us() - t0) / 1000.0;
@@ -1113,30 +1108,26 @@ cm_client_ping(struct cm_client *c, double *rtt_ms)
 int
 cm_client_subscribe_output(struct cm_client *c, const char *session_id, json_t **reply)
 {
-	json_t *r = NULL;
-	int rc = cm_client_call(
-	    c, json_pack("{s:s, s:s}", "action", "subscribe_output", "sessionId", session_id), &r);
-
-	if (reply)
-		*reply = r;
-	else
-		json_decref(r);
-	return rc;
+	return cm_client_call(
+	    c, json_pack("{s:s, s:s}", "action", "subscribe_output", "sessionId", session_id),
+	    reply);
 }
 
 /* unsubscribe_output. */
 int
 cm_client_unsubscribe_output(struct cm_client *c, const char *session_id)
 {
-	return client_call_simple(
-	    c, json_pack("{s:s, s:s}", "action", "unsubscribe_output", "sessionId", session_id));
+	return cm_client_call(
+	    c, json_pack("{s:s, s:s}", "action", "unsubscribe_output", "sessionId", session_id),
+	    NULL);
 }
 
 /* resize. */
 int
 cm_client_resize(struct cm_client *c, const char *session_id, int cols, int rows)
 {
-	return client_call_simple(c,
-				  json_pack("{s:s, s:s, s:i, s:i}", "action", "resize", "sessionId",
-					    session_id, "cols", cols, "rows", rows));
+	return cm_client_call(c,
+			      json_pack("{s:s, s:s, s:i, s:i}", "action", "resize", "sessionId",
+					session_id, "cols", cols, "rows", rows),
+			      NULL);
 }

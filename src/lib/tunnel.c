@@ -274,27 +274,31 @@ tunnel_spawn(struct cm_tunnel *t, const char *const *extra)
 	return 0;
 }
 
-/* Starts `ssh -O check`, taking the lock first. */
-int
-cm_tunnel_start(struct cm_tunnel *t)
+/* Enters step by running its ssh child; a failed spawn fails the tunnel and drops the lock. */
+static int
+tunnel_step(struct cm_tunnel *t, enum cm_tunnel_step step, const char *const *extra)
 {
-	static const char *const check[] = {"-o", "ControlMaster=no", "-O", "check", NULL, NULL};
-	const char *argv[6];
-
-	memcpy(argv, check, sizeof(argv));
-	argv[4] = t->host;
-	if (t->lockfd < 0) {
-		t->lockfd = open(t->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (t->lockfd >= 0)
-			flock(t->lockfd, LOCK_EX);
-	}
-	t->step = CM_TUNNEL_CHECK;
-	if (tunnel_spawn(t, argv) < 0) {
+	t->step = step;
+	if (tunnel_spawn(t, extra) < 0) {
 		t->step = CM_TUNNEL_FAILED;
 		tunnel_unlock(t);
 		return CM_EIO;
 	}
 	return 0;
+}
+
+/* Starts `ssh -O check`, taking the lock first. */
+int
+cm_tunnel_start(struct cm_tunnel *t)
+{
+	const char *argv[] = {"-o", "ControlMaster=no", "-O", "check", t->host, NULL};
+
+	if (t->lockfd < 0) {
+		t->lockfd = open(t->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (t->lockfd >= 0)
+			flock(t->lockfd, LOCK_EX);
+	}
+	return tunnel_step(t, CM_TUNNEL_CHECK, argv);
 }
 
 /* Reads the tail of the ssh log into a fresh string (or NULL). */
@@ -413,13 +417,7 @@ tunnel_start_master(struct cm_tunnel *t)
 	unlink(t->sock);
 	if (stat(t->log, &st) == 0 && st.st_size > TUNNEL_LOG_MAX)
 		(void)truncate(t->log, 0);
-	t->step = CM_TUNNEL_MASTER;
-	if (tunnel_spawn(t, argv) < 0) {
-		t->step = CM_TUNNEL_FAILED;
-		tunnel_unlock(t);
-		return CM_EIO;
-	}
-	return 1;
+	return tunnel_step(t, CM_TUNNEL_MASTER, argv) < 0 ? CM_EIO : 1;
 }
 
 /* Adds the forward to a live master. */
@@ -430,13 +428,7 @@ tunnel_start_forward(struct cm_tunnel *t)
 	const char *argv[] = {"-o", "ControlMaster=no", "-O", "forward", "-L", fwd, t->host, NULL};
 
 	snprintf(fwd, sizeof(fwd), "%s:%s", t->sock, t->target);
-	t->step = CM_TUNNEL_FORWARD;
-	if (tunnel_spawn(t, argv) < 0) {
-		t->step = CM_TUNNEL_FAILED;
-		tunnel_unlock(t);
-		return CM_EIO;
-	}
-	return 1;
+	return tunnel_step(t, CM_TUNNEL_FORWARD, argv) < 0 ? CM_EIO : 1;
 }
 
 /* Moves the tunnel on when its child has exited. */
