@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
 #include "resolve.h"
 
 /* cm capture: prints the pane. */
@@ -42,10 +43,10 @@ cmd_capture_exec(struct cli *cli, int argc, char **argv)
 	if ((rc = cm_client_call(r.conn->client, req, &reply)) < 0) {
 		rc = conn_request_failed(r.conn, rc);
 	} else if (cli->json) {
-		json_object_del(reply, "id");
-		json_object_set_new(reply, "context", json_string(r.conn->ctx.name));
-		json_dumpf(reply, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		json_t *o = output_with_context(reply, r.conn->ctx.name);
+		json_object_del(o, "id");
+		output_json(stdout, o);
+		json_decref(o);
 		rc = 0;
 	} else {
 		const char *content = json_string_value(json_object_get(reply, "content"));

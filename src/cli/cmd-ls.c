@@ -12,8 +12,7 @@
 
 /* Adds the rows of one context's sessions to the table or the JSON array. */
 static void
-cmd_ls_add(struct cli *cli, const char *ctx, const json_t *sessions, struct output_table *t,
-	   json_t *arr)
+cmd_ls_add(const char *ctx, const json_t *sessions, struct output_table *t, json_t *arr)
 {
 	const json_t *s;
 	double now = (double)time(NULL);
@@ -26,9 +25,7 @@ cmd_ls_add(struct cli *cli, const char *ctx, const json_t *sessions, struct outp
 		char id[300], age[32] = "-";
 
 		if (arr) {
-			json_t *o = json_deep_copy(s);
-			json_object_set_new(o, "context", json_string(ctx));
-			json_array_append_new(arr, o);
+			json_array_append_new(arr, output_with_context(s, ctx));
 			continue;
 		}
 		snprintf(id, sizeof(id), "%s/%s", ctx,
@@ -46,7 +43,6 @@ cmd_ls_add(struct cli *cli, const char *ctx, const json_t *sessions, struct outp
 		cells[5] = json_string_value(json_object_get(s, "task"));
 		output_table_add(t, cells, colors);
 	}
-	(void)cli;
 }
 
 /* cm ls: lists sessions. */
@@ -97,7 +93,7 @@ cmd_ls_exec(struct cli *cli, int argc, char **argv)
 			failed = failed ? failed : CLI_EXIT_NO_AGENT;
 			continue;
 		}
-		cmd_ls_add(cli, cns[i].ctx.name, list, &t, arr);
+		cmd_ls_add(cns[i].ctx.name, list, &t, arr);
 		json_decref(list);
 	}
 	if (arr)

@@ -50,8 +50,7 @@ cmd_show_exec(struct cli *cli, int argc, char **argv)
 	if ((rc = resolve_arg(cli, argc, argv, &r, NULL)) != 0)
 		return rc;
 	if (cli->json) {
-		json_t *o = json_deep_copy(r.session);
-		json_object_set_new(o, "context", json_string(r.conn->ctx.name));
+		json_t *o = output_with_context(r.session, r.conn->ctx.name);
 		output_json(stdout, o);
 		json_decref(o);
 		resolve_release(&r);

@@ -289,9 +289,8 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	sid = xstrdup(json_string_value(json_object_get(reply, "sessionId")));
 	w.auto_confirm = json_is_true(json_object_get(reply, "autoConfirm"));
 	if (cli->json) {
-		json_t *o = json_deep_copy(reply);
+		json_t *o = output_with_context(reply, cn->ctx.name);
 		json_object_del(o, "id");
-		json_object_set_new(o, "context", json_string(cn->ctx.name));
 		output_json(stdout, o);
 		json_decref(o);
 	} else {

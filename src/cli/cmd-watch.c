@@ -34,8 +34,7 @@ cmd_watch_on_event(struct conn *cn, const json_t *msg)
 	if (w->done)
 		return;
 	if (w->cli->json) {
-		json_t *o = json_deep_copy(msg);
-		json_object_set_new(o, "context", json_string(cn->ctx.name));
+		json_t *o = output_with_context(msg, cn->ctx.name);
 		json_dumpf(o, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(o);

@@ -159,11 +159,9 @@ conn_open_many(struct cli *cli, struct conn *cns, size_t n, const struct conn_ho
 		cns[i].waiting = 0;
 		cns[i].group_pending = NULL;
 		cns[i].group_done = NULL;
-		if (cns[i].status)
-			;
-		else if (cns[i].client && cm_client_state(cns[i].client) == CM_CONN_READY)
+		if (!cns[i].status && cm_client_state(cns[i].client) == CM_CONN_READY) {
 			ready++;
-		else if (cns[i].client) {
+		} else if (!cns[i].status) {
 			snprintf(cns[i].err, sizeof(cns[i].err), "%s",
 				 cm_client_error(cns[i].client));
 			cns[i].status = conn_exit_for_fail(cm_client_fail(cns[i].client));

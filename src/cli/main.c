@@ -28,6 +28,7 @@ main(int argc, char **argv)
 	};
 	const struct cli_cmd *cmd;
 	struct cli cli;
+	const char *env;
 	char why[512];
 	int c, rc, at, no_color = 0;
 
@@ -73,10 +74,8 @@ main(int argc, char **argv)
 	}
 	cli.cmd_name = cmd->name;
 	cli.color = !no_color && output_color_enabled(STDOUT_FILENO);
-	cli.timeout_ms = 15000;
-	if (getenv("CM_TIMEOUT_MS"))
-		cli.timeout_ms =
-		    atoi(getenv("CM_TIMEOUT_MS")) > 0 ? atoi(getenv("CM_TIMEOUT_MS")) : 15000;
+	env = getenv("CM_TIMEOUT_MS");
+	cli.timeout_ms = env && atoi(env) > 0 ? atoi(env) : 15000;
 	if ((cmd->flags & CMD_NEEDS_CONTEXTS) && (rc = cli_load_contexts(&cli)) != 0)
 		return rc;
 	/* The command sees its own name as argv[0]; getopt starts afresh. */

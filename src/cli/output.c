@@ -211,6 +211,16 @@ output_age(double seconds, char *buf, size_t n)
 		snprintf(buf, n, "%ldd", s / 86400);
 }
 
+/* Copies v and adds its context. */
+json_t *
+output_with_context(const json_t *v, const char *ctx)
+{
+	json_t *o = json_deep_copy(v);
+
+	json_object_set_new(o, "context", json_string(ctx));
+	return o;
+}
+
 /* Prints a JSON value. */
 void
 output_json(FILE *f, const json_t *v)

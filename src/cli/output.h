@@ -33,6 +33,8 @@ void output_table_release(struct output_table *t);
 const char *output_state_color(const char *state);
 /* Formats a duration in seconds as "45s", "12m", "3h", "5d". */
 void output_age(double seconds, char *buf, size_t n);
+/* A copy of an agent's object with a "context" field added, as --json prints them. */
+json_t *output_with_context(const json_t *v, const char *ctx);
 /* Prints a JSON value, indented, with a newline. */
 void output_json(FILE *f, const json_t *v);
 /* Formats an event as one line: "HH:MM:SS CTX/SESSION TYPE details". */

@@ -27,6 +27,17 @@ resolve_split(const char *arg, char *ctx, size_t n, const char **id)
 	return 0;
 }
 
+/* True if id is a prefix of sid, with or without the "cm-" of sid. */
+static int
+resolve_prefixes(const char *id, const char *sid)
+{
+	size_t len = strlen(id);
+
+	if (!strncmp(sid, id, len))
+		return 1;
+	return strncmp(id, "cm-", 3) && !strncmp(sid, "cm-", 3) && !strncmp(sid + 3, id, len);
+}
+
 /* Counts prefix matches of want among the ids. */
 static int
 resolve_count(const json_t *sessions, const char *want, const json_t **match, int *exact)
@@ -137,9 +148,7 @@ resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct 
 			json_array_foreach (list, j, s) {
 				const char *sid =
 				    json_string_value(json_object_get(s, "sessionId"));
-				if (!sid || (strncmp(sid, id, strlen(id)) &&
-					     !(strncmp(id, "cm-", 3) && !strncmp(sid, "cm-", 3) &&
-					       !strncmp(sid + 3, id, strlen(id)))))
+				if (!sid || !resolve_prefixes(id, sid))
 					continue;
 				if (used < sizeof(cands)) {
 					int w =
