@@ -75,6 +75,9 @@ expect "unknown flag" 2 "unknown flag --bogus" -- ls --bogus
 expect "flag without value" 2 "needs a value" -- start fake --ctx
 expect "missing argument" 2 "missing TOOL" -- start
 expect "missing session id" 2 "missing session id" -- kill
+expect "extra argument after the session id" 2 "unexpected argument \"x\"" -- show cm-1 x
+expect "ctx use without a name" 2 "missing context name" -- ctx use
+expect "ctx rm of an unknown context" 3 "unknown context \"nope\"" -- ctx rm nope
 expect "bad --auto-confirm" 2 "not on or off" -- start fake x --auto-confirm maybe
 check "ctx ls --json masks nothing it must not show" bash -c "'$CM' ctx ls --json | grep -q '\"authTokenEnv\": \"CM_TEST_TOKEN\"'"
 "$CM" ctx add inl --local --port "$AGENT_PORT" --token "$AGENT_TOKEN" >/dev/null
@@ -82,6 +85,7 @@ check "ctx show --json masks an inline token" bash -c "'$CM' ctx show inl --json
 check "ctx use" "$CM" ctx use sock
 check "ctx use changed the default" bash -c "'$CM' ctx show | grep -q 'name: *sock'"
 check "ctx rm" "$CM" ctx rm inl
+expect "ctx rm removed it" 3 "unknown context \"inl\"" -- ctx show inl
 cp "$CTXF" "$T/ctx.good"
 printf '{"contexts": [ {"name": "x", ' >"$CTXF"
 expect "corrupt contexts.json: file and reason" 3 "contexts.json: line 1" -- ls
@@ -104,7 +108,7 @@ ASK=$(cut -d/ -f2 "$T/start.out")
 expect_start "start --wait: error" 11 fake-error
 expect_start "start --wait: exited" 12 fake-exit
 check "the waiting session shows its prompt" bash -c "'$CM' show loc/$ASK | grep -q '^prompt'"
-check "cm deny answers it" "$CM" deny "loc/$ASK"
+check "cm deny answers it" bash -c "'$CM' deny 'loc/$ASK' | grep -qx 'denied loc/$ASK'"
 expect "unknown tool" 1 "unknown_tool\|no profile\|tool" -- start no-such-tool x --ctx loc
 expect "bad path" 1 "path" -- start fake-done x --ctx loc --path /does/not/exist
 

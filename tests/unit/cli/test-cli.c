@@ -1,7 +1,7 @@
 /*
  * Unit tests of the pure parts of the cm command line: command lookup by
- * unique prefix, exit statuses of failures, session id matching, output
- * formatting, placement in pools, and the classification of ssh's errors.
+ * unique prefix, exit statuses of failures, session id matching, argument
+ * counts, output formatting, placement in pools, and the classification of ssh's errors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -234,6 +234,39 @@ test_ssh_classify(void **state)
 	assert_int_equal(cm_tunnel_classify(NULL, "h", msg, sizeof(msg)), CM_FAIL_SSH);
 }
 
+/* One argument after the flags, no fewer and no more. */
+static void
+test_one_arg(void **state)
+{
+	char *one[] = {"show", "cm-1", NULL}, *two[] = {"show", "cm-1", "x", NULL};
+	struct cli cli;
+
+	(void)state;
+	memset(&cli, 0, sizeof(cli));
+	cli.cmd_name = "show";
+	optind = 1;
+	assert_int_equal(cli_one_arg(&cli, 2, one, "missing session id"), 0);
+	optind = 2;
+	assert_int_equal(cli_one_arg(&cli, 2, one, "missing session id"), CLI_EXIT_USAGE);
+	optind = 1;
+	assert_int_equal(cli_one_arg(&cli, 3, two, "missing session id"), CLI_EXIT_USAGE);
+}
+
+/* --json objects are copies with their context added. */
+static void
+test_with_context(void **state)
+{
+	json_t *s = json_pack("{s:s}", "sessionId", "cm-1"), *o;
+
+	(void)state;
+	o = output_with_context(s, "prod");
+	assert_string_equal(json_string_value(json_object_get(o, "context")), "prod");
+	assert_string_equal(json_string_value(json_object_get(o, "sessionId")), "cm-1");
+	assert_null(json_object_get(s, "context"));
+	json_decref(o);
+	json_decref(s);
+}
+
 /* Runs the tests. */
 int
 main(void)
@@ -243,6 +276,7 @@ main(void)
 	    cmocka_unit_test(test_resolve),  cmocka_unit_test(test_output),
 	    cmocka_unit_test(test_no_color), cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_place),    cmocka_unit_test(test_ssh_classify),
+	    cmocka_unit_test(test_one_arg),  cmocka_unit_test(test_with_context),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
