@@ -121,8 +121,8 @@ async def restart(t, agent):
 
 def raw_slow_client(agent):
     """A WebSocket client that authenticates, subscribes, then never reads."""
+    # Default buffers: a small receive window would also make reading slow later.
     s = socket.create_connection(("127.0.0.1", agent.port))
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     key = "dGhlIHNhbXBsZSBub25jZQ=="
     s.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{agent.port}\r\nUpgrade: websocket\r\n"
                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
