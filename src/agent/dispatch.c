@@ -99,6 +99,25 @@ req_session(struct req *r, const char *id)
 	return s;
 }
 
+/* Finds a session whose tmux is reachable (and, with need_tool, whose tool still runs). */
+struct session *
+req_session_live(struct req *r, const char *id, int need_tool)
+{
+	struct session *s = req_session(r, id);
+
+	if (s == NULL)
+		return NULL;
+	if (s->link != SESSION_LINK_UP) {
+		req_error(r, CM_EEXITED, "the session's tmux server is gone");
+		return NULL;
+	}
+	if (need_tool && s->pane_dead) {
+		req_error(r, CM_EEXITED, "the session's tool has exited");
+		return NULL;
+	}
+	return s;
+}
+
 /* Queues one replayed event to the client. */
 static void
 dispatch_replay_one(void *arg, struct frame *f)

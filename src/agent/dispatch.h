@@ -38,6 +38,11 @@ void req_reply(struct req *r, json_t *reply);
 int req_unpack(struct req *r, const char *fmt, ...);
 /* Validates a session id and finds it; replies the error and returns NULL if none. */
 struct session *req_session(struct req *r, const char *id);
+/*
+ * As req_session, and the session's tmux must be reachable; with need_tool
+ * its tool must still run. Replies session_exited otherwise.
+ */
+struct session *req_session_live(struct req *r, const char *id, int need_tool);
 
 /* The handlers, one file each (req-*.c). */
 void req_create_session(struct req *r);

@@ -59,12 +59,8 @@ req_capture_pane(struct req *r)
 		req_error(r, CM_EBADREQUEST, "lines must be 1..%d", CAPTURE_LINES_MAX);
 		return;
 	}
-	if ((s = req_session(r, id)) == NULL)
+	if ((s = req_session_live(r, id, 0)) == NULL)
 		return;
-	if (s->link != SESSION_LINK_UP) {
-		req_error(r, CM_EEXITED, "the session's tmux server is gone");
-		return;
-	}
 	op = session_op_new(s, r->action, r->c->id, r->id, capture_done);
 	/* A dead pane scrolled up one line for tmux's "Pane is dead": show it too. */
 	op->arg1 = lines != -1 ? (long)lines : s->rows + (s->pane_dead ? 1 : 0);

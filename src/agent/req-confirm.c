@@ -28,12 +28,8 @@ req_confirm(struct req *r)
 		req_error(r, CM_EBADREQUEST, "prompt must be the 16-digit fingerprint");
 		return;
 	}
-	if ((s = req_session(r, id)) == NULL)
+	if ((s = req_session_live(r, id, 1)) == NULL)
 		return;
-	if (s->link != SESSION_LINK_UP || s->pane_dead) {
-		req_error(r, CM_EEXITED, "the session's tool has exited");
-		return;
-	}
 	if (s->prompt.answering) {
 		req_error(r, CM_EBUSY, "an answer to this prompt is already being sent");
 		return;

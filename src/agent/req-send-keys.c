@@ -23,8 +23,6 @@ req_send_keys(struct req *r)
 	if (req_unpack(r, "{s:s, s?:s%, s?:b, s?:s}", "sessionId", &id, "keys", &keys, &klen,
 		       "enter", &enter, "key", &key) < 0)
 		return;
-	if ((s = req_session(r, id)) == NULL)
-		return;
 	if (keys == NULL && key == NULL && !enter) {
 		req_error(r, CM_EBADREQUEST, "give \"keys\" (text), \"key\" (a key name) or both");
 		return;
@@ -38,9 +36,7 @@ req_send_keys(struct req *r)
 		req_error(r, CM_EBADREQUEST, "unknown key name (see docs/PROTOCOL.md)");
 		return;
 	}
-	if (s->pane_dead || s->link != SESSION_LINK_UP) {
-		req_error(r, CM_EEXITED, "the session's tool has exited");
+	if ((s = req_session_live(r, id, 1)) == NULL)
 		return;
-	}
 	typing_start(s, keys, klen, enter, key, r->c->id, r->id);
 }

@@ -64,12 +64,8 @@ req_subscribe_output(struct req *r)
 		req_error(r, CM_EBADREQUEST, "format must be \"binary\" or \"base64\"");
 		return;
 	}
-	if ((s = req_session(r, id)) == NULL)
+	if ((s = req_session_live(r, id, 0)) == NULL)
 		return;
-	if (s->link != SESSION_LINK_UP) {
-		req_error(r, CM_EEXITED, "the session's tmux server is gone");
-		return;
-	}
 	rc = output_subscribe(r->c, s, strcmp(format, "base64") == 0, r->id);
 	if (rc == CM_ELIMIT)
 		req_error(r, CM_ELIMIT, "at most %d output subscriptions per client",

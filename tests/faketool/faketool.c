@@ -418,6 +418,8 @@ ft_exit(struct ft *ft, int status)
 	ft_draw(ft, "Resume this session with:\r\nclaude --resume "
 		    "00000000-0000-4000-8000-00000000fa6e\r\n");
 	ft_restore(ft);
+	/* tmux 3.3a can lose what a process wrote just before it exited. */
+	usleep(200 * 1000);
 	exit(status);
 }
 
