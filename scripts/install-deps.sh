@@ -8,12 +8,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
-	SUDO="sudo"
-fi
-
 build_pkgs=(build-essential cmake pkg-config git tmux
 	libwebsockets-dev libjansson-dev libzstd-dev libssl-dev zlib1g-dev libcap-dev
 	ncurses-term)
@@ -37,6 +31,15 @@ for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+	# Root only for apt-get, and only when something is missing.
+	SUDO=""
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || {
+			echo "install-deps: missing ${missing[*]}: run as root, or install sudo" >&2
+			exit 1
+		}
+		SUDO="sudo"
+	fi
 	echo "install-deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -qq
