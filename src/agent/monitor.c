@@ -181,7 +181,8 @@ monitor_read(struct session *s)
 	static const char fmt[] = "#{pane_dead} #{pane_dead_status}";
 	struct buf cmd;
 
-	if (s->link != SESSION_LINK_UP || s->state == CM_STATE_EXITED)
+	/* Only a dead pane stops the reads: an "exited" screen may be a false alarm. */
+	if (s->link != SESSION_LINK_UP || s->pane_dead)
 		return;
 	if (s->reading) {
 		s->dirty = 1;
