@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "agent/autoconfirm.h"
+#include "agent/builtin-profiles.h"
 #include "agent/classify.h"
 #include "agent/profile.h"
 #include "common/buf.h"
@@ -78,6 +79,20 @@ classify_cmd_profile(const char *name, const char *dir, struct profile **own,
 			*out = *own;
 	} else if (!profile_name_valid(name)) {
 		buf_printf(&errors, "%s: not a valid profile name\n", name);
+	} else if (dir == NULL) {
+		/* No directory given: the profiles compiled into the agent. */
+		for (size_t i = 0; i < cm_builtin_profiles_count && *out == NULL; i++) {
+			const struct builtin_profile *b = &cm_builtin_profiles[i];
+
+			if (strncmp(b->file, name, len) != 0 || strcmp(b->file + len, ".json") != 0)
+				continue;
+			if (profile_parse_json(b->json, strlen(b->json), b->file, own, &errors) ==
+			    0)
+				*out = *own;
+		}
+		if (*out == NULL && errors.len == 0)
+			buf_printf(&errors, "no built-in profile \"%s\" (give --profiles-dir)\n",
+				   name);
 	} else {
 		rc = profile_set_load(dir, set, &errors);
 		if (rc != 0)
@@ -145,12 +160,8 @@ classify_cmd_main(int argc, char **argv)
 	}
 	if (dir == NULL)
 		dir = getenv("CM_PROFILES_DIR");
-#ifdef CM_PROFILES_DIR_DEFAULT
-	if (dir == NULL || dir[0] == '\0')
-		dir = CM_PROFILES_DIR_DEFAULT;
-#endif
-	if (dir == NULL || dir[0] == '\0')
-		dir = "./profiles";
+	if (dir != NULL && dir[0] == '\0')
+		dir = NULL; /* the built-in profiles */
 	if (classify_cmd_profile(name, dir, &own, &set, &p) != 0) {
 		profile_set_free(set);
 		return 2;

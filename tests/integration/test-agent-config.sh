@@ -106,4 +106,15 @@ sleep 1
 check "--unix listens on a socket of mode 0600" test "$(stat -c %a "$T/agent.sock" 2>/dev/null)" = 600
 wait
 
+# classify: the compiled-in profiles by default, from any directory.
+fx="$CM_SOURCE_DIR/tests/fixtures"
+out=$(cd / && "$CM_AGENT" classify --profile claude "$fx/claude/perm-bash-01.txt" "$fx/claude/idle-01.txt")
+check "classify uses the built-in profiles from any directory" \
+	bash -c "grep -q \$'perm-bash-01.txt\twaiting_confirm' <<<'$out' && grep -q \$'idle-01.txt\tidle' <<<'$out'"
+(cd / && "$CM_AGENT" classify --profile nosuch "$fx/claude/idle-01.txt" >/dev/null 2>"$T/cls.err")
+check "classify with an unknown profile exits 2 and says so" \
+	bash -c "[ $? -eq 2 ] && grep -q 'no built-in profile' '$T/cls.err'"
+(cd / && "$CM_AGENT" classify --profile claude "$T/nope.txt" >/dev/null 2>&1)
+check "classify of an unreadable file exits 1" test $? -eq 1
+
 finish
