@@ -3,8 +3,10 @@ file in a profiles directory overrides one by name, a user adds a tool by
 dropping a file, and a broken profile is refused at load with the file, the
 rule and the reason while every good one still loads."""
 
+import asyncio
 import json
 import os
+import signal
 
 from agentlib import Agent, Client, run
 
@@ -50,6 +52,21 @@ async def main(t):
             await c.request("kill_session", sessionId=r["sessionId"])
             r = await c.create("broken")
             t.check("a refused profile's tool is unknown", r.get("code") == "unknown_tool")
+            # A file dropped in later is picked up by SIGHUP, without a restart.
+            with open(os.path.join(extra, "later.json"), "w") as f:
+                json.dump({"schema": 1, "name": "later", "description": "added later",
+                           "argv": ["cat"], "task": {"via": "none"}, "fallback": "idle",
+                           "rules": [{"name": "dead", "state": "exited",
+                                      "region": {"last": 3}, "any": ["^Pane is dead"]}]}, f)
+            agent.proc.send_signal(signal.SIGHUP)
+            names = []
+            for _ in range(50):
+                r = await c.request("list_profiles")
+                names = [p["name"] for p in r["profiles"]]
+                if "later" in names:
+                    break
+                await asyncio.sleep(0.05)
+            t.check("SIGHUP reloads the profiles", "later" in names and agent.alive(), names)
 
 
 run(main)
