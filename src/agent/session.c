@@ -196,7 +196,12 @@ session_save(struct session *s)
 	json_object_set_new(o, "worked", json_boolean(s->worked));
 	text = message_encode(o, &len);
 	json_decref(o);
-	if ((rc = fs_write_atomic(path, text, len)) < 0)
+	/*
+	 * Rewritten at every state change, so the loop must not wait on the
+	 * disk; and no fsync is lost: after a power cut the tmux servers are
+	 * gone too.
+	 */
+	if ((rc = fs_write_atomic_nosync(path, text, len)) < 0)
 		log_error("%s: cannot save %s: %s", s->id, path, cm_strerror(rc));
 	free(text);
 	free(path);

@@ -99,9 +99,9 @@ fs_private_dir(const char *dir, const char **why)
 	return 0;
 }
 
-/* Writes len bytes to path via a temporary file, fsync and rename. */
-int
-fs_write_atomic(const char *path, const void *data, size_t len)
+/* Writes len bytes to path via a temporary file (fsync'ed if sync) and rename. */
+static int
+fs_write_file(const char *path, const void *data, size_t len, int sync)
 {
 	char tmp[PATH_MAX];
 	const char *p = data;
@@ -124,7 +124,7 @@ fs_write_atomic(const char *path, const void *data, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
-	if (rc == 0 && fsync(fd) < 0)
+	if (rc == 0 && sync && fsync(fd) < 0)
 		rc = fs_errno(errno);
 	if (close(fd) < 0 && rc == 0)
 		rc = fs_errno(errno);
@@ -133,6 +133,20 @@ fs_write_atomic(const char *path, const void *data, size_t len)
 	if (rc < 0)
 		unlink(tmp);
 	return rc;
+}
+
+/* Writes durably and atomically. */
+int
+fs_write_atomic(const char *path, const void *data, size_t len)
+{
+	return fs_write_file(path, data, len, 1);
+}
+
+/* Writes atomically without waiting for the disk. */
+int
+fs_write_atomic_nosync(const char *path, const void *data, size_t len)
+{
+	return fs_write_file(path, data, len, 0);
 }
 
 /* Reads a whole regular file of at most max bytes. */

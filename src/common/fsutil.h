@@ -19,8 +19,15 @@ int fs_mkdirs(const char *dir);
  * not owned by us, or writable by group or others.
  */
 int fs_private_dir(const char *dir, const char **why);
-/* Writes data to path atomically with mode 0600. */
+/* Writes data to path atomically with mode 0600, durably (fsync before rename). */
 int fs_write_atomic(const char *path, const void *data, size_t len);
+/*
+ * The same without fsync: atomic against the process dying, not against the
+ * machine losing power. For state that is rewritten often and can be
+ * derived again (a session's last state), so the event loop never waits on
+ * the disk.
+ */
+int fs_write_atomic_nosync(const char *path, const void *data, size_t len);
 /*
  * Reads a whole file of at most max bytes into a NUL-terminated buffer
  * (caller frees). CM_ETOOBIG if larger, CM_ENOENT if missing.
