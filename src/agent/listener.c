@@ -97,6 +97,24 @@ listener_healthz(struct agent *a, struct lws *wsi)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* Answers a refused upgrade with status and a one-line text body; returns 1. */
+static int
+listener_refuse(struct lws *wsi, unsigned int status, const char *why)
+{
+	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start,
+					  *end = buf + sizeof buf - 1;
+	char body[128];
+	int n = snprintf(body, sizeof body, "%s\n", why);
+
+	if (lws_add_http_common_headers(wsi, status, "text/plain", (lws_filepos_t)n, &p, end) ||
+	    http_security_headers(wsi, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	if (lws_write(wsi, (unsigned char *)body, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
+		return -1;
+	return 1;
+}
+
 /* A complete WebSocket frame (or fragment) arrived. */
 static int
 listener_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
@@ -144,16 +162,20 @@ listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return http_serve(wsi, (const char *)in, &pss->send);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_send_body(wsi, &pss->send);
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		/* Refused upgrades get a real HTTP answer saying why. */
 		if (a->stopping || a->n_conns >= (size_t)a->cfg.max_clients) {
 			log_warn("refusing a client: %zu clients connected (max %ld)", a->n_conns,
 				 a->cfg.max_clients);
-			return 1;
+			return listener_refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
+					       "too many clients (max_clients)");
 		}
 		if (!listener_origin_ok(a, wsi)) {
 			log_warn("refusing an upgrade from a foreign Origin");
-			return 1;
+			return listener_refuse(wsi, HTTP_STATUS_FORBIDDEN, "Origin not allowed");
 		}
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		pss->header_authed = listener_bearer_ok(a, wsi);
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED:

@@ -66,6 +66,13 @@ async def auth_tests(t, agent):
     except asyncio.TimeoutError:
         closed = False
     t.check("unauthenticated connection closed after the timeout", closed)
+    # A page elsewhere must not drive the agent through a user's browser.
+    status = raw_upgrade(agent.port, origin="http://evil.example")
+    t.check("an upgrade from a foreign Origin gets HTTP 403",
+            b" 403 " in status and b"Origin not allowed" in status, status[:200])
+    async with Client(agent, headers={"Origin": f"http://127.0.0.1:{agent.port}"}) as c:
+        t.check("an upgrade from the agent's own origin is accepted",
+                c.auth_reply.get("status") == "authenticated")
     # Repeated failures from one peer are slowed down.
     codes = []
     for _ in range(7):
@@ -244,6 +251,27 @@ async def bad_input_tests(t, agent):
         t.check("the agent is still running", agent.alive())
 
 
+def raw_upgrade(port, origin=None):
+    """Sends a WebSocket upgrade by hand and returns the raw answer."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    extra = f"Origin: {origin}\r\n" if origin else ""
+    s.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               f"Sec-WebSocket-Version: 13\r\n{extra}\r\n").encode())
+    data = b""
+    try:
+        while len(data) < 4096:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    s.close()
+    return data
+
+
 async def limit_tests(t):
     with Agent(extra=["--max-sessions", "2", "--max-clients", "3"]) as agent:
         async with Client(agent) as c:
@@ -261,6 +289,9 @@ async def limit_tests(t):
             except Exception:
                 refused = True
             t.check("max clients: one more upgrade is refused", refused)
+            status = raw_upgrade(agent.port)
+            t.check("...with HTTP 503 and the reason", status.startswith(b"HTTP/1.")
+                    and b" 503 " in status and b"too many clients" in status, status[:200])
             for x in clients:
                 await x.close()
             for s in (b["sessionId"], r["sessionId"]):
