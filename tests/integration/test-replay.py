@@ -93,6 +93,10 @@ async def restart(t, agent):
         f.write('{"tool": 5}')
     with open(os.path.join(sessions, "../../evil.json"), "w") as f:
         f.write("{}")
+    # A session whose tmux server died while the agent was away.
+    with open(os.path.join(sessions, "cm-5.json"), "w") as f:
+        json.dump({"sessionId": "cm-5", "tool": "cat", "task": "", "path": agent.work,
+                   "created": 1.0, "state": "thinking", "stateSince": 1.0}, f)
     with open(os.path.join(agent.state_dir, "events.log"), "a") as f:
         f.write('garbage\n{"type":"torn","seq":')
     agent.start()
@@ -108,6 +112,15 @@ async def restart(t, agent):
                 os.path.exists(os.path.join(sessions, "cm-1.json")))
         t.check("the agent says which state files it could not read",
                 "cm-1.json" in agent.log() and "cm-2.json" in agent.log())
+        gone = [x for x in lst["sessions"] if x["sessionId"] == "cm-5"]
+        t.check("a session whose tmux died while the agent was away is listed as exited",
+                gone and gone[0]["state"] == "exited" and gone[0].get("rule") ==
+                "tmux-server-gone", gone)
+        r = await c.request("kill_session", sessionId="cm-5")
+        lst2 = await c.request("list_sessions")
+        t.check("...and kill_session removes it", r.get("type") == "session_killed" and
+                "cm-5" not in [x["sessionId"] for x in lst2["sessions"]] and
+                not os.path.exists(os.path.join(sessions, "cm-5.json")))
         screen = await c.wait_screen(sid, "before the crash")
         t.check("its screen is intact", screen is not None)
         await c.request("send_keys", sessionId=sid, keys="after the restart", enter=True)
