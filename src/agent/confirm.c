@@ -14,6 +14,7 @@
 #include "agent/conn.h"
 #include "agent/keys.h"
 #include "agent/monitor.h"
+#include "agent/session-op.h"
 #include "agent/session.h"
 #include "common/err.h"
 #include "common/log.h"

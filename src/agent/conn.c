@@ -138,6 +138,20 @@ conn_on_writeable(struct conn *c)
 	return 0;
 }
 
+/* Finds a live connection by its number (requests answered later keep the number). */
+struct conn *
+conn_find(struct agent *a, uint64_t id)
+{
+	struct conn *c;
+
+	if (id == 0)
+		return NULL;
+	TAILQ_FOREACH (c, &a->conns, entry)
+		if (c->id == id && c->wsi != NULL)
+			return c;
+	return NULL;
+}
+
 /* Looks up an output subscription. */
 struct conn_sub *
 conn_sub_find(struct conn *c, const char *session)

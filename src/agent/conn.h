@@ -78,6 +78,8 @@ void conn_error(struct conn *c, int code, const char *detail, const char *action
 		int fatal_status);
 /* Writes the next queued frame; returns -1 when lws must close the connection. */
 int conn_on_writeable(struct conn *c);
+/* Finds a live connection by number (0 or a closed one: NULL). */
+struct conn *conn_find(struct agent *a, uint64_t id);
 /* Finds c's subscription to a session, or NULL. */
 struct conn_sub *conn_sub_find(struct conn *c, const char *session);
 /* Drops the subscription to a session, if any. */

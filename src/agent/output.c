@@ -10,6 +10,7 @@
 #include "agent/agent.h"
 #include "agent/conn.h"
 #include "agent/frame.h"
+#include "agent/session-op.h"
 #include "agent/session.h"
 #include "agent/tmuxcc-client.h"
 #include "common/buf.h"

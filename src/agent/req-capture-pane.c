@@ -7,6 +7,7 @@
 
 #include "agent/conn.h"
 #include "agent/dispatch.h"
+#include "agent/session-op.h"
 #include "agent/session.h"
 #include "common/err.h"
 #include "proto/message.h"

@@ -1,6 +1,7 @@
 /*
  * session: tmux servers, control clients, state files (see session.h).
  */
+#include "agent/session-op.h"
 #include "agent/session.h"
 
 #include <dirent.h>
@@ -207,25 +208,11 @@ session_save(struct session *s)
 	free(path);
 }
 
-/* Replies to the connection that asked, if it is still there. */
-static struct conn *
-session_conn(struct agent *a, uint64_t id)
-{
-	struct conn *c;
-
-	if (id == 0)
-		return NULL;
-	TAILQ_FOREACH (c, &a->conns, entry)
-		if (c->id == id && c->wsi != NULL)
-			return c;
-	return NULL;
-}
-
 /* Publishes an event about s; the requester (if any) gets it as its reply. */
 static void
 session_publish(struct session *s, json_t *ev, uint64_t conn_id, json_t *req_id)
 {
-	struct conn *c = session_conn(s->agent, conn_id);
+	struct conn *c = conn_find(s->agent, conn_id);
 	struct frame *f;
 
 	if (json_object_get(ev, "timestamp") == NULL)
@@ -317,92 +304,6 @@ session_remove(struct session *s)
 	session_unref(s, __func__);
 }
 
-/* Creates an op linked to s. */
-struct session_op *
-session_op_new(struct session *s, const char *action, uint64_t conn_id, const json_t *req_id,
-	       void (*step_fn)(struct session_op *, int, const char *, size_t))
-{
-	struct session_op *op = xcalloc(1, sizeof *op);
-
-	op->s = s;
-	op->action = action;
-	op->conn_id = conn_id;
-	op->req_id = req_id ? json_incref((json_t *)req_id) : NULL;
-	op->step_fn = step_fn;
-	TAILQ_INSERT_TAIL(&s->ops, op, entry);
-	return op;
-}
-
-/* Frees an op. */
-void
-session_op_free(struct session_op *op)
-{
-	TAILQ_REMOVE(&op->s->ops, op, entry);
-	lws_sul_cancel(&op->sul);
-	json_decref(op->req_id);
-	free(op->text);
-	free(op->pending);
-	free(op);
-}
-
-/* Finds the op's connection. */
-struct conn *
-session_op_conn(struct session_op *op)
-{
-	return session_conn(op->s->agent, op->conn_id);
-}
-
-/* Replies an error for op and frees it. */
-void
-session_op_fail(struct session_op *op, int code, const char *detail)
-{
-	struct conn *c = session_op_conn(op);
-
-	if (c != NULL)
-		conn_error(c, code, detail, op->action, op->req_id, 0);
-	session_op_free(op);
-}
-
-/* Routes a tmux reply to its op. */
-static void
-session_op_reply(void *arg, int err, const char *body, size_t len)
-{
-	struct session_op *op = arg;
-
-	op->step_fn(op, err, body, len);
-}
-
-/* Sends a command for op; on failure op is answered with an error and freed. */
-int
-session_op_command(struct session_op *op, const char *cmdline)
-{
-	int rc = session_command(op->s, cmdline, session_op_reply, op);
-
-	if (rc < 0 && op->s->cc != NULL)
-		tmuxcc_client_cancel(op->s->cc, op); /* earlier commands of op */
-	if (rc < 0)
-		session_op_fail(op, rc == CM_EEXITED ? CM_EEXITED : CM_ETMUX,
-				rc == CM_EEXITED ? "the session's tmux is not reachable" : NULL);
-	return rc;
-}
-
-/* The op's pause is over. */
-static void
-session_op_timer(lws_sorted_usec_list_t *sul)
-{
-	struct session_op *op = lws_container_of(sul, struct session_op, sul);
-
-	op->step_fn(op, 1, NULL, 0);
-}
-
-/* Schedules the next step of op after ms milliseconds. */
-void
-session_op_pause(struct session_op *op, long ms)
-{
-	lws_sul_schedule(op->s->agent->lws, 0, &op->sul, session_op_timer,
-			 (lws_usec_t)ms * LWS_US_PER_MS);
-}
-
 /* Stops watching tmux's pipes and frees the control client. */
 static void
 session_unlink(struct session *s)
@@ -454,7 +355,7 @@ session_cc_want_write(void *arg, int on)
 static void
 session_create_failed(struct session *s, const char *why)
 {
-	struct conn *c = session_conn(s->agent, s->create_conn);
+	struct conn *c = conn_find(s->agent, s->create_conn);
 
 	log_warn("%s: tmux could not create the session: %s", s->id, why);
 	if (c)

@@ -9,6 +9,7 @@
 #include "agent/agent.h"
 #include "agent/conn.h"
 #include "agent/keys.h"
+#include "agent/session-op.h"
 #include "agent/session.h"
 #include "agent/tmuxcc-client.h"
 #include "common/err.h"
