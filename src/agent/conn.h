@@ -56,7 +56,6 @@ struct conn {
 	int closing;			     /* enum conn_closing */
 	int close_status;		     /* WebSocket status for that close */
 	struct buf rx;			     /* reassembly of a fragmented frame */
-	int rx_overflow;		     /* the current frame passed max_message */
 	int rx_binary;			     /* the current frame is binary */
 	STAILQ_HEAD(, conn_item) queue;	     /* frames waiting to be written */
 	size_t queued_bytes;		     /* bytes of replies and events queued */

@@ -115,33 +115,35 @@ listener_refuse(struct lws *wsi, unsigned int status, const char *why)
 	return 1;
 }
 
-/* A complete WebSocket frame (or fragment) arrived. */
+/* A WebSocket frame (or a fragment of one) arrived. */
 static int
 listener_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 {
 	int first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
 
+	if (c->closing)
+		return 0; /* on its way out: nothing more is read */
 	if (first) {
 		buf_reset(&c->rx);
-		c->rx_overflow = 0;
 		c->rx_binary = lws_frame_is_binary(wsi);
 	}
-	if (!c->rx_overflow && !c->rx_binary && buf_append(&c->rx, in, len) < 0)
-		c->rx_overflow = 1;
-	if (!final || lws_remaining_packet_payload(wsi) > 0)
-		return 0;
-	if (c->rx_binary) {
-		conn_error(c, CM_EBINARY, "binary frames are not accepted; send JSON text", NULL,
-			   NULL, 0);
-	} else if (c->rx_overflow) {
+	if (!c->rx_binary && buf_append(&c->rx, in, len) < 0) {
 		char msg[96];
 
+		/* Refuse at once rather than read the rest of a huge frame. */
 		snprintf(msg, sizeof msg, "message larger than %ld bytes",
 			 c->agent->cfg.max_message);
 		conn_error(c, CM_ETOOBIG, msg, NULL, NULL, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
-	} else {
-		dispatch_frame(c, c->rx.data ? c->rx.data : "", c->rx.len);
+		buf_reset(&c->rx);
+		return 0;
 	}
+	if (!final || lws_remaining_packet_payload(wsi) > 0)
+		return 0;
+	if (c->rx_binary)
+		conn_error(c, CM_EBINARY, "binary frames are not accepted; send JSON text", NULL,
+			   NULL, 0);
+	else
+		dispatch_frame(c, c->rx.data ? c->rx.data : "", c->rx.len);
 	buf_reset(&c->rx);
 	return 0;
 }

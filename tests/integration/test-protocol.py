@@ -241,6 +241,14 @@ async def bad_input_tests(t, agent):
         t.check("oversized frame -> too_large", m is not None)
         await asyncio.wait_for(c.closed.wait(), 5)
         t.check("oversized frame closes that connection", c.closed.is_set())
+        # A 16 MB frame is refused as soon as it passes the limit, not read to its end.
+        async with Client(agent) as big:
+            try:
+                await asyncio.wait_for(big.send_raw("[" + "1," * (8 << 20) + "1]"), 20)
+            except Exception:
+                pass  # the agent may close while the frame is still being sent
+            await asyncio.wait_for(big.closed.wait(), 10)
+            t.check("a 16 MB frame closes the connection", big.closed.is_set())
         # The bystander noticed nothing.
         r = await bystander.request("list_sessions")
         t.check("other clients keep being served after all that",
