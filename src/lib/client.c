@@ -643,10 +643,23 @@ cm_client_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (c && c->phase == PH_WS) {
+			unsigned int status = wsi ? lws_http_client_http_response(wsi) : 0;
+
 			lws_set_opaque_user_data(wsi, NULL);
 			c->wsi = NULL;
 			if (loop && loop->connecting == c)
 				c->sync_failed = 1;
+			if (status >= 400) {
+				/* Something answered and said no: the agent's limits or Origin
+				 * check. */
+				client_seterr(c, CM_FAIL_NO_AGENT,
+					      "the agent refused the connection: HTTP %u%s", status,
+					      status == 503 ? " (too many clients: max_clients)"
+							    : "");
+				client_drop_wsi(c);
+				client_attempt_failed(c);
+				return 0;
+			}
 			client_ws_failed(c, in ? (const char *)in : "connect failed");
 		}
 		return 0;

@@ -106,6 +106,24 @@ sleep 1
 check "--unix listens on a socket of mode 0600" test "$(stat -c %a "$T/agent.sock" 2>/dev/null)" = 600
 wait
 
+# Past --max-clients an upgrade gets HTTP 503, and cm says so (not "agent not running").
+AGENT_TOKEN=abcdefghijklmnop0123 agent_start --max-clients 1
+/usr/bin/python3 -c "
+import asyncio, websockets
+async def hold():
+    async with websockets.connect('$AGENT_URL'):
+        await asyncio.sleep(4)
+asyncio.run(hold())" &
+holder=$!
+sleep 0.7
+export XDG_CONFIG_HOME="$T/cfg"
+"$CM_CLI" ctx add full --local --port "$AGENT_PORT" --token-file "$T/token" >/dev/null
+"$CM_CLI" ls --ctx full >"$T/full.out" 2>&1
+check "cm ls on a full agent says it refused the connection with HTTP 503" \
+	grep -q "refused the connection: HTTP 503" "$T/full.out"
+wait $holder
+agent_stop
+
 # classify: the compiled-in profiles by default, from any directory.
 fx="$CM_SOURCE_DIR/tests/fixtures"
 out=$(cd / && "$CM_AGENT" classify --profile claude "$fx/claude/perm-bash-01.txt" "$fx/claude/idle-01.txt")
