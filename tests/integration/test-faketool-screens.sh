@@ -55,6 +55,8 @@ start() {
 
 # expect NAME STATE [TIMEOUT_S]: waits until the screen classifies as STATE.
 n=0
+npass=0
+nfail=0
 expect() {
 	local name=$1 want=$2 limit=${3:-5} got="" i
 	for ((i = 0; i < limit * 20; i++)); do
@@ -63,12 +65,14 @@ expect() {
 		got=$(classify "$tmp/$name-$n.txt")
 		if [ "$got" = "$want" ]; then
 			echo "PASS: $name is $want"
+			npass=$((npass + 1))
 			last="$tmp/$name-$n.txt"
 			return 0
 		fi
 		sleep 0.05
 	done
 	echo "FAIL: $name: expected $want, last classified $got ($tmp/$name-$n.txt)" >&2
+	nfail=$((nfail + 1))
 	failed=1
 	return 1
 }
@@ -79,8 +83,10 @@ check() {
 	shift
 	if "$@"; then
 		echo "PASS: $desc"
+		npass=$((npass + 1))
 	else
 		echo "FAIL: $desc" >&2
+		nfail=$((nfail + 1))
 		failed=1
 	fi
 }
@@ -181,5 +187,5 @@ echo '{"name": "fake", "argv": ["x"], "rules": [{"name": "r", "state": "idle", "
 check "bad profile: non-zero exit" test $? -ne 0
 check "bad profile: reason on stderr" grep -q 'rule r: "any"\[0\]' "$tmp/err"
 
-[ "$failed" -eq 0 ] && echo "PASS: all faketool screens"
+echo "$npass passed, $nfail failed"
 exit "$failed"
