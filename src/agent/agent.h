@@ -35,7 +35,6 @@ struct agent {
 	size_t n_conns;			/* entries in conns */
 	TAILQ_HEAD(, session) sessions; /* every session, in creation order */
 	size_t n_sessions;		/* entries in sessions */
-	struct lws *signal_wsi;		/* the adopted signalfd */
 	int signal_fd;			/* signalfd for SIGCHLD, SIGTERM, SIGINT, SIGHUP */
 	double started;			/* wall time at start */
 	int stopping;			/* shutting down: refuse new work */

@@ -82,6 +82,13 @@ conn_send(struct conn *c, struct frame *f)
 	return 1;
 }
 
+/* conn_send as a callback (bus_since replays into a connection with it). */
+void
+conn_send_cb(void *arg, struct frame *f)
+{
+	conn_send(arg, f);
+}
+
 /* Encodes a reply and queues it. */
 void
 conn_reply(struct conn *c, json_t *obj)

@@ -70,6 +70,8 @@ struct conn *conn_new(struct agent *a, struct lws *wsi);
 void conn_free(struct conn *c);
 /* Queues a frame (takes a new reference); output may be dropped (returns 0 then). */
 int conn_send(struct conn *c, struct frame *f);
+/* conn_send(arg, f) with the shape of bus_since's callback. */
+void conn_send_cb(void *arg, struct frame *f);
 /* Encodes and queues a JSON reply (reference to obj stolen). */
 void conn_reply(struct conn *c, json_t *obj);
 /* Queues an error reply and, if fatal, closes after it is flushed. */

@@ -118,13 +118,6 @@ req_session_live(struct req *r, const char *id, int need_tool)
 	return s;
 }
 
-/* Queues one replayed event to the client. */
-static void
-dispatch_replay_one(void *arg, struct frame *f)
-{
-	conn_send(arg, f);
-}
-
 /* Handles the seed's authentication message. */
 static void
 dispatch_auth(struct conn *c, json_t *msg)
@@ -180,7 +173,7 @@ dispatch_auth(struct conn *c, json_t *msg)
 		size_t count;
 
 		/* Replay first, in order, before the reply and any live event. */
-		if (bus_since(&a->bus, n, dispatch_replay_one, c, &count) < 0) {
+		if (bus_since(&a->bus, n, conn_send_cb, c, &count) < 0) {
 			json_object_set_new(r, "resync", json_true());
 			json_object_set_new(r, "sessions", req_sessions_array(a));
 		} else {

@@ -201,7 +201,6 @@ output_forward(struct session *s, const char *data, size_t len)
 			memcpy(p + 2, s->id, idlen);
 			memcpy(p + 2 + idlen, data, len);
 			*f = frame_new(FRAME_OUTPUT, 1, p, 2 + idlen + len);
-			(*f)->kind = FRAME_OUTPUT;
 			free(p);
 		}
 		if (!conn_send(c, *f)) {

@@ -12,13 +12,6 @@
 #include "common/err.h"
 #include "proto/message.h"
 
-/* Queues one replayed event. */
-static void
-subscribe_replay_one(void *arg, struct frame *f)
-{
-	conn_send(arg, f);
-}
-
 /* Handles {"action":"subscribe","since":N}. */
 void
 req_subscribe(struct req *r)
@@ -35,7 +28,7 @@ req_subscribe(struct req *r)
 	}
 	if (since == -1)
 		since = (json_int_t)r->a->bus.seq;
-	if (bus_since(&r->a->bus, (uint64_t)since, subscribe_replay_one, r->c, &count) < 0) {
+	if (bus_since(&r->a->bus, (uint64_t)since, conn_send_cb, r->c, &count) < 0) {
 		reply = message_reply("resync", r->id);
 		json_object_set_new(reply, "since", json_integer(since));
 		json_object_set_new(reply, "seq", json_integer((json_int_t)r->a->bus.seq));

@@ -432,8 +432,6 @@ session_cc_output(void *arg, unsigned pane, const char *data, size_t len)
 	struct session *s = arg;
 
 	(void)pane;
-	s->output_bytes += len;
-	s->last_output_us = time_mono_us();
 	output_forward(s, data, len);
 	monitor_on_output(s);
 }

@@ -102,8 +102,6 @@ struct session {
 	uint64_t last_read_us;		   /* monotonic time the last screen read started */
 	int reading;			   /* a screen read is in flight */
 	int dirty;			   /* output came during the read */
-	uint64_t output_bytes;		   /* total output seen */
-	uint64_t last_output_us;	   /* monotonic time of the last output */
 	struct session_prompt prompt;	   /* the prompt on screen, if any */
 	TAILQ_HEAD(, session_op) ops;	   /* requests awaiting tmux */
 	char *screen;			   /* the last screen read (plain text) */
