@@ -5,6 +5,7 @@ answered with an error while every other client keeps being served."""
 import asyncio
 import json
 import os
+import subprocess
 
 import websockets
 
@@ -118,8 +119,14 @@ async def request_tests(t, agent):
         t.check("capture_pane -> pane_captured with 50 lines",
                 r.get("type") == "pane_captured" and r.get("lines") == 50
                 and r["content"].count("\n") == 50, r.get("content", "").count("\n"))
+        # cat echoes a colour sequence: the terminal shows red text.
+        await c.request("send_keys", sessionId=sid, keys="\x1b[31mREDTEXT\x1b[0m", key="Enter")
+        await c.wait_screen(sid, "REDTEXT")
         r = await c.request("capture_pane", sessionId=sid, escapes=True)
-        t.check("capture_pane escapes:true works", r.get("type") == "pane_captured")
+        plain = await c.screen(sid)
+        t.check("capture_pane escapes:true keeps colours, plain capture has none",
+                "\x1b[31mREDTEXT" in r.get("content", "") and "\x1b" not in plain,
+                repr(r.get("content", "")[-200:]))
 
         r = await c.request("list_sessions")
         ids = [s["sessionId"] for s in r.get("sessions", [])]
@@ -127,7 +134,12 @@ async def request_tests(t, agent):
                 sid in ids and all("state" in s for s in r["sessions"]))
 
         r = await c.request("resize", sessionId=sid, cols=100, rows=30)
-        t.check("resize -> resized", r.get("type") == "resized" and r.get("cols") == 100)
+        size = subprocess.run(["tmux", "-S", os.path.join(agent.socket_dir, sid + ".sock"),
+                               "display-message", "-p", "-t", sid,
+                               "#{window_width}x#{window_height}"],
+                              capture_output=True, text=True).stdout.strip()
+        t.check("resize -> resized, and the tmux window really is 100x30",
+                r.get("type") == "resized" and r.get("cols") == 100 and size == "100x30", size)
         r = await c.request("agent_info")
         t.check("agent_info reports sessions and load", r.get("sessions", 0) >= 1
                 and "load1" in r and "cpus" in r)
