@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/dispatch.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/transport/dispatch.h"
 #include "common/xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
+#include "agent/transport/agent.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "proto/message.h"

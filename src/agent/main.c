@@ -20,14 +20,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
+#include "agent/transport/agent.h"
 #include "agent/audit.h"
 #include "agent/classify-cmd.h"
-#include "agent/danger.h"
-#include "agent/fdwatch.h"
-#include "agent/listener.h"
-#include "agent/session.h"
-#include "agent/tools.h"
+#include "agent/screen/danger.h"
+#include "agent/tmux/fdwatch.h"
+#include "agent/transport/listener.h"
+#include "agent/sessions/session.h"
+#include "agent/screen/tools.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/log.h"

@@ -6,7 +6,7 @@
  * the profile says answerable: a profile cannot switch danger rules off);
  * not answerable -> a person; else the profile's "yes" keys.
  */
-#include "agent/autoconfirm.h"
+#include "agent/screen/autoconfirm.h"
 
 #include <stdio.h>
 #include <string.h>

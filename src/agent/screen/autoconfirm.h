@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/classify.h"
-#include "agent/danger.h"
+#include "agent/screen/classify.h"
+#include "agent/screen/danger.h"
 
 enum autoconfirm_action {
 	AUTOCONFIRM_NONE = 0,  /* no prompt on screen: nothing to do */

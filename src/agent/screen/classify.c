@@ -10,7 +10,7 @@
  * that cannot be found (no input box, no after_last match) makes its
  * condition false: rules never match on a screen they cannot place.
  */
-#include "agent/classify.h"
+#include "agent/screen/classify.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/profile.h"
-#include "agent/screen.h"
+#include "agent/screen/profile.h"
+#include "agent/screen/screen.h"
 #include "proto/state.h"
 
 #define CLASSIFY_EVIDENCE_MAX 256		     /* bytes of evidence, NUL included */

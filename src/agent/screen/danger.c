@@ -8,7 +8,7 @@
  * nohup, time, xargs, command) and look at the paths it would delete or
  * write. The tokeniser is deliberately rough: it errs towards "dangerous".
  */
-#include "agent/danger.h"
+#include "agent/screen/danger.h"
 
 #include <pthread.h>
 #include <stdio.h>

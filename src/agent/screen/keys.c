@@ -1,11 +1,11 @@
 /*
  * keys: key names and send-keys command lines (see keys.h).
  */
-#include "agent/keys.h"
+#include "agent/screen/keys.h"
 
 #include <string.h>
 
-#include "agent/tmuxcc-client.h"
+#include "agent/tmux/tmuxcc-client.h"
 #include "common/err.h"
 
 static const char *const keys_names[] = {

@@ -8,7 +8,7 @@
  * refused file is kept. Regexes are compiled in the C locale whatever the
  * process locale is, so a profile means the same thing everywhere.
  */
-#include "agent/profile.h"
+#include "agent/screen/profile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,7 +23,7 @@
 
 #include <jansson.h>
 
-#include "agent/danger.h"
+#include "agent/screen/danger.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/fsutil.h"

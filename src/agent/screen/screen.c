@@ -7,7 +7,7 @@
  * boundary and trimming trailing blanks. Input larger than the limits is cut
  * from the top, because tools draw their state at the bottom.
  */
-#include "agent/screen.h"
+#include "agent/screen/screen.h"
 
 #include <stdint.h>
 #include <stdlib.h>

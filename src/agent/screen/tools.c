@@ -1,14 +1,14 @@
 /*
  * tools: merged profile directories (see tools.h).
  */
-#include "agent/tools.h"
+#include "agent/screen/tools.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/builtin-profiles.h"
-#include "agent/profile.h"
+#include "agent/transport/agent.h"
+#include "agent/screen/builtin-profiles.h"
+#include "agent/screen/profile.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/xmalloc.h"

@@ -1,7 +1,7 @@
 /*
  * bus: seq numbers, the replay ring and the event log (see bus.h).
  */
-#include "agent/bus.h"
+#include "agent/sessions/bus.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,9 +11,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/frame.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/sessions/frame.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/log.h"

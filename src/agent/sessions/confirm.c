@@ -1,21 +1,21 @@
 /*
  * confirm: auto-confirm glue and person answers (see confirm.h).
  */
-#include "agent/confirm.h"
+#include "agent/sessions/confirm.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
+#include "agent/transport/agent.h"
 #include "agent/audit.h"
-#include "agent/autoconfirm.h"
-#include "agent/bus.h"
-#include "agent/classify.h"
-#include "agent/conn.h"
-#include "agent/keys.h"
-#include "agent/monitor.h"
-#include "agent/session-op.h"
-#include "agent/session.h"
+#include "agent/screen/autoconfirm.h"
+#include "agent/sessions/bus.h"
+#include "agent/screen/classify.h"
+#include "agent/transport/conn.h"
+#include "agent/screen/keys.h"
+#include "agent/sessions/monitor.h"
+#include "agent/sessions/session-op.h"
+#include "agent/sessions/session.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"

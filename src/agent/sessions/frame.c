@@ -1,7 +1,7 @@
 /*
  * frame: refcounted outgoing messages (see frame.h).
  */
-#include "agent/frame.h"
+#include "agent/sessions/frame.h"
 
 #include <libwebsockets.h>
 #include <stdlib.h>

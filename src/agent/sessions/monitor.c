@@ -1,18 +1,18 @@
 /*
  * monitor: debounced screen reads and the state machine (see monitor.h).
  */
-#include "agent/monitor.h"
+#include "agent/sessions/monitor.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/classify.h"
-#include "agent/confirm.h"
-#include "agent/session.h"
-#include "agent/tmuxcc-client.h"
-#include "agent/typing.h"
+#include "agent/transport/agent.h"
+#include "agent/screen/classify.h"
+#include "agent/sessions/confirm.h"
+#include "agent/sessions/session.h"
+#include "agent/tmux/tmuxcc-client.h"
+#include "agent/sessions/typing.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"

@@ -1,18 +1,18 @@
 /*
  * output: snapshots and live output for subscribers (see output.h).
  */
-#include "agent/output.h"
+#include "agent/sessions/output.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/frame.h"
-#include "agent/session-op.h"
-#include "agent/session.h"
-#include "agent/tmuxcc-client.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/sessions/frame.h"
+#include "agent/sessions/session-op.h"
+#include "agent/sessions/session.h"
+#include "agent/tmux/tmuxcc-client.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/log.h"

@@ -7,11 +7,11 @@
  */
 #include <stdlib.h>
 
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/session-op.h"
-#include "agent/session.h"
-#include "agent/tmuxcc-client.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/sessions/session-op.h"
+#include "agent/sessions/session.h"
+#include "agent/tmux/tmuxcc-client.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
 

@@ -1,8 +1,8 @@
 /*
  * session: tmux servers, control clients, state files (see session.h).
  */
-#include "agent/session-op.h"
-#include "agent/session.h"
+#include "agent/sessions/session-op.h"
+#include "agent/sessions/session.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,16 +15,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
+#include "agent/transport/agent.h"
 #include "agent/audit.h"
-#include "agent/bus.h"
-#include "agent/conn.h"
-#include "agent/frame.h"
-#include "agent/monitor.h"
-#include "agent/output.h"
-#include "agent/profile.h"
-#include "agent/tools.h"
-#include "agent/tmuxcc-client.h"
+#include "agent/sessions/bus.h"
+#include "agent/transport/conn.h"
+#include "agent/sessions/frame.h"
+#include "agent/sessions/monitor.h"
+#include "agent/sessions/output.h"
+#include "agent/screen/profile.h"
+#include "agent/screen/tools.h"
+#include "agent/tmux/tmuxcc-client.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/log.h"

@@ -30,8 +30,8 @@
 #include <sys/queue.h>
 #include <sys/types.h>
 
-#include "agent/autoconfirm.h"
-#include "agent/fdwatch.h"
+#include "agent/screen/autoconfirm.h"
+#include "agent/tmux/fdwatch.h"
 #include "common/buf.h"
 #include "proto/names.h"
 #include "proto/state.h"

@@ -1,17 +1,17 @@
 /*
  * typing: send-keys and paste with a pause before Enter (see typing.h).
  */
-#include "agent/typing.h"
+#include "agent/sessions/typing.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/keys.h"
-#include "agent/session-op.h"
-#include "agent/session.h"
-#include "agent/tmuxcc-client.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/screen/keys.h"
+#include "agent/sessions/session-op.h"
+#include "agent/sessions/session.h"
+#include "agent/tmux/tmuxcc-client.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
 #include "proto/message.h"

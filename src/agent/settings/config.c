@@ -9,7 +9,7 @@
  * never weak. CM_AGENT_TOKEN is removed from the environment after it is
  * read, so the tools started in sessions never inherit it.
  */
-#include "agent/config.h"
+#include "agent/settings/config.h"
 
 #include <errno.h>
 #include <fcntl.h>

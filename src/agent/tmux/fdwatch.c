@@ -1,7 +1,7 @@
 /*
  * fdwatch: raw descriptors on the lws loop (see fdwatch.h).
  */
-#include "agent/fdwatch.h"
+#include "agent/tmux/fdwatch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
+#include "agent/transport/agent.h"
 #include "common/err.h"
 #include "common/log.h"
 

@@ -11,7 +11,7 @@
  * marks the client dead (no further callback runs) and the dispatching
  * function frees it on the way out. `dispatching` counts those functions.
  */
-#include "agent/tmuxcc-client.h"
+#include "agent/tmux/tmuxcc-client.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/tmuxcc-parse.h"
+#include "agent/tmux/tmuxcc-parse.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"

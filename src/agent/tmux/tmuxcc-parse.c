@@ -12,7 +12,7 @@
  * lines that look like guards or notifications (capture-pane of a screen
  * showing "%end 1 2 3"), and those stay body text.
  */
-#include "agent/tmuxcc-parse.h"
+#include "agent/tmux/tmuxcc-parse.h"
 
 #include <limits.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * agent.h). Defined here rather than in main.c so that tests and fuzzers
  * link the same modules the daemon runs.
  */
-#include "agent/agent.h"
+#include "agent/transport/agent.h"
 
 struct agent *agent_self;
 struct danger_rules *agent_danger_rules;

@@ -12,9 +12,9 @@
 
 #include <sys/queue.h>
 
-#include "agent/auth.h"
-#include "agent/bus.h"
-#include "agent/config.h"
+#include "agent/transport/auth.h"
+#include "agent/sessions/bus.h"
+#include "agent/settings/config.h"
 
 struct lws_context;
 struct lws_vhost;

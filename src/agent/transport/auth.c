@@ -1,7 +1,7 @@
 /*
  * auth: constant-time token check and per-peer failure limits (see auth.h).
  */
-#include "agent/auth.h"
+#include "agent/transport/auth.h"
 
 #include <string.h>
 

@@ -1,15 +1,15 @@
 /*
  * conn: per-client queues with back-pressure (see conn.h).
  */
-#include "agent/conn.h"
+#include "agent/transport/conn.h"
 
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/frame.h"
-#include "agent/output.h"
+#include "agent/transport/agent.h"
+#include "agent/sessions/frame.h"
+#include "agent/sessions/output.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "proto/message.h"

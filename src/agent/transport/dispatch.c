@@ -1,7 +1,7 @@
 /*
  * dispatch: decoding, authentication and the request table (see dispatch.h).
  */
-#include "agent/dispatch.h"
+#include "agent/transport/dispatch.h"
 
 #include <libwebsockets.h>
 #include <stdarg.h>
@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/frame.h"
-#include "agent/session.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/sessions/frame.h"
+#include "agent/sessions/session.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"

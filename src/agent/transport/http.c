@@ -6,7 +6,7 @@
  * HTTP_CHUNK bytes, one per writable callback, straight from the table (a
  * piece is copied behind LWS_PRE bytes of headroom, as lws_write() needs).
  */
-#include "agent/http.h"
+#include "agent/transport/http.h"
 
 #include <libwebsockets.h>
 #include <stdlib.h>

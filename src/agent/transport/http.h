@@ -36,7 +36,7 @@
 
 #include <stddef.h>
 
-#include "agent/web-assets.h"
+#include "agent/transport/web-assets.h"
 
 struct lws;
 

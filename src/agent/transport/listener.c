@@ -1,7 +1,7 @@
 /*
  * listener: lws context, vhosts and the protocol callback (see listener.h).
  */
-#include "agent/listener.h"
+#include "agent/transport/listener.h"
 
 #include <libwebsockets.h>
 #include <stdio.h>
@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/dispatch.h"
-#include "agent/fdwatch.h"
-#include "agent/http.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/transport/dispatch.h"
+#include "agent/tmux/fdwatch.h"
+#include "agent/transport/http.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/conn.h"
-#include "agent/dispatch.h"
-#include "agent/session-op.h"
-#include "agent/session.h"
+#include "agent/transport/conn.h"
+#include "agent/transport/dispatch.h"
+#include "agent/sessions/session-op.h"
+#include "agent/sessions/session.h"
 #include "common/err.h"
 #include "proto/message.h"
 

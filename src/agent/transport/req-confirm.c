@@ -3,13 +3,13 @@
  */
 #include <string.h>
 
-#include "agent/agent.h"
+#include "agent/transport/agent.h"
 #include "agent/audit.h"
-#include "agent/confirm.h"
-#include "agent/conn.h"
-#include "agent/dispatch.h"
-#include "agent/monitor.h"
-#include "agent/session.h"
+#include "agent/sessions/confirm.h"
+#include "agent/transport/conn.h"
+#include "agent/transport/dispatch.h"
+#include "agent/sessions/monitor.h"
+#include "agent/sessions/session.h"
 #include "common/err.h"
 #include "proto/message.h"
 

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/dispatch.h"
-#include "agent/profile.h"
-#include "agent/tools.h"
-#include "agent/session.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/transport/dispatch.h"
+#include "agent/screen/profile.h"
+#include "agent/screen/tools.h"
+#include "agent/sessions/session.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/utf8.h"

@@ -7,11 +7,11 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
-#include "agent/dispatch.h"
-#include "agent/profile.h"
-#include "agent/tools.h"
-#include "agent/session.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/dispatch.h"
+#include "agent/screen/profile.h"
+#include "agent/screen/tools.h"
+#include "agent/sessions/session.h"
 #include "common/timeutil.h"
 #include "proto/message.h"
 

@@ -4,11 +4,11 @@
  */
 #include <string.h>
 
-#include "agent/conn.h"
-#include "agent/dispatch.h"
-#include "agent/keys.h"
-#include "agent/session.h"
-#include "agent/typing.h"
+#include "agent/transport/conn.h"
+#include "agent/transport/dispatch.h"
+#include "agent/screen/keys.h"
+#include "agent/sessions/session.h"
+#include "agent/sessions/typing.h"
 #include "common/err.h"
 
 /* Handles {"action":"send_keys","sessionId","keys"[,"enter"][,"key"]}. */

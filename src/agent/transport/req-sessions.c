@@ -1,10 +1,10 @@
 /*
  * list_sessions and kill_session.
  */
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/dispatch.h"
-#include "agent/session.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/transport/dispatch.h"
+#include "agent/sessions/session.h"
 #include "common/err.h"
 #include "proto/message.h"
 

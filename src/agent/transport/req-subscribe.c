@@ -3,12 +3,12 @@
  */
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/dispatch.h"
-#include "agent/frame.h"
-#include "agent/output.h"
-#include "agent/session.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/transport/dispatch.h"
+#include "agent/sessions/frame.h"
+#include "agent/sessions/output.h"
+#include "agent/sessions/session.h"
 #include "common/err.h"
 #include "proto/message.h"
 

@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "agent/autoconfirm.h"
-#include "agent/classify.h"
-#include "agent/danger.h"
-#include "agent/profile.h"
+#include "agent/screen/autoconfirm.h"
+#include "agent/screen/classify.h"
+#include "agent/screen/danger.h"
+#include "agent/screen/profile.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/fsutil.h"

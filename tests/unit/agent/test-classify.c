@@ -22,10 +22,10 @@
 
 #include <cmocka.h>
 
-#include "agent/autoconfirm.h"
-#include "agent/classify.h"
-#include "agent/profile.h"
-#include "agent/screen.h"
+#include "agent/screen/autoconfirm.h"
+#include "agent/screen/classify.h"
+#include "agent/screen/profile.h"
+#include "agent/screen/screen.h"
 #include "common/buf.h"
 #include "common/fsutil.h"
 #include "common/xmalloc.h"

@@ -15,13 +15,13 @@
 
 #include <cmocka.h>
 
-#include "agent/agent.h"
-#include "agent/auth.h"
-#include "agent/bus.h"
-#include "agent/config.h"
-#include "agent/frame.h"
-#include "agent/keys.h"
-#include "agent/output.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/auth.h"
+#include "agent/sessions/bus.h"
+#include "agent/settings/config.h"
+#include "agent/sessions/frame.h"
+#include "agent/screen/keys.h"
+#include "agent/sessions/output.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/xmalloc.h"

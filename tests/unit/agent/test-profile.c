@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "agent/profile.h"
+#include "agent/screen/profile.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/fsutil.h"

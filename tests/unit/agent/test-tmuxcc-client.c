@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/tmuxcc-client.h"
+#include "agent/tmux/tmuxcc-client.h"
 #include "common/buf.h"
 #include "common/err.h"
 

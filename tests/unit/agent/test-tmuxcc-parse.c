@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "agent/tmuxcc-parse.h"
+#include "agent/tmux/tmuxcc-parse.h"
 #include "common/buf.h"
 
 /* Maximum log size kept by one test. */
