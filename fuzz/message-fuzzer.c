@@ -31,8 +31,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		agent.cfg.token = xstrdup("fuzz-token-0123456789");
 		auth_init(&agent.auth, agent.cfg.token);
 		TAILQ_INIT(&agent.conns);
-		TAILQ_INIT(&agent.sessions);
-		bus_init(&agent.bus, 64, NULL);
+		sessions_init(&agent.sessions);
+		agent.sessions.cfg = &agent.cfg;
+		bus_init(&agent.sessions.bus, 64, NULL);
+		bus_add_sink(&agent.sessions.bus, "clients", conn_fanout, &agent);
 		agent_self = &agent;
 		ready = 1;
 	}

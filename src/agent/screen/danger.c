@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/screen/profile-regex.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"

@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "agent/screen/profile.h"
+#include "agent/screen/prompt-kind.h"
 #include "common/buf.h"
 
 #define DANGER_MAX_RULES 64  /* extra rules per set */

@@ -22,9 +22,10 @@
 #ifndef CM_AGENT_PROFILE_H
 #define CM_AGENT_PROFILE_H
 
-#include <regex.h>
 #include <stddef.h>
 
+#include "agent/screen/profile-regex.h"
+#include "agent/screen/prompt-kind.h"
 #include "common/buf.h"
 #include "proto/state.h"
 
@@ -34,7 +35,6 @@
 #define PROFILE_MAX_RULES    64		  /* state rules per profile */
 #define PROFILE_MAX_CONDS    4		  /* conditions per rule (1 + "also") */
 #define PROFILE_MAX_PATTERNS 16		  /* regexes per all/any/none list */
-#define PROFILE_MAX_REGEX    512	  /* bytes per regex source */
 #define PROFILE_MAX_ARGV     32		  /* argv + task args elements */
 #define PROFILE_MAX_ARG	     1024	  /* bytes per argv element */
 #define PROFILE_MAX_ENV	     32		  /* environment variables */
@@ -62,29 +62,6 @@ enum profile_area {
 	PROFILE_AREA_ABOVE_INPUT, /* lines above the input box */
 	PROFILE_AREA_INPUT,	  /* the input box (between its rules) */
 	PROFILE_AREA_BELOW_INPUT  /* lines below the input box (footer) */
-};
-
-/* What a prompt asks for; "edit" prompts get the outside-directory check. */
-enum profile_prompt_kind {
-	PROFILE_PROMPT_COMMAND = 0, /* run a command */
-	PROFILE_PROMPT_EDIT,	    /* create or change a file */
-	PROFILE_PROMPT_TRUST,	    /* trust a folder */
-	PROFILE_PROMPT_SETUP,	    /* first-run setup (theme, key, notes) */
-	PROFILE_PROMPT_MENU,	    /* a selection menu (model picker, resume) */
-	PROFILE_PROMPT_OTHER	    /* anything else */
-};
-
-/*
- * A regex is checked at load (it must compile) and compiled for use on its
- * first match: glibc's compiled regexes take about 600 KB for the shipped
- * profiles, which an agent that never starts a given tool need not hold.
- */
-struct profile_regex {
-	char *src;    /* the pattern as written, without "(?i)" */
-	int flags;    /* REG_EXTENDED, plus REG_ICASE with "(?i)" */
-	int compiled; /* re holds the compiled pattern */
-	regex_t re;   /* compiled on first use */
-	int nsub;     /* capture groups in the pattern */
 };
 
 struct profile_region {
@@ -128,15 +105,6 @@ struct profile_input {
 	struct profile_regex *rule; /* the box's horizontal rules, or NULL */
 	unsigned within;	    /* input line among the last N non-blank lines */
 };
-
-/*
- * Compiles src (POSIX ERE; a leading "(?i)" ignores case) in the C locale.
- * CM_EINVAL with regerror's text appended to why if it does not compile.
- */
-int profile_regex_compile(struct profile_regex *r, const char *src, struct buf *why);
-void profile_regex_release(struct profile_regex *r);
-/* regexec of one NUL-terminated line; 1 if it matches. m may be NULL. */
-int profile_regex_match(const struct profile_regex *r, const char *line, size_t nm, regmatch_t *m);
 
 /* Loads every *.json of dir (or the one file dir names); see above. */
 int profile_set_load(const char *dir, struct profile_set **out, struct buf *errors);

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/transport/agent.h"
 #include "agent/screen/builtin-profiles.h"
 #include "agent/screen/profile.h"
 #include "common/buf.h"
@@ -66,14 +65,14 @@ tools_load_builtin(void)
 
 /* Loads the built-in profiles, then the configured directories over them. */
 size_t
-tools_load(struct agent *a)
+tools_load(char *const *dirs, size_t n_dirs)
 {
 	tools_n = 0;
 	tools_load_builtin();
 	for (size_t i = 0; i < tools_n_builtin; i++)
 		tools_put(tools_builtin[i]);
-	for (size_t d = 0; d < a->cfg.n_profile_dirs; d++) {
-		const char *dir = a->cfg.profile_dirs[d];
+	for (size_t d = 0; d < n_dirs; d++) {
+		const char *dir = dirs[d];
 		struct profile_set *set = NULL;
 		struct buf errors;
 

@@ -15,11 +15,10 @@
 
 #include <stddef.h>
 
-struct agent;
 struct profile;
 
-/* Loads every profiles dir of the config; returns the number of tools. */
-size_t tools_load(struct agent *a);
+/* Loads the built-ins, then each of the n_dirs profiles dirs; returns the number of tools. */
+size_t tools_load(char *const *dirs, size_t n_dirs);
 /* The profile for a tool name, or NULL. */
 const struct profile *tools_find(const char *name);
 /* Tools in name order, overrides applied. */

@@ -11,8 +11,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "agent/transport/agent.h"
-#include "agent/transport/conn.h"
 #include "agent/sessions/frame.h"
 #include "common/err.h"
 #include "common/fsutil.h"
@@ -103,6 +101,18 @@ bus_compact(struct bus *bus)
 	bus->log_lines = bus->count;
 }
 
+static void bus_log(void *arg, const struct event *ev);
+
+/* Registers a sink. */
+int
+bus_add_sink(struct bus *bus, const char *name, sink_fn fn, void *arg)
+{
+	if (bus->n_sinks >= BUS_MAX_SINKS)
+		return CM_ELIMIT;
+	bus->sinks[bus->n_sinks++] = (struct sink){name, fn, arg};
+	return 0;
+}
+
 /* Initialises the bus and restores it from the log. */
 void
 bus_init(struct bus *bus, size_t cap, const char *log_path)
@@ -119,6 +129,7 @@ bus_init(struct bus *bus, size_t cap, const char *log_path)
 	if (bus->log_fd < 0)
 		log_warn("cannot open %s: %s; events will not survive a restart", log_path,
 			 strerror(errno));
+	bus_add_sink(bus, "events.log", bus_log, bus);
 }
 
 /* Frees the ring and closes the log. */
@@ -135,14 +146,18 @@ bus_release(struct bus *bus)
 	bus->log_fd = -1;
 }
 
-/* Appends one event line to the log. */
+/* The event log's sink: appends one event line. */
 static void
-bus_log(struct bus *bus, const struct frame *f)
+bus_log(void *arg, const struct event *ev)
 {
-	struct iovec iov[2] = {{f->data, f->len}, {(void *)"\n", 1}};
+	struct bus *bus = arg;
+	const struct frame *f = ev->frame;
+	struct iovec iov[2];
 
-	if (bus->log_fd < 0)
+	if (bus->log_fd < 0 || EVENT_IS_RECORD(ev))
 		return;
+	iov[0] = (struct iovec){f->data, f->len};
+	iov[1] = (struct iovec){(void *)"\n", 1};
 	/* One writev: the line and its newline land together, with no copy. */
 	if (writev(bus->log_fd, iov, 2) != (ssize_t)(f->len + 1))
 		log_warn("cannot append to %s: %s", bus->log_path, strerror(errno));
@@ -150,13 +165,20 @@ bus_log(struct bus *bus, const struct frame *f)
 		bus_compact(bus);
 }
 
-/* Publishes an event to the ring, the log and every client. */
-struct frame *
-bus_publish(struct agent *a, json_t *ev, void *skip)
+/* Hands ev to every sink. */
+static void
+bus_deliver(struct bus *bus, const struct event *ev)
 {
-	struct bus *bus = &a->bus;
+	for (size_t i = 0; i < bus->n_sinks; i++)
+		bus->sinks[i].fn(bus->sinks[i].arg, ev);
+}
+
+/* Numbers an event, keeps it for replay and hands it to every sink. */
+uint64_t
+bus_publish(struct bus *bus, json_t *ev, const void *origin)
+{
+	struct event e;
 	struct frame *f;
-	struct conn *c;
 
 	bus->seq++;
 	json_object_set_new(ev, "seq", json_integer((json_int_t)bus->seq));
@@ -164,14 +186,32 @@ bus_publish(struct agent *a, json_t *ev, void *skip)
 		json_object_set_new(ev, "timestamp", json_real(time_wall()));
 	f = frame_json(FRAME_EVENT, ev);
 	f->seq = bus->seq;
-	json_decref(ev);
 	bus_ring_push(bus, f);
-	bus_log(bus, f);
-	TAILQ_FOREACH (c, &a->conns, entry) {
-		if (c != skip && c->authed)
-			conn_send(c, f);
-	}
-	return f;
+	e.seq = bus->seq;
+	e.type = json_string_value(json_object_get(ev, "type"));
+	e.session = json_string_value(json_object_get(ev, "sessionId"));
+	e.obj = ev;
+	e.frame = f;
+	e.origin = origin;
+	bus_deliver(bus, &e);
+	json_decref(ev);
+	return e.seq;
+}
+
+/* Hands a record to every sink. */
+void
+bus_record(struct bus *bus, const char *type, const char *session, json_t *detail)
+{
+	struct event e = {0};
+	json_t *empty = NULL;
+
+	if (detail == NULL)
+		detail = empty = json_object();
+	e.type = type;
+	e.session = session;
+	e.obj = detail;
+	bus_deliver(bus, &e);
+	json_decref(empty);
 }
 
 /* Oldest seq held. */

@@ -6,16 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/transport/agent.h"
-#include "agent/audit.h"
 #include "agent/screen/autoconfirm.h"
-#include "agent/sessions/bus.h"
 #include "agent/screen/classify.h"
-#include "agent/transport/conn.h"
 #include "agent/screen/keys.h"
-#include "agent/sessions/monitor.h"
+#include "agent/sessions/bus.h"
 #include "agent/sessions/session-op.h"
-#include "agent/sessions/session.h"
+#include "agent/sessions/sessions.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -95,8 +91,7 @@ confirm_ask_person(struct session *s, const char *reason)
 	s->prompt.announced = 1;
 	ev = confirm_event(s, "confirm_needed");
 	message_set_str(ev, "reason", reason);
-	audit_write_json(s->agent, s->id, "confirm_needed", ev);
-	bus_publish(s->agent, ev, NULL);
+	bus_publish(&s->set->bus, ev, NULL);
 	log_info("%s: prompt waits for a person: %s", s->id, reason);
 }
 
@@ -147,7 +142,6 @@ static void
 confirm_step_sent(struct session_op *op, int err, const char *body, size_t len)
 {
 	struct session *s = op->s;
-	struct conn *c;
 	json_t *ev, *r;
 
 	(void)len;
@@ -162,8 +156,7 @@ confirm_step_sent(struct session_op *op, int err, const char *body, size_t len)
 	if (op->arg2) {
 		ev = confirm_event(s, "auto_confirmed");
 		message_set_str(ev, "answer", op->pending);
-		audit_write_json(s->agent, s->id, "auto_confirmed", ev);
-		bus_publish(s->agent, ev, NULL);
+		bus_publish(&s->set->bus, ev, NULL);
 		log_info("%s: auto-confirmed \"%s\" with %s", s->id, s->prompt.text, op->pending);
 		/* Check later that the answer took. */
 		op->step_fn = confirm_step_read;
@@ -175,16 +168,13 @@ confirm_step_sent(struct session_op *op, int err, const char *body, size_t len)
 	json_object_set_new(ev, "approve", json_boolean(op->arg1));
 	message_set_str(ev, "keys", op->pending);
 	json_object_set_new(ev, "by", json_string("client"));
-	audit_write_json(s->agent, s->id, "prompt_answered", ev);
-	bus_publish(s->agent, ev, NULL);
-	if ((c = session_op_conn(op)) != NULL) {
-		r = message_reply("confirmed", op->req_id);
-		json_object_set_new(r, "sessionId", json_string(s->id));
-		json_object_set_new(r, "approve", json_boolean(op->arg1));
-		message_set_str(r, "keys", op->pending);
-		conn_reply(c, r);
-	}
-	session_op_free(op);
+	bus_publish(&s->set->bus, ev, NULL);
+	r = json_object();
+	json_object_set_new(r, "sessionId", json_string(s->id));
+	json_object_set_new(r, "approve", json_boolean(op->arg1));
+	message_set_str(r, "keys", op->pending);
+	session_op_finish(op, r);
+	json_decref(r);
 }
 
 /* The screen was read: decide, then press the keys. */
@@ -226,7 +216,7 @@ confirm_step_screen(struct session_op *op, int err, const char *body, size_t len
 	}
 	if (op->arg2) {
 		/* Auto: the policy is asked again on the fresh screen. */
-		autoconfirm_decide(r, s->path, agent_danger_rules, &d);
+		autoconfirm_decide(r, s->path, s->set->danger, &d);
 		if (d.action != AUTOCONFIRM_ANSWER) {
 			free(r);
 			s->prompt.answering = 0;
@@ -286,10 +276,10 @@ confirm_step_read(struct session_op *op, int err, const char *body, size_t len)
 
 /* Starts an answer op. */
 static void
-confirm_start(struct session *s, uint64_t conn_id, const json_t *req_id, int approve, int automatic,
+confirm_start(struct session *s, struct completion done, int approve, int automatic,
 	      const char *expected_fp)
 {
-	struct session_op *op = session_op_new(s, "confirm", conn_id, req_id, confirm_step_screen);
+	struct session_op *op = session_op_new(s, done, confirm_step_screen);
 
 	op->arg1 = approve;
 	op->arg2 = automatic;
@@ -300,44 +290,43 @@ confirm_start(struct session *s, uint64_t conn_id, const json_t *req_id, int app
 }
 
 /* The monitor saw a prompt. */
-void
+long
 confirm_on_prompt(struct session *s, const struct classify_result *r)
 {
 	struct autoconfirm_decision d;
 	int rc;
 
 	if (s->prompt.active && s->prompt.fp == r->prompt.fingerprint)
-		return; /* already decided about this one */
+		return 0; /* already decided about this one */
 	confirm_store(s, r);
 	if (s->prompt.answering)
-		return;
-	autoconfirm_decide(r, s->path, agent_danger_rules, &d);
+		return 0;
+	autoconfirm_decide(r, s->path, s->set->danger, &d);
 	if (d.action == AUTOCONFIRM_ANSWER && s->auto_confirm) {
 		rc = autoconfirm_memory_check(&s->prompt.memory, r->prompt.fingerprint,
 					      (int64_t)time_mono_ms(), CONFIRM_MIN_INTERVAL_MS);
 		if (rc == 0) {
-			confirm_start(s, 0, NULL, 1, 1, s->prompt.fingerprint);
-			return;
+			confirm_start(s, COMPLETION_NONE, 1, 1, s->prompt.fingerprint);
+			return 0;
 		}
 		if (rc == CM_ERATE) {
 			/* Too soon after the last answer: decide again a little later. */
 			confirm_clear(s);
-			monitor_schedule(s, CONFIRM_MIN_INTERVAL_MS);
-			return;
+			return CONFIRM_MIN_INTERVAL_MS;
 		}
 		confirm_ask_person(s, "this prompt was already answered automatically once");
-		return;
+		return 0;
 	}
 	if (d.action == AUTOCONFIRM_ANSWER)
 		confirm_ask_person(s, "auto-confirm is off for this session");
 	else
 		confirm_ask_person(s, d.why);
+	return 0;
 }
 
 /* A client answers the prompt. */
 void
-confirm_request(struct session *s, uint64_t conn_id, const json_t *req_id, int approve,
-		const char *expected_fp)
+confirm_request(struct session *s, struct completion done, int approve, const char *expected_fp)
 {
-	confirm_start(s, conn_id, req_id, approve, 0, expected_fp);
+	confirm_start(s, done, approve, 0, expected_fp);
 }

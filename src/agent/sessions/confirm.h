@@ -18,23 +18,27 @@
 #ifndef CM_AGENT_CONFIRM_H
 #define CM_AGENT_CONFIRM_H
 
-#include <jansson.h>
-#include <stdint.h>
+#include "agent/sessions/completion.h"
 
 struct classify_result;
 struct session;
 
 #define CONFIRM_VERIFY_MS 600 /* when to check that an auto-answer took effect */
 
-/* The monitor saw a prompt (r->has_prompt). */
-void confirm_on_prompt(struct session *s, const struct classify_result *r);
+/*
+ * The monitor saw a prompt (r->has_prompt). Returns 0, or the milliseconds
+ * after which the screen is to be read again (an answer would come too
+ * soon after the last one: it is decided again then).
+ */
+long confirm_on_prompt(struct session *s, const struct classify_result *r);
 /* The monitor saw no prompt. */
 void confirm_prompt_gone(struct session *s);
 /*
  * Answers the prompt of s for a client. expected_fp is the fingerprint the
- * client saw (NULL: whatever prompt is shown). The reply goes to conn_id.
+ * client saw (NULL: whatever prompt is shown). done gets {sessionId,
+ * approve, keys} once the keys are pressed, or an error.
  */
-void confirm_request(struct session *s, uint64_t conn_id, const json_t *req_id, int approve,
+void confirm_request(struct session *s, struct completion done, int approve,
 		     const char *expected_fp);
 
 #endif

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/transport/agent.h"
 #include "agent/screen/classify.h"
 #include "agent/sessions/confirm.h"
-#include "agent/sessions/session.h"
-#include "agent/tmux/tmuxcc-client.h"
+#include "agent/sessions/sessions.h"
 #include "agent/sessions/typing.h"
+#include "agent/settings/config.h"
+#include "agent/tmux/link.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -33,7 +33,7 @@ static void monitor_read(struct session *s);
 static void
 monitor_adapt(struct session *s, uint64_t now)
 {
-	long base = s->agent->cfg.debounce_ms;
+	long base = s->set->cfg->debounce_ms;
 
 	if (s->debounce_ms < base)
 		s->debounce_ms = base;
@@ -66,7 +66,7 @@ monitor_arm(struct session *s, long ms)
 	if (s->debounce_armed)
 		return;
 	s->debounce_armed = 1;
-	lws_sul_schedule(s->agent->lws, 0, &s->debounce, monitor_timer,
+	lws_sul_schedule(s->set->lws, 0, &s->debounce, monitor_timer,
 			 (lws_usec_t)ms * LWS_US_PER_MS);
 }
 
@@ -78,7 +78,7 @@ monitor_on_output(struct session *s)
 		s->dirty = 1;
 		return;
 	}
-	monitor_arm(s, s->debounce_ms > 0 ? s->debounce_ms : s->agent->cfg.debounce_ms);
+	monitor_arm(s, s->debounce_ms > 0 ? s->debounce_ms : s->set->cfg->debounce_ms);
 }
 
 /* Schedules a read in ms milliseconds. */
@@ -102,7 +102,7 @@ monitor_stop(struct session *s)
 	lws_sul_cancel(&s->debounce);
 	s->debounce_armed = 0;
 	if (s->cc != NULL)
-		tmuxcc_client_cancel(s->cc, s);
+		s->set->link->cancel(s->cc, s);
 	s->reading = 0;
 }
 
@@ -111,21 +111,24 @@ static void
 monitor_apply(struct session *s, const struct classify_result *r)
 {
 	enum cm_state st = r->state;
+	long again = 0;
 
 	if (st == CM_STATE_IDLE && s->worked)
 		st = CM_STATE_DONE;
 	if (s->state == CM_STATE_DONE && (st == CM_STATE_IDLE || st == CM_STATE_DONE))
 		st = CM_STATE_DONE;
 	if (st == CM_STATE_WAITING_CONFIRM && r->has_prompt)
-		confirm_on_prompt(s, r);
+		again = confirm_on_prompt(s, r);
 	else
 		confirm_prompt_gone(s);
+	if (again > 0)
+		monitor_schedule(s, again);
 	session_set_state(s, st, r->rule[0] ? r->rule : "fallback", r->evidence);
 	if (s->task_pending && s->profile && profile_ready_state(s->profile, st)) {
 		/* The profile takes the task as keys: type it now that the tool is ready. */
 		s->task_pending = 0;
 		log_info("%s: tool ready, typing the task", s->id);
-		typing_start(s, s->task, strlen(s->task), 1, NULL, 0, NULL);
+		typing_start(s, s->task, strlen(s->task), 1, NULL, COMPLETION_NONE);
 	}
 }
 
@@ -157,7 +160,7 @@ monitor_on_dead(void *arg, int err, const char *body, size_t len)
 	}
 	if (s->dirty) {
 		s->dirty = 0;
-		monitor_arm(s, s->debounce_ms > 0 ? s->debounce_ms : s->agent->cfg.debounce_ms);
+		monitor_arm(s, s->debounce_ms > 0 ? s->debounce_ms : s->set->cfg->debounce_ms);
 	}
 }
 
@@ -195,6 +198,6 @@ monitor_read(struct session *s)
 	    session_command(s, cmd.data, monitor_on_dead, s) == 0)
 		s->reading = 1;
 	else if (s->cc != NULL)
-		tmuxcc_client_cancel(s->cc, s);
+		s->set->link->cancel(s->cc, s);
 	buf_release(&cmd);
 }

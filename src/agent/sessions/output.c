@@ -7,11 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/transport/agent.h"
-#include "agent/transport/conn.h"
 #include "agent/sessions/frame.h"
 #include "agent/sessions/session-op.h"
-#include "agent/sessions/session.h"
+#include "agent/sessions/sessions.h"
 #include "agent/tmux/tmuxcc-client.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -73,12 +71,56 @@ output_base64(const unsigned char *p, size_t len)
 	return out;
 }
 
+/* Finds a subscription of s by its number. */
+static struct output_sub *
+output_sub_by_id(struct session *s, uint64_t id)
+{
+	struct output_sub *sub;
+
+	TAILQ_FOREACH (sub, &s->subs, entry)
+		if (sub->id == id)
+			return sub;
+	return NULL;
+}
+
+/* Hands a message (reference stolen) to one subscriber as a reply frame. */
+static void
+output_tell(struct output_sub *sub, json_t *msg)
+{
+	struct frame *f = frame_json(FRAME_REPLY, msg);
+
+	json_decref(msg);
+	sub->client->send(sub->arg, f);
+	frame_unref(f);
+}
+
+/*
+ * A redraw nobody asked for (after dropped output) has no requester: its
+ * errors go to the subscriber itself, as they always did.
+ */
+struct output_redraw {
+	struct session *s; /* the session (ops die before it) */
+	uint64_t sub_id;   /* the subscriber */
+};
+
+/* The redraw's completion: errors only (the snapshot itself is sent by the op). */
+static void
+output_redraw_done(void *arg, int err, const char *detail, const json_t *result)
+{
+	struct output_redraw *rd = arg;
+	struct output_sub *sub;
+
+	(void)result;
+	if (err < 0 && (sub = output_sub_by_id(rd->s, rd->sub_id)) != NULL)
+		output_tell(sub, message_error(err, detail, "subscribe_output", NULL));
+	free(rd);
+}
+
 /* Second reply of a snapshot: the cursor; sends the snapshot message. */
 static void
 output_snapshot_cursor(struct session_op *op, int err, const char *body, size_t len)
 {
-	struct conn *c = session_op_conn(op);
-	struct conn_sub *sub;
+	struct output_sub *sub;
 	int cx = 0, cy = 0, w = op->s->cols, h = op->s->rows;
 	char *data;
 	size_t dlen;
@@ -89,8 +131,8 @@ output_snapshot_cursor(struct session_op *op, int err, const char *body, size_t 
 		session_op_fail(op, CM_ETMUX, body);
 		return;
 	}
-	if (c == NULL || (sub = conn_sub_find(c, op->s->id)) == NULL) {
-		session_op_free(op);
+	if ((sub = output_sub_by_id(op->s, (uint64_t)op->arg2)) == NULL) {
+		session_op_free(op); /* unsubscribed meanwhile: nobody to answer */
 		return;
 	}
 	if (sscanf(body, "%d %d %d %d", &cx, &cy, &w, &h) >= 4) {
@@ -98,15 +140,21 @@ output_snapshot_cursor(struct session_op *op, int err, const char *body, size_t 
 		op->s->rows = h;
 	}
 	data = output_snapshot_data(op->text ? op->text : "", op->text_len, cx, cy, &dlen);
-	r = message_reply(op->arg1 ? "output_subscribed" : "output_snapshot",
-			  op->arg1 ? op->req_id : NULL);
+	r = op->arg1 ? json_object() : message_reply("output_snapshot", NULL);
 	json_object_set_new(r, "sessionId", json_string(op->s->id));
 	json_object_set_new(r, "cols", json_integer(w));
 	json_object_set_new(r, "rows", json_integer(h));
 	json_object_set_new(r, "cursor", json_pack("{s:i, s:i}", "x", cx, "y", cy));
 	message_set_text(r, "snapshot", data, dlen);
 	free(data);
-	conn_reply(c, r);
+	if (op->arg1) {
+		/* The subscribe request's answer: its requester replies. */
+		completion_call(&op->done, 0, NULL, r);
+		json_decref(r);
+	} else {
+		output_tell(sub, r);
+		completion_call(&op->done, COMPLETION_DROPPED, NULL, NULL);
+	}
 	sub->ready = 1;
 	sub->dropped = 0;
 	session_op_free(op);
@@ -125,16 +173,24 @@ output_snapshot_screen(struct session_op *op, int err, const char *body, size_t 
 	op->step_fn = output_snapshot_cursor;
 }
 
-/* Starts a snapshot for c; subscribed says whether it answers subscribe_output. */
+/* Starts a snapshot for sub; with subscribed, done is the subscribe request's. */
 static int
-output_snapshot(struct conn *c, struct session *s, int subscribed, const json_t *req_id)
+output_snapshot(struct output_sub *sub, int subscribed, struct completion done)
 {
-	struct session_op *op =
-	    session_op_new(s, "subscribe_output", c->id, req_id, output_snapshot_screen);
+	struct session_op *op;
 	struct buf cmd;
 	int rc;
 
+	if (!subscribed) {
+		struct output_redraw *rd = xmalloc(sizeof *rd);
+
+		rd->s = sub->s;
+		rd->sub_id = sub->id;
+		done = (struct completion){output_redraw_done, rd};
+	}
+	op = session_op_new(sub->s, done, output_snapshot_screen);
 	op->arg1 = subscribed;
+	op->arg2 = (long)sub->id;
 	if ((rc = session_op_command(op, "capture-pane -p -e -N")) < 0)
 		return rc;
 	buf_init(&cmd, 256);
@@ -145,22 +201,41 @@ output_snapshot(struct conn *c, struct session *s, int subscribed, const json_t 
 	return rc;
 }
 
-/* Subscribes c to the output of s. */
-int
-output_subscribe(struct conn *c, struct session *s, int base64, const json_t *req_id)
+/* Subscribes to the output of s. */
+void
+output_subscribe(struct session *s, struct output_sub **subp, const struct output_client *client,
+		 void *arg, int base64, struct completion done)
 {
-	struct conn_sub *sub = conn_sub_find(c, s->id);
+	static uint64_t counter;
+	struct output_sub *sub = *subp;
 
 	if (sub == NULL) {
-		if (c->n_subs >= CONN_MAX_SUBS)
-			return CM_ELIMIT;
-		sub = &c->subs[c->n_subs++];
-		memset(sub, 0, sizeof *sub);
-		snprintf(sub->session, sizeof sub->session, "%s", s->id);
+		sub = xcalloc(1, sizeof *sub);
+		sub->s = s;
+		sub->id = ++counter;
+		sub->client = client;
+		sub->arg = arg;
+		TAILQ_INSERT_TAIL(&s->subs, sub, entry);
+		*subp = sub;
 	}
 	sub->base64 = base64;
 	sub->ready = 0;
-	return output_snapshot(c, s, 1, req_id);
+	output_snapshot(sub, 1, done);
+}
+
+/* Ends a subscription. */
+void
+output_unsubscribe(struct output_sub *sub)
+{
+	TAILQ_REMOVE(&sub->s->subs, sub, entry);
+	free(sub);
+}
+
+/* The session of a subscription. */
+const char *
+output_sub_session(const struct output_sub *sub)
+{
+	return sub->s->id;
 }
 
 /* Sends live output to every ready subscriber. */
@@ -168,16 +243,15 @@ void
 output_forward(struct session *s, const char *data, size_t len)
 {
 	struct frame *bin = NULL, *b64 = NULL;
-	struct conn *c;
+	struct output_sub *sub;
 
-	TAILQ_FOREACH (c, &s->agent->conns, entry) {
-		struct conn_sub *sub = conn_sub_find(c, s->id);
+	TAILQ_FOREACH (sub, &s->subs, entry) {
 		struct frame **f;
 
-		if (sub == NULL || !sub->ready)
+		if (!sub->ready)
 			continue;
 		if (sub->dropped > 0) {
-			/* Already behind: drop until the redraw (output_on_drained). */
+			/* Already behind: drop until the redraw (output_drained). */
 			sub->dropped += len;
 			continue;
 		}
@@ -203,10 +277,10 @@ output_forward(struct session *s, const char *data, size_t len)
 			*f = frame_new(FRAME_OUTPUT, 1, p, 2 + idlen + len);
 			free(p);
 		}
-		if (!conn_send(c, *f)) {
+		if (!sub->client->send(sub->arg, *f)) {
 			log_debug(
-			    "client %llu is behind: dropping output of %s until it catches up",
-			    (unsigned long long)c->id, s->id);
+			    "a subscriber of %s is behind: dropping output until it catches up",
+			    s->id);
 			sub->dropped += len;
 		}
 	}
@@ -214,37 +288,33 @@ output_forward(struct session *s, const char *data, size_t len)
 	frame_unref(b64);
 }
 
-/* After c's queue drained: tell about dropped output and resend the screen. */
+/* After the subscriber's queue drained: tell about dropped output and resend the screen. */
 void
-output_on_drained(struct conn *c)
+output_drained(struct output_sub *sub)
 {
-	for (size_t i = 0; i < c->n_subs; i++) {
-		struct conn_sub *sub = &c->subs[i];
-		struct session *s;
-		json_t *r;
+	json_t *r;
 
-		if (sub->dropped == 0 || !sub->ready)
-			continue;
-		if ((s = session_find(c->agent, sub->session)) == NULL)
-			continue;
-		r = message_reply("output_dropped", NULL);
-		json_object_set_new(r, "sessionId", json_string(s->id));
-		json_object_set_new(r, "bytes", json_integer((json_int_t)sub->dropped));
-		conn_reply(c, r);
-		log_debug("client %llu: %zu output bytes of %s dropped", (unsigned long long)c->id,
-			  sub->dropped, s->id);
-		sub->dropped = 0;
-		sub->ready = 0;
-		output_snapshot(c, s, 0, NULL);
-	}
+	if (sub->dropped == 0 || !sub->ready)
+		return;
+	r = message_reply("output_dropped", NULL);
+	json_object_set_new(r, "sessionId", json_string(sub->s->id));
+	json_object_set_new(r, "bytes", json_integer((json_int_t)sub->dropped));
+	output_tell(sub, r);
+	log_debug("%zu output bytes of %s dropped for a subscriber", sub->dropped, sub->s->id);
+	sub->dropped = 0;
+	sub->ready = 0;
+	output_snapshot(sub, 0, COMPLETION_NONE);
 }
 
-/* Forgets every subscription to s. */
+/* Ends every subscription to s. */
 void
 output_session_gone(struct session *s)
 {
-	struct conn *c;
+	struct output_sub *sub;
 
-	TAILQ_FOREACH (c, &s->agent->conns, entry)
-		conn_sub_remove(c, s->id);
+	while ((sub = TAILQ_FIRST(&s->subs)) != NULL) {
+		TAILQ_REMOVE(&s->subs, sub, entry);
+		sub->client->gone(sub->arg, sub);
+		free(sub);
+	}
 }

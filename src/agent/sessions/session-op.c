@@ -7,25 +7,21 @@
  */
 #include <stdlib.h>
 
-#include "agent/transport/agent.h"
-#include "agent/transport/conn.h"
 #include "agent/sessions/session-op.h"
-#include "agent/sessions/session.h"
-#include "agent/tmux/tmuxcc-client.h"
+#include "agent/sessions/sessions.h"
+#include "agent/tmux/link.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
 
 /* Creates an op linked to s. */
 struct session_op *
-session_op_new(struct session *s, const char *action, uint64_t conn_id, const json_t *req_id,
+session_op_new(struct session *s, struct completion done,
 	       void (*step_fn)(struct session_op *, int, const char *, size_t))
 {
 	struct session_op *op = xcalloc(1, sizeof *op);
 
 	op->s = s;
-	op->action = action;
-	op->conn_id = conn_id;
-	op->req_id = req_id ? json_incref((json_t *)req_id) : NULL;
+	op->done = done;
 	op->step_fn = step_fn;
 	TAILQ_INSERT_TAIL(&s->ops, op, entry);
 	return op;
@@ -37,27 +33,26 @@ session_op_free(struct session_op *op)
 {
 	TAILQ_REMOVE(&op->s->ops, op, entry);
 	lws_sul_cancel(&op->sul);
-	json_decref(op->req_id);
+	/* Whoever still waits (nothing else could answer) is let go. */
+	completion_call(&op->done, COMPLETION_DROPPED, NULL, NULL);
 	free(op->text);
 	free(op->pending);
 	free(op);
 }
 
-/* Finds the op's connection. */
-struct conn *
-session_op_conn(struct session_op *op)
-{
-	return conn_find(op->s->agent, op->conn_id);
-}
-
-/* Replies an error for op and frees it. */
+/* Answers an error for op and frees it. */
 void
 session_op_fail(struct session_op *op, int code, const char *detail)
 {
-	struct conn *c = session_op_conn(op);
+	completion_call(&op->done, code, detail, NULL);
+	session_op_free(op);
+}
 
-	if (c != NULL)
-		conn_error(c, code, detail, op->action, op->req_id, 0);
+/* Answers op's result and frees it. */
+void
+session_op_finish(struct session_op *op, const json_t *result)
+{
+	completion_call(&op->done, 0, NULL, result);
 	session_op_free(op);
 }
 
@@ -77,7 +72,7 @@ session_op_command(struct session_op *op, const char *cmdline)
 	int rc = session_command(op->s, cmdline, session_op_reply, op);
 
 	if (rc < 0 && op->s->cc != NULL)
-		tmuxcc_client_cancel(op->s->cc, op); /* earlier commands of op */
+		op->s->set->link->cancel(op->s->cc, op); /* earlier commands of op */
 	if (rc < 0)
 		session_op_fail(op, rc == CM_EEXITED ? CM_EEXITED : CM_ETMUX,
 				rc == CM_EEXITED ? "the session's tmux is not reachable" : NULL);
@@ -97,6 +92,6 @@ session_op_timer(lws_sorted_usec_list_t *sul)
 void
 session_op_pause(struct session_op *op, long ms)
 {
-	lws_sul_schedule(op->s->agent->lws, 0, &op->sul, session_op_timer,
+	lws_sul_schedule(op->s->set->lws, 0, &op->sul, session_op_timer,
 			 (lws_usec_t)ms * LWS_US_PER_MS);
 }

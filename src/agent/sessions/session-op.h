@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
-struct conn;
+#include "agent/sessions/completion.h"
+
 struct session;
 
 /*
@@ -18,13 +19,13 @@ struct session;
  * awaited (capture, snapshot, keys with a pause). The op is owned by its
  * session's list, so when the control client goes away every op still
  * waiting is answered with an error and freed (no callback can then run).
+ * Its requester is a completion: the op calls it once, with the result or
+ * the error, and never learns who asked.
  */
 struct session_op {
 	TAILQ_ENTRY(session_op) entry; /* in session->ops */
 	struct session *s;	       /* the session (not referenced: ops die first) */
-	uint64_t conn_id;	       /* requesting connection, 0 for none */
-	json_t *req_id;		       /* request id to echo, or NULL */
-	const char *action;	       /* request name for errors */
+	struct completion done;	       /* the requester, or none */
 	int step;		       /* progress through the op's commands */
 	long arg1, arg2;	       /* parameters of the op */
 	char *text;		       /* a reply kept for a later step */
@@ -35,9 +36,8 @@ struct session_op {
 	void (*step_fn)(struct session_op *op, int err, const char *body, size_t len);
 };
 
-/* New op on s for a request from conn_id (req_id is copied). */
-struct session_op *session_op_new(struct session *s, const char *action, uint64_t conn_id,
-				  const json_t *req_id,
+/* New op on s for the requester done. */
+struct session_op *session_op_new(struct session *s, struct completion done,
 				  void (*step_fn)(struct session_op *, int, const char *, size_t));
 /* Sends a command whose reply goes to op->step_fn; on failure frees op and returns error. */
 int session_op_command(struct session_op *op, const char *cmdline);
@@ -45,9 +45,9 @@ int session_op_command(struct session_op *op, const char *cmdline);
 void session_op_pause(struct session_op *op, long ms);
 /* Frees op (unlinks it from its session). */
 void session_op_free(struct session_op *op);
-/* The connection that asked for op, or NULL if it has gone. */
-struct conn *session_op_conn(struct session_op *op);
 /* Answers op's requester with an error and frees op. */
 void session_op_fail(struct session_op *op, int code, const char *detail);
+/* Answers op's requester with result (borrowed) and frees op. */
+void session_op_finish(struct session_op *op, const json_t *result);
 
 #endif

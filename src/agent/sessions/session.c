@@ -1,7 +1,6 @@
 /*
  * session: tmux servers, control clients, state files (see session.h).
  */
-#include "agent/sessions/session-op.h"
 #include "agent/sessions/session.h"
 
 #include <dirent.h>
@@ -15,16 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/transport/agent.h"
-#include "agent/audit.h"
-#include "agent/sessions/bus.h"
-#include "agent/transport/conn.h"
-#include "agent/sessions/frame.h"
-#include "agent/sessions/monitor.h"
-#include "agent/sessions/output.h"
 #include "agent/screen/profile.h"
 #include "agent/screen/tools.h"
-#include "agent/tmux/tmuxcc-client.h"
+#include "agent/sessions/monitor.h"
+#include "agent/sessions/output.h"
+#include "agent/sessions/session-op.h"
+#include "agent/settings/config.h"
+#include "agent/tmux/link.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -48,22 +44,15 @@ static const char session_tmux_conf[] = "set -g remain-on-exit on\n"
 
 static char *session_conf_path;
 
-/* Path of the state file of id. */
-static char *
-session_state_path(struct agent *a, const char *id)
-{
-	return xasprintf("%s/sessions/%s.json", a->cfg.state_dir, id);
-}
-
 /* Writes the tmux configuration once per agent start. */
 static int
-session_write_conf(struct agent *a)
+session_write_conf(struct sessions *set)
 {
 	int rc;
 
 	if (session_conf_path != NULL)
 		return 0;
-	session_conf_path = xasprintf("%s/tmux.conf", a->cfg.state_dir);
+	session_conf_path = xasprintf("%s/tmux.conf", set->cfg->state_dir);
 	rc = fs_write_atomic(session_conf_path, session_tmux_conf, strlen(session_tmux_conf));
 	if (rc < 0) {
 		log_error("cannot write %s: %s", session_conf_path, cm_strerror(rc));
@@ -71,55 +60,6 @@ session_write_conf(struct agent *a)
 		session_conf_path = NULL;
 	}
 	return rc;
-}
-
-/* Finds a session by id. */
-struct session *
-session_find(struct agent *a, const char *id)
-{
-	struct session *s;
-
-	TAILQ_FOREACH (s, &a->sessions, entry)
-		if (strcmp(s->id, id) == 0)
-			return s;
-	return NULL;
-}
-
-/* Takes a reference. */
-struct session *
-session_ref(struct session *s, const char *who)
-{
-	s->refs++;
-	log_debug("%s: %s refs %d", s->id, who, s->refs);
-	return s;
-}
-
-/* Frees what the session owns. */
-static void
-session_free(struct session *s)
-{
-	free(s->tool);
-	free(s->task);
-	free(s->path);
-	free(s->socket);
-	free(s->rule);
-	free(s->screen);
-	free(s->prompt.text);
-	free(s->prompt.command);
-	free(s->prompt.reason);
-	json_decref(s->prompt.options);
-	json_decref(s->create_id);
-	json_decref(s->kill_id);
-	free(s);
-}
-
-/* Drops a reference; the last one frees. */
-void
-session_unref(struct session *s, const char *who)
-{
-	log_debug("%s: %s refs %d", s->id, who, s->refs - 1);
-	if (--s->refs == 0)
-		session_free(s);
 }
 
 /* Makes a tmux argv element literal: a trailing ';' would end the command. */
@@ -148,144 +88,11 @@ session_format_literal(const char *s)
 	return buf_steal(&b, NULL);
 }
 
-/* Serialises the durable part of a session. */
-json_t *
-session_to_json(const struct session *s)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "sessionId", json_string(s->id));
-	message_set_str(o, "tool", s->tool);
-	message_set_str(o, "task", s->task);
-	message_set_str(o, "path", s->path);
-	json_object_set_new(o, "state", json_string(cm_state_name(s->state)));
-	json_object_set_new(o, "stateSince", json_real(s->state_since));
-	json_object_set_new(o, "created", json_real(s->created));
-	json_object_set_new(o, "autoConfirm", json_boolean(s->auto_confirm));
-	message_set_str(o, "socket", s->socket);
-	json_object_set_new(o, "cols", json_integer(s->cols));
-	json_object_set_new(o, "rows", json_integer(s->rows));
-	if (s->rule)
-		message_set_str(o, "rule", s->rule);
-	if (s->state == CM_STATE_EXITED && s->exit_status >= 0)
-		json_object_set_new(o, "exitStatus", json_integer(s->exit_status));
-	if (s->prompt.active && s->prompt.reason) {
-		json_t *p = json_object();
-
-		message_set_str(p, "text", s->prompt.text);
-		if (s->prompt.command)
-			message_set_str(p, "command", s->prompt.command);
-		json_object_set(p, "options", s->prompt.options ? s->prompt.options : json_array());
-		message_set_str(p, "reason", s->prompt.reason);
-		json_object_set_new(p, "fingerprint", json_string(s->prompt.fingerprint));
-		json_object_set_new(o, "prompt", p);
-	}
-	return o;
-}
-
-/* Writes STATE_DIR/sessions/ID.json atomically. */
-void
-session_save(struct session *s)
-{
-	json_t *o = session_to_json(s);
-	char *path = session_state_path(s->agent, s->id);
-	size_t len;
-	char *text;
-	int rc;
-
-	json_object_del(o, "prompt");
-	json_object_set_new(o, "worked", json_boolean(s->worked));
-	text = message_encode(o, &len);
-	json_decref(o);
-	/*
-	 * Rewritten at every state change, so the loop must not wait on the
-	 * disk; and no fsync is lost: after a power cut the tmux servers are
-	 * gone too.
-	 */
-	if ((rc = fs_write_atomic_nosync(path, text, len)) < 0)
-		log_error("%s: cannot save %s: %s", s->id, path, cm_strerror(rc));
-	free(text);
-	free(path);
-}
-
-/* Publishes an event about s; the requester (if any) gets it as its reply. */
-static void
-session_publish(struct session *s, json_t *ev, uint64_t conn_id, json_t *req_id)
-{
-	struct conn *c = conn_find(s->agent, conn_id);
-	struct frame *f;
-
-	if (json_object_get(ev, "timestamp") == NULL)
-		json_object_set_new(ev, "timestamp", json_real(time_wall()));
-	if (c == NULL) {
-		bus_publish(s->agent, ev, NULL);
-		return;
-	}
-	if (req_id != NULL) {
-		/* The requester's copy carries its id: encode it separately. */
-		json_t *copy = json_deep_copy(ev);
-
-		f = bus_publish(s->agent, ev, c);
-		json_object_set_new(copy, "seq", json_integer((json_int_t)f->seq));
-		json_object_set(copy, "id", req_id);
-		conn_reply(c, copy);
-	} else {
-		bus_publish(s->agent, ev, NULL);
-	}
-}
-
-/* Sets a new state and publishes it with its evidence. */
-void
-session_set_state(struct session *s, enum cm_state st, const char *rule, const char *evidence)
-{
-	enum cm_state prev = s->state;
-	json_t *ev;
-
-	if (st == prev)
-		return;
-	s->state = st;
-	s->state_since = time_wall();
-	free(s->rule);
-	s->rule = rule ? xstrdup(rule) : NULL;
-	ev = json_object();
-	json_object_set_new(ev, "type", json_string("state_change"));
-	json_object_set_new(ev, "sessionId", json_string(s->id));
-	json_object_set_new(ev, "state", json_string(cm_state_name(st)));
-	json_object_set_new(ev, "previous", json_string(cm_state_name(prev)));
-	if (rule)
-		message_set_str(ev, "rule", rule);
-	if (evidence && *evidence)
-		message_set_str(ev, "evidence", evidence);
-	json_object_set_new(ev, "timestamp", json_real(s->state_since));
-	bus_publish(s->agent, ev, NULL);
-	log_info("%s: %s -> %s (%s)", s->id, cm_state_name(prev), cm_state_name(st),
-		 rule ? rule : "-");
-	if (cm_state_is_busy(st) || st == CM_STATE_WAITING_CONFIRM)
-		s->worked = 1;
-	if (st == CM_STATE_DONE && s->worked) {
-		s->worked = 0;
-		ev = json_object();
-		json_object_set_new(ev, "type", json_string("session_completed"));
-		json_object_set_new(ev, "sessionId", json_string(s->id));
-		json_object_set_new(ev, "state", json_string("done"));
-		bus_publish(s->agent, ev, NULL);
-	}
-	if (st == CM_STATE_EXITED) {
-		ev = json_object();
-		json_object_set_new(ev, "type", json_string("session_exited"));
-		json_object_set_new(ev, "sessionId", json_string(s->id));
-		if (s->exit_status >= 0)
-			json_object_set_new(ev, "exitStatus", json_integer(s->exit_status));
-		bus_publish(s->agent, ev, NULL);
-	}
-	session_save(s);
-}
-
 /* Removes the session from the agent for good: state file, socket, list. */
 static void
 session_remove(struct session *s)
 {
-	char *path = session_state_path(s->agent, s->id);
+	char *path = session_state_path(s->set, s->id);
 	json_t *ev;
 
 	unlink(path);
@@ -297,10 +104,9 @@ session_remove(struct session *s)
 	ev = json_object();
 	json_object_set_new(ev, "type", json_string("session_killed"));
 	json_object_set_new(ev, "sessionId", json_string(s->id));
-	session_publish(s, ev, s->kill_conn, s->kill_id);
-	TAILQ_REMOVE(&s->agent->sessions, s, entry);
-	s->agent->n_sessions--;
-	audit_write(s->agent, s->id, "session_killed", NULL);
+	session_publish(s, ev, &s->kill_done);
+	TAILQ_REMOVE(&s->set->list, s, entry);
+	s->set->n--;
 	session_unref(s, __func__);
 }
 
@@ -313,7 +119,7 @@ session_unlink(struct session *s)
 	fdwatch_remove(&s->rwatch);
 	fdwatch_remove(&s->wwatch);
 	if (s->cc != NULL) {
-		tmuxcc_client_free(s->cc);
+		s->set->link->free(s->cc);
 		s->cc = NULL;
 	}
 	s->link = SESSION_LINK_NONE;
@@ -329,7 +135,7 @@ session_on_readable(void *arg)
 	struct session *s = arg;
 
 	if (s->cc != NULL)
-		tmuxcc_client_on_readable(s->cc);
+		s->set->link->on_readable(s->cc);
 }
 
 /* tmux's stdin is writable. */
@@ -339,7 +145,7 @@ session_on_writable(void *arg)
 	struct session *s = arg;
 
 	if (s->cc != NULL)
-		tmuxcc_client_on_writable(s->cc);
+		s->set->link->on_writable(s->cc);
 }
 
 /* The control client wants (or no longer wants) its write fd watched. */
@@ -355,16 +161,12 @@ session_cc_want_write(void *arg, int on)
 static void
 session_create_failed(struct session *s, const char *why)
 {
-	struct conn *c = conn_find(s->agent, s->create_conn);
-
 	log_warn("%s: tmux could not create the session: %s", s->id, why);
-	if (c)
-		conn_error(c, CM_ETMUX, why, "create_session", s->create_id, 0);
-	s->create_conn = 0;
+	completion_call(&s->create_done, CM_ETMUX, why, NULL);
 	if (s->socket)
 		unlink(s->socket);
-	TAILQ_REMOVE(&s->agent->sessions, s, entry);
-	s->agent->n_sessions--;
+	TAILQ_REMOVE(&s->set->list, s, entry);
+	s->set->n--;
 	session_unlink(s);
 	session_unref(s, __func__);
 }
@@ -396,7 +198,7 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 
 	(void)len;
 	if (err < 0) {
-		if (s->create_conn) {
+		if (s->create_done.fn != NULL) {
 			session_create_failed(s, body && *body ? body : cm_strerror(err));
 			return;
 		}
@@ -404,7 +206,7 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 		return;
 	}
 	s->link = SESSION_LINK_UP;
-	if (s->create_conn || s->create_id) {
+	if (s->create_done.fn != NULL) {
 		ev = json_object();
 		json_object_set_new(ev, "type", json_string("session_created"));
 		json_object_set_new(ev, "sessionId", json_string(s->id));
@@ -414,12 +216,8 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 		message_set_str(ev, "path", s->path);
 		json_object_set_new(ev, "autoConfirm", json_boolean(s->auto_confirm));
 		json_object_set_new(ev, "timestamp", json_real(s->created));
-		session_publish(s, ev, s->create_conn, s->create_id);
-		s->create_conn = 0;
-		json_decref(s->create_id);
-		s->create_id = NULL;
+		session_publish(s, ev, &s->create_done);
 		session_save(s);
-		audit_write(s->agent, s->id, "session_created", s->tool);
 	}
 	session_subscribe_dead(s);
 	monitor_start(s);
@@ -466,9 +264,9 @@ session_cc_closed(void *arg, int err)
 	(void)err;
 	session_ref(s, __func__);
 	session_unlink(s);
-	if (s->create_conn) {
+	if (s->create_done.fn != NULL) {
 		session_create_failed(s, "tmux exited before the session was created");
-	} else if (s->killed || s->agent->stopping) {
+	} else if (s->killed || s->set->stopping) {
 		if (s->killed)
 			session_remove(s);
 	} else {
@@ -494,16 +292,19 @@ static int
 session_spawn(struct session *s, char **argv)
 {
 	struct tmuxcc_client_opts opts = {0};
+	const struct tmux_link *link = s->set->link;
 	int rc;
 
-	rc = tmuxcc_client_spawn(argv, &opts, &session_cc_cb, s, &s->cc);
+	rc = link->spawn(argv, &opts, &session_cc_cb, s, &s->cc);
 	if (rc < 0)
 		return rc;
-	s->cc_pid = tmuxcc_client_pid(s->cc);
+	s->cc_pid = link->pid(s->cc);
 	s->link = SESSION_LINK_STARTING;
-	if ((rc = fdwatch_add(s->agent, &s->rwatch, tmuxcc_client_rfd(s->cc), session_on_readable,
+	if (link->rfd(s->cc) < 0)
+		return 0; /* a scripted link (tests): its owner drives the callbacks */
+	if ((rc = fdwatch_add(s->set->vhost, &s->rwatch, link->rfd(s->cc), session_on_readable,
 			      NULL, s)) < 0 ||
-	    (rc = fdwatch_add(s->agent, &s->wwatch, tmuxcc_client_wfd(s->cc), NULL,
+	    (rc = fdwatch_add(s->set->vhost, &s->wwatch, link->wfd(s->cc), NULL,
 			      session_on_writable, s)) < 0) {
 		kill(s->cc_pid, SIGTERM);
 		session_unlink(s);
@@ -514,19 +315,9 @@ session_spawn(struct session *s, char **argv)
 	return 0;
 }
 
-/* Sends one command over the control connection. */
-int
-session_command(struct session *s, const char *cmdline,
-		void (*cb)(void *arg, int err, const char *body, size_t len), void *arg)
-{
-	if (s->cc == NULL || s->link == SESSION_LINK_NONE)
-		return CM_EEXITED;
-	return tmuxcc_client_command(s->cc, cmdline, cb, arg);
-}
-
 /* Picks a fresh id: cm-<unix time>, then -2, -3... within the same second. */
 static void
-session_new_id(struct agent *a, char id[NAMES_SESSION_ID_MAX + 1])
+session_new_id(struct sessions *set, char id[NAMES_SESSION_ID_MAX + 1])
 {
 	long now = (long)time(NULL);
 	struct stat st;
@@ -539,10 +330,10 @@ session_new_id(struct agent *a, char id[NAMES_SESSION_ID_MAX + 1])
 			snprintf(id, NAMES_SESSION_ID_MAX + 1, "cm-%ld", now);
 		else
 			snprintf(id, NAMES_SESSION_ID_MAX + 1, "cm-%ld-%d", now, n);
-		sock = xasprintf("%s/%s.sock", a->cfg.socket_dir, id);
-		state = session_state_path(a, id);
-		taken =
-		    session_find(a, id) != NULL || lstat(sock, &st) == 0 || lstat(state, &st) == 0;
+		sock = xasprintf("%s/%s.sock", set->cfg->socket_dir, id);
+		state = session_state_path(set, id);
+		taken = session_find(set, id) != NULL || lstat(sock, &st) == 0 ||
+			lstat(state, &st) == 0;
 		free(sock);
 		free(state);
 		if (!taken)
@@ -552,28 +343,28 @@ session_new_id(struct agent *a, char id[NAMES_SESSION_ID_MAX + 1])
 
 /* Allocates a session and links it into the agent. */
 static struct session *
-session_alloc(struct agent *a, const char *id)
+session_alloc(struct sessions *set, const char *id)
 {
 	struct session *s = xcalloc(1, sizeof *s);
 
-	s->agent = a;
+	s->set = set;
 	s->refs = 1;
 	snprintf(s->id, sizeof s->id, "%s", id);
-	s->socket = xasprintf("%s/%s.sock", a->cfg.socket_dir, id);
+	s->socket = xasprintf("%s/%s.sock", set->cfg->socket_dir, id);
 	s->exit_status = -1;
 	s->state = CM_STATE_STARTING;
 	s->state_since = time_wall();
 	TAILQ_INIT(&s->ops);
-	TAILQ_INSERT_TAIL(&a->sessions, s, entry);
-	a->n_sessions++;
+	TAILQ_INIT(&s->subs);
+	TAILQ_INSERT_TAIL(&set->list, s, entry);
+	set->n++;
 	return s;
 }
 
 /* Starts a new tool in a new tmux server. */
 int
-session_create(struct agent *a, const struct profile *p, const char *task, const char *path,
-	       int auto_confirm, int cols, int rows, uint64_t conn_id, const json_t *req_id,
-	       char **why)
+session_create(struct sessions *set, const struct profile *p, const char *task, const char *path,
+	       int auto_confirm, int cols, int rows, struct completion done, char **why)
 {
 	char id[NAMES_SESSION_ID_MAX + 1], colsbuf[16], rowsbuf[16];
 	char **tool_argv, *argv[64 + 2 * 40];
@@ -583,15 +374,15 @@ session_create(struct agent *a, const struct profile *p, const char *task, const
 	int rc;
 
 	*why = NULL;
-	if ((rc = session_write_conf(a)) < 0) {
+	if ((rc = session_write_conf(set)) < 0) {
 		*why = xstrdup("cannot write the tmux configuration");
 		return CM_EIO;
 	}
-	session_new_id(a, id);
-	if (strlen(a->cfg.socket_dir) + strlen(id) + 6 >=
+	session_new_id(set, id);
+	if (strlen(set->cfg->socket_dir) + strlen(id) + 6 >=
 	    sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		*why = xasprintf("socket path %s/%s.sock is too long for a Unix socket",
-				 a->cfg.socket_dir, id);
+				 set->cfg->socket_dir, id);
 		return CM_EINVAL;
 	}
 	tool_argv = profile_build_argv(p, task);
@@ -599,7 +390,7 @@ session_create(struct agent *a, const struct profile *p, const char *task, const
 		*why = xstrdup("the profile cannot build a command for this task");
 		return CM_EINVAL;
 	}
-	s = session_alloc(a, id);
+	s = session_alloc(set, id);
 	s->tool = xstrdup(profile_name(p));
 	s->task = xstrdup(task ? task : "");
 	s->path = xstrdup(path);
@@ -609,8 +400,6 @@ session_create(struct agent *a, const struct profile *p, const char *task, const
 	s->rows = rows;
 	s->profile = p;
 	s->task_pending = profile_task_via(p) == PROFILE_TASK_KEYS && task && *task;
-	s->create_conn = conn_id;
-	s->create_id = req_id ? json_incref((json_t *)req_id) : NULL;
 	snprintf(colsbuf, sizeof colsbuf, "%d", cols);
 	snprintf(rowsbuf, sizeof rowsbuf, "%d", rows);
 
@@ -658,24 +447,23 @@ session_create(struct agent *a, const struct profile *p, const char *task, const
 		free(owned[i]);
 	if (rc < 0) {
 		*why = xasprintf("cannot run tmux: %s", cm_strerror(rc));
-		s->create_conn = 0;
-		TAILQ_REMOVE(&a->sessions, s, entry);
-		a->n_sessions--;
+		TAILQ_REMOVE(&set->list, s, entry);
+		set->n--;
 		session_unref(s, __func__);
 		return CM_ETMUX;
 	}
+	s->create_done = done;
 	log_info("%s: created: tool %s in %s", s->id, s->tool, s->path);
 	return 0;
 }
 
 /* Kills the tmux server of s. */
 void
-session_kill(struct session *s, uint64_t conn_id, const json_t *req_id)
+session_kill(struct session *s, struct completion done)
 {
 	s->killed = 1;
-	s->kill_conn = conn_id;
-	json_decref(s->kill_id);
-	s->kill_id = req_id ? json_incref((json_t *)req_id) : NULL;
+	completion_call(&s->kill_done, COMPLETION_DROPPED, NULL, NULL);
+	s->kill_done = done;
 	if (s->cc != NULL && session_command(s, "kill-server", NULL, NULL) == 0) {
 		s->link = SESSION_LINK_CLOSING;
 		return; /* session_cc_closed finishes the job */
@@ -689,14 +477,33 @@ session_kill(struct session *s, uint64_t conn_id, const json_t *req_id)
 	session_unref(s, __func__);
 }
 
+/* Turns auto-confirm on or off. */
+void
+session_set_auto_confirm(struct session *s, int enabled)
+{
+	json_t *detail = json_object();
+
+	s->auto_confirm = enabled;
+	session_save(s);
+	message_set_str(detail, "detail", enabled ? "on" : "off");
+	bus_record(&s->set->bus, "set_auto_confirm", s->id, detail);
+	json_decref(detail);
+	/* A prompt already on screen is decided again under the new setting. */
+	if (enabled && s->prompt.active) {
+		s->prompt.active = 0;
+		s->prompt.fp = 0;
+		monitor_schedule(s, 0);
+	}
+}
+
 /* A child process ended: if it was a control client, note it. */
 void
-session_reaped(struct agent *a, pid_t pid, int status)
+session_reaped(struct sessions *set, pid_t pid, int status)
 {
 	struct session *s;
 
 	(void)status;
-	TAILQ_FOREACH (s, &a->sessions, entry)
+	TAILQ_FOREACH (s, &set->list, entry)
 		if (s->cc_pid == pid) {
 			s->cc_pid = 0;
 			log_debug("%s: control client %ld exited", s->id, (long)pid);
@@ -705,9 +512,9 @@ session_reaped(struct agent *a, pid_t pid, int status)
 
 /* Reads one state file and re-attaches its session. */
 static void
-session_adopt_one(struct agent *a, const char *file)
+session_adopt_one(struct sessions *set, const char *file)
 {
-	char *path = xasprintf("%s/sessions/%s", a->cfg.state_dir, file);
+	char *path = xasprintf("%s/sessions/%s", set->cfg->state_dir, file);
 	char id[NAMES_SESSION_ID_MAX + 1];
 	json_t *o = NULL;
 	json_error_t jerr;
@@ -722,7 +529,7 @@ session_adopt_one(struct agent *a, const char *file)
 	if (len < 6 || strcmp(file + len - 5, ".json") != 0 || len - 5 > NAMES_SESSION_ID_MAX)
 		goto out;
 	snprintf(id, sizeof id, "%.*s", (int)(len - 5), file);
-	if (!names_session_id_valid(id) || session_find(a, id) != NULL)
+	if (!names_session_id_valid(id) || session_find(set, id) != NULL)
 		goto out;
 	if (fs_read_file(path, SESSION_STATE_MAX, &text, NULL) < 0 ||
 	    (o = json_loads(text, 0, &jerr)) == NULL ||
@@ -733,7 +540,7 @@ session_adopt_one(struct agent *a, const char *file)
 		log_warn("%s: unreadable state file, left alone: %s", path, o ? jerr.text : "");
 		goto out;
 	}
-	s = session_alloc(a, id);
+	s = session_alloc(set, id);
 	s->tool = xstrdup(tool);
 	s->task = xstrdup(task);
 	s->path = xstrdup(dir);
@@ -771,9 +578,9 @@ out:
 
 /* Re-attaches every session that has a state file, oldest first. */
 void
-session_adopt_all(struct agent *a)
+session_adopt_all(struct sessions *set)
 {
-	char *dir = xasprintf("%s/sessions", a->cfg.state_dir);
+	char *dir = xasprintf("%s/sessions", set->cfg->state_dir);
 	struct dirent **names;
 	const char *why;
 	int n;
@@ -783,11 +590,11 @@ session_adopt_all(struct agent *a)
 		free(dir);
 		return;
 	}
-	session_write_conf(a);
+	session_write_conf(set);
 	n = scandir(dir, &names, NULL, versionsort);
 	for (int i = 0; i < n; i++) {
 		if (names[i]->d_name[0] != '.')
-			session_adopt_one(a, names[i]->d_name);
+			session_adopt_one(set, names[i]->d_name);
 		free(names[i]);
 	}
 	if (n >= 0)
@@ -797,17 +604,18 @@ session_adopt_all(struct agent *a)
 
 /* Detaches from every tmux server, leaving the sessions running. */
 void
-session_detach_all(struct agent *a)
+session_detach_all(struct sessions *set)
 {
 	struct session *s;
 
-	while ((s = TAILQ_FIRST(&a->sessions)) != NULL) {
+	while ((s = TAILQ_FIRST(&set->list)) != NULL) {
 		monitor_stop(s);
+		output_session_gone(s);
 		if (s->cc != NULL)
-			tmuxcc_client_close(s->cc);
+			s->set->link->close(s->cc);
 		session_unlink(s);
-		TAILQ_REMOVE(&a->sessions, s, entry);
-		a->n_sessions--;
+		TAILQ_REMOVE(&set->list, s, entry);
+		set->n--;
 		session_unref(s, __func__);
 	}
 	free(session_conf_path);

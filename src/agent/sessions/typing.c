@@ -6,21 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/transport/agent.h"
-#include "agent/transport/conn.h"
 #include "agent/screen/keys.h"
 #include "agent/sessions/session-op.h"
-#include "agent/sessions/session.h"
+#include "agent/sessions/sessions.h"
+#include "agent/settings/config.h"
 #include "agent/tmux/tmuxcc-client.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
 #include "proto/message.h"
 
-/* Counts replies; replies keys_sent after the last one. */
+/* Counts replies; answers after the last one. */
 static void
 typing_done(struct session_op *op, int err, const char *body, size_t len)
 {
-	struct conn *c;
 	json_t *r;
 
 	(void)len;
@@ -41,12 +39,10 @@ typing_done(struct session_op *op, int err, const char *body, size_t len)
 	}
 	if (--op->step > 0 || op->pending != NULL)
 		return;
-	if ((c = session_op_conn(op)) != NULL) {
-		r = message_reply("keys_sent", op->req_id);
-		json_object_set_new(r, "sessionId", json_string(op->s->id));
-		conn_reply(c, r);
-	}
-	session_op_free(op);
+	r = json_object();
+	json_object_set_new(r, "sessionId", json_string(op->s->id));
+	session_op_finish(op, r);
+	json_decref(r);
 }
 
 /* The paste is done: pause, then typing_done presses Enter. */
@@ -61,7 +57,7 @@ typing_pasted(struct session_op *op, int err, const char *body, size_t len)
 	if (--op->step > 0)
 		return;
 	op->step_fn = typing_done;
-	session_op_pause(op, op->s->agent->cfg.enter_delay_ms);
+	session_op_pause(op, op->s->set->cfg->enter_delay_ms);
 }
 
 /* Queues one command built into cmd for op; counts it. */
@@ -75,7 +71,7 @@ typing_command(struct session_op *op, struct buf *cmd)
 /* Types text, Enter and a key into s. */
 int
 typing_start(struct session *s, const char *text, size_t len, int enter, const char *key,
-	     uint64_t conn_id, const json_t *req_id)
+	     struct completion done)
 {
 	struct session_op *op;
 	struct buf cmd;
@@ -87,7 +83,7 @@ typing_start(struct session *s, const char *text, size_t len, int enter, const c
 		return CM_EINVAL;
 	if (key != NULL && !keys_name_valid(key))
 		return CM_EINVAL;
-	op = session_op_new(s, "send_keys", conn_id, req_id, typing_done);
+	op = session_op_new(s, done, typing_done);
 	buf_init(&cmd, 4 * TYPING_TEXT_MAX + 256);
 	if (len && enter) {
 		/* Paste, pause, then Enter (and the key) from typing_done. */

@@ -12,9 +12,9 @@
 #ifndef CM_AGENT_TYPING_H
 #define CM_AGENT_TYPING_H
 
-#include <jansson.h>
 #include <stddef.h>
-#include <stdint.h>
+
+#include "agent/sessions/completion.h"
 
 struct session;
 
@@ -22,11 +22,11 @@ struct session;
 
 /*
  * Types text (may be NULL), then Enter if enter, then the named key if key;
- * replies keys_sent to conn_id (0: nobody) when tmux has taken all of it,
- * or an error if tmux refused. Returns CM_EINVAL (nothing typed, nobody
- * answered) for text over TYPING_TEXT_MAX, a NUL byte or an unknown key.
+ * done gets {sessionId} when tmux has taken all of it, or an error if tmux
+ * refused. Returns CM_EINVAL (nothing typed, done not called) for text over
+ * TYPING_TEXT_MAX, a NUL byte or an unknown key.
  */
 int typing_start(struct session *s, const char *text, size_t len, int enter, const char *key,
-		 uint64_t conn_id, const json_t *req_id);
+		 struct completion done);
 
 #endif

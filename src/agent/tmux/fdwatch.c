@@ -9,13 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/transport/agent.h"
 #include "common/err.h"
 #include "common/log.h"
 
 /* Adopts a dup of fd into the loop. */
 int
-fdwatch_add(struct agent *a, struct fdwatch *w, int fd, void (*on_read)(void *),
+fdwatch_add(struct lws_vhost *vh, struct fdwatch *w, int fd, void (*on_read)(void *),
 	    void (*on_write)(void *), void *arg)
 {
 	lws_adopt_desc_t desc;
@@ -29,7 +28,7 @@ fdwatch_add(struct agent *a, struct fdwatch *w, int fd, void (*on_read)(void *),
 	w->on_write = on_write;
 	w->arg = arg;
 	memset(&desc, 0, sizeof desc);
-	desc.vh = a->vhost;
+	desc.vh = vh;
 	desc.type = LWS_ADOPT_RAW_FILE_DESC;
 	desc.fd.filefd = dupfd;
 	desc.vh_prot_name = "cm-fd";

@@ -14,8 +14,8 @@
 
 #include <stddef.h>
 
-struct agent;
 struct lws;
+struct lws_vhost;
 
 struct fdwatch {
 	struct lws *wsi;	     /* the adopted dup, NULL once removed */
@@ -24,8 +24,8 @@ struct fdwatch {
 	void *arg;		     /* passed to the callbacks */
 };
 
-/* Starts watching fd (which the caller keeps and closes). */
-int fdwatch_add(struct agent *a, struct fdwatch *w, int fd, void (*on_read)(void *),
+/* Starts watching fd (which the caller keeps and closes) on vhost vh. */
+int fdwatch_add(struct lws_vhost *vh, struct fdwatch *w, int fd, void (*on_read)(void *),
 		void (*on_write)(void *), void *arg);
 /* Asks for one on_write callback when fd is writable. */
 void fdwatch_want_write(struct fdwatch *w, int on);

@@ -1,5 +1,6 @@
 /*
- * agent: the one struct that holds the event loop and each module's state.
+ * agent: the one struct that holds the event loop, the transport's state
+ * (listeners, clients, auth) and the session layer it serves.
  *
  * The agent is one thread on libwebsockets' own event loop: the listener's
  * sockets, every tmux control-mode pipe, the signalfd and all timers are
@@ -12,33 +13,30 @@
 
 #include <sys/queue.h>
 
-#include "agent/transport/auth.h"
-#include "agent/sessions/bus.h"
+#include "agent/sessions/sessions.h"
 #include "agent/settings/config.h"
+#include "agent/transport/auth.h"
 
 struct lws_context;
 struct lws_vhost;
 struct lws;
 struct conn;
-struct session;
 struct danger_rules;
 
 struct agent {
-	struct config cfg;		/* settings */
-	struct lws_context *lws;	/* the event loop and listeners */
-	struct lws_vhost *vhost;	/* TCP listener (also hosts adopted fds) */
-	struct lws_vhost *vhost_unix;	/* Unix socket listener, or NULL */
-	int port;			/* the TCP port actually bound */
-	struct bus bus;			/* events, seq, replay */
-	struct auth auth;		/* token and failed-login table */
-	TAILQ_HEAD(, conn) conns;	/* every WebSocket connection */
-	size_t n_conns;			/* entries in conns */
-	TAILQ_HEAD(, session) sessions; /* every session, in creation order */
-	size_t n_sessions;		/* entries in sessions */
-	int signal_fd;			/* signalfd for SIGCHLD, SIGTERM, SIGINT, SIGHUP */
-	double started;			/* wall time at start */
-	int stopping;			/* shutting down: refuse new work */
-	char hostname[256];		/* for agent_info */
+	struct config cfg;	      /* settings */
+	struct lws_context *lws;      /* the event loop and listeners */
+	struct lws_vhost *vhost;      /* TCP listener (also hosts adopted fds) */
+	struct lws_vhost *vhost_unix; /* Unix socket listener, or NULL */
+	int port;		      /* the TCP port actually bound */
+	struct auth auth;	      /* token and failed-login table */
+	TAILQ_HEAD(, conn) conns;     /* every WebSocket connection */
+	size_t n_conns;		      /* entries in conns */
+	struct sessions sessions;     /* the session layer: sessions, events */
+	int signal_fd;		      /* signalfd for SIGCHLD, SIGTERM, SIGINT, SIGHUP */
+	double started;		      /* wall time at start */
+	int stopping;		      /* shutting down: refuse new work */
+	char hostname[256];	      /* for agent_info */
 };
 
 /* The process-wide agent (one per process). */

@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/transport/agent.h"
 #include "agent/sessions/frame.h"
 #include "agent/sessions/output.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/dispatch.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "proto/message.h"
@@ -41,6 +42,8 @@ conn_free(struct conn *c)
 
 	TAILQ_REMOVE(&c->agent->conns, c, entry);
 	c->agent->n_conns--;
+	for (size_t i = 0; i < c->n_subs; i++)
+		output_unsubscribe(c->subs[i]);
 	while ((it = STAILQ_FIRST(&c->queue)) != NULL) {
 		STAILQ_REMOVE_HEAD(&c->queue, entry);
 		frame_unref(it->frame);
@@ -139,7 +142,8 @@ conn_on_writeable(struct conn *c)
 	if (n < 0)
 		return -1;
 	if (c->queued_output == 0)
-		output_on_drained(c);
+		for (size_t i = 0; i < c->n_subs; i++)
+			output_drained(c->subs[i]);
 	if (!STAILQ_EMPTY(&c->queue) || c->closing)
 		lws_callback_on_writable(c->wsi);
 	return 0;
@@ -160,22 +164,81 @@ conn_find(struct agent *a, uint64_t id)
 }
 
 /* Looks up an output subscription. */
-struct conn_sub *
+struct output_sub **
 conn_sub_find(struct conn *c, const char *session)
 {
 	for (size_t i = 0; i < c->n_subs; i++)
-		if (strcmp(c->subs[i].session, session) == 0)
+		if (strcmp(output_sub_session(c->subs[i]), session) == 0)
 			return &c->subs[i];
 	return NULL;
+}
+
+/* A free slot for a subscription. */
+struct output_sub **
+conn_sub_slot(struct conn *c)
+{
+	if (c->n_subs >= CONN_MAX_SUBS)
+		return NULL;
+	c->subs[c->n_subs] = NULL;
+	return &c->subs[c->n_subs++];
+}
+
+/* Forgets a subscription slot (the subscription itself is ended by the caller). */
+static void
+conn_sub_forget(struct conn *c, struct output_sub *sub)
+{
+	for (size_t i = 0; i < c->n_subs; i++)
+		if (c->subs[i] == sub) {
+			c->subs[i] = c->subs[--c->n_subs];
+			return;
+		}
 }
 
 /* Removes an output subscription. */
 void
 conn_sub_remove(struct conn *c, const char *session)
 {
-	struct conn_sub *s = conn_sub_find(c, session);
+	struct output_sub **slot = conn_sub_find(c, session);
+	struct output_sub *sub;
 
-	if (s == NULL)
+	if (slot == NULL)
 		return;
-	*s = c->subs[--c->n_subs];
+	sub = *slot;
+	conn_sub_forget(c, sub);
+	output_unsubscribe(sub);
+}
+
+/* Output for a subscribed connection. */
+static int
+conn_output_send(void *arg, struct frame *f)
+{
+	return conn_send(arg, f);
+}
+
+/* The session of a subscription went away. */
+static void
+conn_output_gone(void *arg, struct output_sub *sub)
+{
+	conn_sub_forget(arg, sub);
+}
+
+const struct output_client conn_output = {
+    .send = conn_output_send,
+    .gone = conn_output_gone,
+};
+
+/* Queues an event to every authenticated client but the one it answers. */
+void
+conn_fanout(void *arg, const struct event *ev)
+{
+	struct agent *a = arg;
+	uint64_t skip = req_wait_conn(ev->origin);
+	struct conn *c;
+
+	if (EVENT_IS_RECORD(ev))
+		return;
+	TAILQ_FOREACH (c, &a->conns, entry) {
+		if (c->authed && (skip == 0 || c->id != skip))
+			conn_send(c, ev->frame);
+	}
 }

@@ -10,8 +10,12 @@
  * Back-pressure: replies and events are never dropped; a client whose queue
  * holds more than CONN_EVENT_HARD_MAX bytes of them is disconnected (it can
  * reconnect and replay). Output frames past `client_queue` bytes are
- * dropped and counted per subscription; when the queue has drained, the
- * client is told how much was dropped and gets a fresh snapshot.
+ * refused (conn_send returns 0) and the output layer counts them per
+ * subscription; when the queue has drained, the connection tells each of
+ * its subscriptions (output_drained), which then sends the drop notice and
+ * a fresh snapshot. A connection is an output subscriber (conn_output) and
+ * the event sink that fans events out to every authenticated client
+ * (conn_fanout, registered at start).
  */
 #ifndef CM_AGENT_CONN_H
 #define CM_AGENT_CONN_H
@@ -22,6 +26,8 @@
 
 #include <jansson.h>
 
+#include "agent/sessions/output.h"
+#include "agent/sessions/sink.h"
 #include "common/buf.h"
 #include "proto/names.h"
 
@@ -40,29 +46,22 @@ struct conn_item {
 	struct frame *frame;	       /* referenced frame */
 };
 
-struct conn_sub {
-	char session[NAMES_SESSION_ID_MAX + 1]; /* subscribed session id */
-	int base64;				/* output as JSON base64, not binary */
-	size_t dropped;				/* output bytes dropped since the last snapshot */
-	int ready;				/* the snapshot was sent: stream live bytes */
-};
-
 struct conn {
-	TAILQ_ENTRY(conn) entry;	     /* in agent->conns */
-	struct agent *agent;		     /* owner */
-	struct lws *wsi;		     /* NULL once lws closed it */
-	char peer[CONN_PEER_MAX];	     /* peer address for logs and auth limits */
-	int authed;			     /* token accepted */
-	int closing;			     /* enum conn_closing */
-	int close_status;		     /* WebSocket status for that close */
-	struct buf rx;			     /* reassembly of a fragmented frame */
-	int rx_binary;			     /* the current frame is binary */
-	STAILQ_HEAD(, conn_item) queue;	     /* frames waiting to be written */
-	size_t queued_bytes;		     /* bytes of replies and events queued */
-	size_t queued_output;		     /* bytes of output queued */
-	struct conn_sub subs[CONN_MAX_SUBS]; /* output subscriptions */
-	size_t n_subs;			     /* entries used in subs */
-	uint64_t id;			     /* connection number, for logs */
+	TAILQ_ENTRY(conn) entry;		/* in agent->conns */
+	struct agent *agent;			/* owner */
+	struct lws *wsi;			/* NULL once lws closed it */
+	char peer[CONN_PEER_MAX];		/* peer address for logs and auth limits */
+	int authed;				/* token accepted */
+	int closing;				/* enum conn_closing */
+	int close_status;			/* WebSocket status for that close */
+	struct buf rx;				/* reassembly of a fragmented frame */
+	int rx_binary;				/* the current frame is binary */
+	STAILQ_HEAD(, conn_item) queue;		/* frames waiting to be written */
+	size_t queued_bytes;			/* bytes of replies and events queued */
+	size_t queued_output;			/* bytes of output queued */
+	struct output_sub *subs[CONN_MAX_SUBS]; /* output subscriptions */
+	size_t n_subs;				/* entries used in subs */
+	uint64_t id;				/* connection number, for logs */
 };
 
 struct conn *conn_new(struct agent *a, struct lws *wsi);
@@ -81,9 +80,15 @@ void conn_error(struct conn *c, int code, const char *detail, const char *action
 int conn_on_writeable(struct conn *c);
 /* Finds a live connection by number (0 or a closed one: NULL). */
 struct conn *conn_find(struct agent *a, uint64_t id);
-/* Finds c's subscription to a session, or NULL. */
-struct conn_sub *conn_sub_find(struct conn *c, const char *session);
-/* Drops the subscription to a session, if any. */
+/* Finds c's subscription to a session, or NULL (its slot, to subscribe into). */
+struct output_sub **conn_sub_find(struct conn *c, const char *session);
+/* A free slot for a new subscription, or NULL past CONN_MAX_SUBS. */
+struct output_sub **conn_sub_slot(struct conn *c);
+/* Ends the subscription to a session, if any. */
 void conn_sub_remove(struct conn *c, const char *session);
+/* A connection as an output subscriber (its arg is the conn). */
+extern const struct output_client conn_output;
+/* The sink that queues every event to every authenticated client (arg: the agent). */
+void conn_fanout(void *arg, const struct event *ev);
 
 #endif

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/sessions/frame.h"
+#include "agent/sessions/sessions.h"
 #include "agent/transport/agent.h"
 #include "agent/transport/conn.h"
-#include "agent/sessions/frame.h"
-#include "agent/sessions/session.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -64,6 +64,67 @@ req_reply(struct req *r, json_t *reply)
 	conn_reply(r->c, reply);
 }
 
+/* A request answered later. */
+struct req_wait {
+	struct agent *a;   /* the agent */
+	uint64_t conn_id;  /* who asked (the connection may go meanwhile) */
+	json_t *id;	   /* the request's id, or NULL */
+	char *action;	   /* the action, for error replies */
+	const char *reply; /* the reply's type, or NULL: echo the event */
+};
+
+/* The outcome arrived: reply to the requester if it is still there. */
+static void
+req_wait_done(void *arg, int err, const char *detail, const json_t *result)
+{
+	struct req_wait *w = arg;
+	struct conn *c = conn_find(w->a, w->conn_id);
+	json_t *reply;
+
+	if (c != NULL && err < 0) {
+		conn_error(c, err, detail, w->action, w->id, 0);
+	} else if (c != NULL && err == 0 && w->reply != NULL) {
+		reply = message_reply(w->reply, w->id);
+		json_object_update(reply, (json_t *)result);
+		conn_reply(c, reply);
+	} else if (c != NULL && err == 0 && w->id != NULL) {
+		/* The event is the reply; the requester's copy carries its id. */
+		reply = json_deep_copy(result);
+		json_object_set(reply, "id", w->id);
+		conn_reply(c, reply);
+	}
+	json_decref(w->id);
+	free(w->action);
+	free(w);
+}
+
+/* A completion that replies to r. */
+struct completion
+req_later(struct req *r, const char *reply_type)
+{
+	struct req_wait *w = xcalloc(1, sizeof *w);
+
+	w->a = r->a;
+	w->conn_id = r->c->id;
+	w->id = r->id ? json_incref((json_t *)r->id) : NULL;
+	w->action = xstrdup(r->action);
+	w->reply = reply_type;
+	return (struct completion){req_wait_done, w};
+}
+
+/*
+ * The requester an event answers; it gets the event as its reply (with
+ * its id), so the fan-out leaves it out. A request without an id gets no
+ * reply and so is not left out.
+ */
+uint64_t
+req_wait_conn(const void *origin)
+{
+	const struct req_wait *w = origin;
+
+	return w != NULL && w->id != NULL ? w->conn_id : 0;
+}
+
 /* Strictly unpacks the body. */
 int
 req_unpack(struct req *r, const char *fmt, ...)
@@ -92,7 +153,7 @@ req_session(struct req *r, const char *id)
 		req_error(r, CM_EBADSESSIONID, "invalid session id (expected cm-<digits>)");
 		return NULL;
 	}
-	if ((s = session_find(r->a, id)) == NULL || s->killed) {
+	if ((s = session_find(&r->a->sessions, id)) == NULL || s->killed) {
 		req_error(r, CM_ENOSESSION, "no such session: %s", id);
 		return NULL;
 	}
@@ -167,15 +228,15 @@ dispatch_auth(struct conn *c, json_t *msg)
 	json_object_set_new(r, "agent", json_string("cm-agent"));
 	json_object_set_new(r, "version", json_string(CM_VERSION));
 	json_object_set_new(r, "protocol", json_integer(PROTO_VERSION));
-	json_object_set_new(r, "seq", json_integer((json_int_t)a->bus.seq));
+	json_object_set_new(r, "seq", json_integer((json_int_t)a->sessions.bus.seq));
 	if (since != NULL) {
 		uint64_t n = (uint64_t)json_integer_value(since);
 		size_t count;
 
 		/* Replay first, in order, before the reply and any live event. */
-		if (bus_since(&a->bus, n, conn_send_cb, c, &count) < 0) {
+		if (bus_since(&a->sessions.bus, n, conn_send_cb, c, &count) < 0) {
 			json_object_set_new(r, "resync", json_true());
-			json_object_set_new(r, "sessions", req_sessions_array(a));
+			json_object_set_new(r, "sessions", sessions_to_json(&a->sessions));
 		} else {
 			json_object_set_new(r, "replayed", json_integer((json_int_t)count));
 		}

@@ -7,12 +7,18 @@
  * the handler gets the rest, which it unpacks with JSON_STRICT so that an
  * unknown or mistyped field is a `bad_request` naming it. Handlers reply
  * themselves, at once or when tmux has answered; either way exactly once.
+ * A handler whose answer comes later hands the session layer a completion
+ * from req_later(): it keeps the connection's number and the request's id
+ * (the session layer never sees them) and turns the outcome into the reply.
  */
 #ifndef CM_AGENT_DISPATCH_H
 #define CM_AGENT_DISPATCH_H
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "agent/sessions/completion.h"
 
 struct agent;
 struct conn;
@@ -34,6 +40,16 @@ void dispatch_frame(struct conn *c, const char *data, size_t len);
 void req_error(struct req *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Replies r's JSON reply (reference stolen). */
 void req_reply(struct req *r, json_t *reply);
+/*
+ * A completion that answers r later: with reply_type, the reply is
+ * {type: reply_type, id, ...the result's fields}; with NULL, the result is
+ * the event that answers r (session_created, session_killed), echoed with
+ * r's id. Errors become error replies for r's action; nothing is sent if
+ * the connection has gone.
+ */
+struct completion req_later(struct req *r, const char *reply_type);
+/* The connection an event's origin (a req_later argument) answers, 0 if none. */
+uint64_t req_wait_conn(const void *origin);
 /* Unpacks r->body strictly; replies bad_request and returns -1 on failure. */
 int req_unpack(struct req *r, const char *fmt, ...);
 /* Validates a session id and finds it; replies the error and returns NULL if none. */
@@ -59,7 +75,5 @@ void req_set_auto_confirm(struct req *r);
 void req_list_profiles(struct req *r);
 void req_agent_info(struct req *r);
 void req_ping(struct req *r);
-/* Builds the sessions array of list_sessions and resync. */
-json_t *req_sessions_array(struct agent *a);
 
 #endif

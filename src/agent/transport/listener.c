@@ -85,7 +85,7 @@ listener_healthz(struct agent *a, struct lws *wsi)
 	int n =
 	    snprintf(body, sizeof body,
 		     "{\"status\":\"ok\",\"version\":\"%s\",\"sessions\":%zu,\"clients\":%zu}\n",
-		     CM_VERSION, a->n_sessions, a->n_conns);
+		     CM_VERSION, a->sessions.n, a->n_conns);
 
 	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", (lws_filepos_t)n,
 					&p, end) ||
@@ -191,7 +191,8 @@ listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			json_object_set_new(r, "agent", json_string("cm-agent"));
 			json_object_set_new(r, "version", json_string(CM_VERSION));
 			json_object_set_new(r, "protocol", json_integer(PROTO_VERSION));
-			json_object_set_new(r, "seq", json_integer((json_int_t)a->bus.seq));
+			json_object_set_new(r, "seq",
+					    json_integer((json_int_t)a->sessions.bus.seq));
 			conn_reply(c, r);
 		} else {
 			lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LISTENER_AUTH_TIMEOUT);

@@ -3,13 +3,11 @@
  */
 #include <string.h>
 
-#include "agent/transport/agent.h"
-#include "agent/audit.h"
 #include "agent/sessions/confirm.h"
-#include "agent/transport/conn.h"
-#include "agent/transport/dispatch.h"
-#include "agent/sessions/monitor.h"
 #include "agent/sessions/session.h"
+#include "agent/sessions/sessions.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/dispatch.h"
 #include "common/err.h"
 #include "proto/message.h"
 
@@ -34,7 +32,7 @@ req_confirm(struct req *r)
 		req_error(r, CM_EBUSY, "an answer to this prompt is already being sent");
 		return;
 	}
-	confirm_request(s, r->c->id, r->id, approve, fp);
+	confirm_request(s, req_later(r, "confirmed"), approve, fp);
 }
 
 /* Handles {"action":"set_auto_confirm","sessionId","enabled"}. */
@@ -50,15 +48,7 @@ req_set_auto_confirm(struct req *r)
 		return;
 	if ((s = req_session(r, id)) == NULL)
 		return;
-	s->auto_confirm = enabled;
-	session_save(s);
-	audit_write(r->a, s->id, "set_auto_confirm", enabled ? "on" : "off");
-	/* A prompt already on screen is decided again under the new setting. */
-	if (enabled && s->prompt.active) {
-		s->prompt.active = 0;
-		s->prompt.fp = 0;
-		monitor_schedule(s, 0);
-	}
+	session_set_auto_confirm(s, enabled);
 	reply = message_reply("auto_confirm_set", r->id);
 	json_object_set_new(reply, "sessionId", json_string(s->id));
 	json_object_set_new(reply, "enabled", json_boolean(enabled));

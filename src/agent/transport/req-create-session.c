@@ -26,6 +26,7 @@ req_create_session(struct req *r)
 	const struct profile *p;
 	char real[PATH_MAX], *why = NULL;
 	json_t *context = NULL;
+	struct completion done;
 
 	if (req_unpack(r, "{s:s, s?:s, s?:o, s?:b, s?:i, s?:i}", "tool", &tool, "task", &task,
 		       "context", &context, "autoConfirm", &auto_confirm, "cols", &cols, "rows",
@@ -63,13 +64,15 @@ req_create_session(struct req *r)
 			  "directory");
 		return;
 	}
-	if (r->a->n_sessions >= (size_t)r->a->cfg.max_sessions) {
+	if (r->a->sessions.n >= (size_t)r->a->cfg.max_sessions) {
 		req_error(r, CM_ELIMIT, "the agent holds its maximum of %ld sessions",
 			  r->a->cfg.max_sessions);
 		return;
 	}
-	rc = session_create(r->a, p, task, real, auto_confirm, cols, rows, r->c->id, r->id, &why);
+	done = req_later(r, NULL);
+	rc = session_create(&r->a->sessions, p, task, real, auto_confirm, cols, rows, done, &why);
 	if (rc < 0) {
+		completion_call(&done, COMPLETION_DROPPED, NULL, NULL);
 		req_error(r, rc == CM_EINVAL ? CM_EBADREQUEST : CM_ETMUX, "%s",
 			  why ? why : "cannot create the session");
 		free(why);

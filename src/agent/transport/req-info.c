@@ -11,7 +11,7 @@
 #include "agent/transport/dispatch.h"
 #include "agent/screen/profile.h"
 #include "agent/screen/tools.h"
-#include "agent/sessions/session.h"
+#include "agent/sessions/sessions.h"
 #include "common/timeutil.h"
 #include "proto/message.h"
 
@@ -69,7 +69,7 @@ req_agent_info(struct req *r)
 
 	if (req_unpack(r, "{}") < 0)
 		return;
-	TAILQ_FOREACH (s, &a->sessions, entry) {
+	TAILQ_FOREACH (s, &a->sessions.list, entry) {
 		if (cm_state_is_busy(s->state))
 			busy++;
 		else if (s->state == CM_STATE_WAITING_CONFIRM)
@@ -83,7 +83,7 @@ req_agent_info(struct req *r)
 	json_object_set_new(reply, "protocol", json_integer(PROTO_VERSION));
 	message_set_str(reply, "hostname", a->hostname);
 	json_object_set_new(reply, "uptime", json_real(time_wall() - a->started));
-	json_object_set_new(reply, "sessions", json_integer((json_int_t)a->n_sessions));
+	json_object_set_new(reply, "sessions", json_integer((json_int_t)a->sessions.n));
 	json_object_set_new(reply, "busy", json_integer((json_int_t)busy));
 	json_object_set_new(reply, "waiting", json_integer((json_int_t)waiting));
 	json_object_set_new(reply, "clients", json_integer((json_int_t)a->n_conns));
@@ -95,7 +95,7 @@ req_agent_info(struct req *r)
 				    json_integer((json_int_t)si.totalram * si.mem_unit));
 	if ((avail = req_info_mem_available()) >= 0)
 		json_object_set_new(reply, "memAvailable", json_integer((json_int_t)avail));
-	json_object_set_new(reply, "seq", json_integer((json_int_t)a->bus.seq));
+	json_object_set_new(reply, "seq", json_integer((json_int_t)a->sessions.bus.seq));
 	req_reply(r, reply);
 }
 

@@ -7,7 +7,7 @@
 #include "agent/transport/conn.h"
 #include "agent/transport/dispatch.h"
 #include "agent/screen/keys.h"
-#include "agent/sessions/session.h"
+#include "agent/sessions/sessions.h"
 #include "agent/sessions/typing.h"
 #include "common/err.h"
 
@@ -38,5 +38,5 @@ req_send_keys(struct req *r)
 	}
 	if ((s = req_session_live(r, id, 1)) == NULL)
 		return;
-	typing_start(s, keys, klen, enter, key, r->c->id, r->id);
+	typing_start(s, keys, klen, enter, key, req_later(r, "keys_sent"));
 }

@@ -5,22 +5,9 @@
 #include "agent/transport/conn.h"
 #include "agent/transport/dispatch.h"
 #include "agent/sessions/session.h"
+#include "agent/sessions/sessions.h"
 #include "common/err.h"
 #include "proto/message.h"
-
-/* Every session as an array of objects. */
-json_t *
-req_sessions_array(struct agent *a)
-{
-	json_t *arr = json_array();
-	struct session *s;
-
-	TAILQ_FOREACH (s, &a->sessions, entry) {
-		if (!s->killed && s->link != SESSION_LINK_STARTING)
-			json_array_append_new(arr, session_to_json(s));
-	}
-	return arr;
-}
 
 /* Handles {"action":"list_sessions"}. */
 void
@@ -31,7 +18,7 @@ req_list_sessions(struct req *r)
 	if (req_unpack(r, "{}") < 0)
 		return;
 	reply = message_reply("session_list", r->id);
-	json_object_set_new(reply, "sessions", req_sessions_array(r->a));
+	json_object_set_new(reply, "sessions", sessions_to_json(&r->a->sessions));
 	req_reply(r, reply);
 }
 
@@ -46,5 +33,5 @@ req_kill_session(struct req *r)
 		return;
 	if ((s = req_session(r, id)) == NULL)
 		return;
-	session_kill(s, r->c->id, r->id);
+	session_kill(s, req_later(r, NULL));
 }

@@ -8,7 +8,7 @@
 #include "agent/transport/dispatch.h"
 #include "agent/sessions/frame.h"
 #include "agent/sessions/output.h"
-#include "agent/sessions/session.h"
+#include "agent/sessions/sessions.h"
 #include "common/err.h"
 #include "proto/message.h"
 
@@ -27,18 +27,18 @@ req_subscribe(struct req *r)
 		return;
 	}
 	if (since == -1)
-		since = (json_int_t)r->a->bus.seq;
-	if (bus_since(&r->a->bus, (uint64_t)since, conn_send_cb, r->c, &count) < 0) {
+		since = (json_int_t)r->a->sessions.bus.seq;
+	if (bus_since(&r->a->sessions.bus, (uint64_t)since, conn_send_cb, r->c, &count) < 0) {
 		reply = message_reply("resync", r->id);
 		json_object_set_new(reply, "since", json_integer(since));
-		json_object_set_new(reply, "seq", json_integer((json_int_t)r->a->bus.seq));
-		json_object_set_new(reply, "sessions", req_sessions_array(r->a));
+		json_object_set_new(reply, "seq", json_integer((json_int_t)r->a->sessions.bus.seq));
+		json_object_set_new(reply, "sessions", sessions_to_json(&r->a->sessions));
 		req_reply(r, reply);
 		return;
 	}
 	reply = message_reply("subscribed", r->id);
 	json_object_set_new(reply, "since", json_integer(since));
-	json_object_set_new(reply, "seq", json_integer((json_int_t)r->a->bus.seq));
+	json_object_set_new(reply, "seq", json_integer((json_int_t)r->a->sessions.bus.seq));
 	json_object_set_new(reply, "replayed", json_integer((json_int_t)count));
 	req_reply(r, reply);
 }
@@ -48,8 +48,8 @@ void
 req_subscribe_output(struct req *r)
 {
 	const char *id = NULL, *format = "binary";
+	struct output_sub **slot;
 	struct session *s;
-	int rc;
 
 	if (req_unpack(r, "{s:s, s?:s}", "sessionId", &id, "format", &format) < 0)
 		return;
@@ -59,10 +59,13 @@ req_subscribe_output(struct req *r)
 	}
 	if ((s = req_session_live(r, id, 0)) == NULL)
 		return;
-	rc = output_subscribe(r->c, s, strcmp(format, "base64") == 0, r->id);
-	if (rc == CM_ELIMIT)
+	if ((slot = conn_sub_find(r->c, s->id)) == NULL && (slot = conn_sub_slot(r->c)) == NULL) {
 		req_error(r, CM_ELIMIT, "at most %d output subscriptions per client",
 			  CONN_MAX_SUBS);
+		return;
+	}
+	output_subscribe(s, slot, &conn_output, r->c, strcmp(format, "base64") == 0,
+			 req_later(r, "output_subscribed"));
 }
 
 /* Handles {"action":"unsubscribe_output","sessionId"}. */
