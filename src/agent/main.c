@@ -27,7 +27,7 @@
 #include "agent/sessions/session.h"
 #include "agent/tmux/fdwatch.h"
 #include "agent/transport/agent.h"
-#include "agent/transport/conn.h"
+#include "agent/transport/fanout.h"
 #include "agent/transport/listener.h"
 #include "common/err.h"
 #include "common/fsutil.h"

@@ -10,7 +10,6 @@
 #include "agent/sessions/frame.h"
 #include "agent/sessions/output.h"
 #include "agent/transport/agent.h"
-#include "agent/transport/dispatch.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "proto/message.h"
@@ -226,19 +225,3 @@ const struct output_client conn_output = {
     .send = conn_output_send,
     .gone = conn_output_gone,
 };
-
-/* Queues an event to every authenticated client but the one it answers. */
-void
-conn_fanout(void *arg, const struct event *ev)
-{
-	struct agent *a = arg;
-	uint64_t skip = req_wait_conn(ev->origin);
-	struct conn *c;
-
-	if (EVENT_IS_RECORD(ev))
-		return;
-	TAILQ_FOREACH (c, &a->conns, entry) {
-		if (c->authed && (skip == 0 || c->id != skip))
-			conn_send(c, ev->frame);
-	}
-}

@@ -13,9 +13,8 @@
  * refused (conn_send returns 0) and the output layer counts them per
  * subscription; when the queue has drained, the connection tells each of
  * its subscriptions (output_drained), which then sends the drop notice and
- * a fresh snapshot. A connection is an output subscriber (conn_output) and
- * the event sink that fans events out to every authenticated client
- * (conn_fanout, registered at start).
+ * a fresh snapshot. A connection is an output subscriber (conn_output);
+ * events reach it through the clients' sink (fanout.h).
  */
 #ifndef CM_AGENT_CONN_H
 #define CM_AGENT_CONN_H
@@ -27,7 +26,6 @@
 #include <jansson.h>
 
 #include "agent/sessions/output.h"
-#include "agent/sessions/sink.h"
 #include "common/buf.h"
 #include "proto/names.h"
 
@@ -88,7 +86,5 @@ struct output_sub **conn_sub_slot(struct conn *c);
 void conn_sub_remove(struct conn *c, const char *session);
 /* A connection as an output subscriber (its arg is the conn). */
 extern const struct output_client conn_output;
-/* The sink that queues every event to every authenticated client (arg: the agent). */
-void conn_fanout(void *arg, const struct event *ev);
 
 #endif
