@@ -70,9 +70,9 @@ fdwatch_want_write(struct fdwatch *w, int on)
 void
 fdwatch_remove(struct fdwatch *w)
 {
+	lws_sul_cancel(&w->sul); /* even after lws closed the wsi: w may be freed next */
 	if (w->wsi == NULL)
 		return;
-	lws_sul_cancel(&w->sul);
 	lws_set_opaque_user_data(w->wsi, NULL);
 	lws_set_timeout(w->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	w->wsi = NULL;
