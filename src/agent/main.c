@@ -5,9 +5,9 @@
  * state directory's lock (one agent per STATE_DIR), tool profiles, the
  * event bus (restored from its log), the listener, the signalfd, then every
  * session found in the state directory is re-adopted and `agent_started` is
- * published. One loop (lws_service) serves
- * everything. SIGTERM/SIGINT stop it: clients are closed, control clients
- * detached, and the tmux sessions keep running for the next start.
+ * published. One loop (lws_service) serves everything. SIGTERM/SIGINT stop
+ * it: clients are closed, control clients detached, and the tmux sessions
+ * keep running for the next start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +39,8 @@
 #include "proto/message.h"
 
 static struct fdwatch main_signal_watch;
+/* STATE_DIR/agent.lock, locked and open until the process ends. */
+static int main_lock_fd = -1;
 
 /* Reaps every finished child and tells the sessions. */
 static void
@@ -189,7 +191,8 @@ main_lock_state(struct agent *a)
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)n, 0) != n)
 		log_warn("cannot write the pid to %s", path);
 	free(path);
-	return fd; /* kept open until exit */
+	main_lock_fd = fd; /* never closed: the lock lasts as long as the process */
+	return 0;
 }
 
 /* Writes the bound port for scripts and tests (--port 0). */

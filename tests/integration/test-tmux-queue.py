@@ -5,6 +5,9 @@ reply, the text reaches the tool, and the session can still be killed."""
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
 import time
 
 from agentlib import Agent, Client, run
@@ -52,11 +55,21 @@ async def big_paste(t, c):
 
 async def many_enters(t, c):
     r = await c.create("cat")
-    sid = r["sessionId"]
+    sid, sock = r["sessionId"], r["socket"]
     await c.wait_state(sid, "idle")
+    # With its tmux server stopped nothing is answered, so the burst fills
+    # the queue (4096 commands awaiting replies) for sure.
+    pid = int(subprocess.run(["tmux", "-S", sock, "display-message", "-p", "#{pid}"],
+                             capture_output=True, text=True).stdout)
+    os.kill(pid, signal.SIGSTOP)
     n = 3000
     ids = await burst(c, [{"action": "send_keys", "sessionId": sid, "keys": f"k{i}",
                            "enter": True} for i in range(n)])
+    await asyncio.sleep(1)
+    refused = [m for m in c.replies.values() if m.get("type") == "error"]
+    t.check("a full queue is refused at once with limit_reached", len(refused) > 0 and
+            all(m.get("code") == "limit_reached" for m in refused), refused[:1])
+    os.kill(pid, signal.SIGCONT)
     got = await replies(c, ids, 90)
     t.check("every send_keys of the burst gets one reply", len(got) == n,
             f"{len(got)} of {n}")
