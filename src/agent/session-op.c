@@ -15,7 +15,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-/* Creates an op linked to s. */
+/* Creates an op linked to s; action and req_id are copied. */
 struct session_op *
 session_op_new(struct session *s, const char *action, uint64_t conn_id, const json_t *req_id,
 	       void (*step_fn)(struct session_op *, int, const char *, size_t))
@@ -23,7 +23,8 @@ session_op_new(struct session *s, const char *action, uint64_t conn_id, const js
 	struct session_op *op = xcalloc(1, sizeof *op);
 
 	op->s = s;
-	op->action = action;
+	/* The request (and its action string) is freed once dispatched: keep a copy. */
+	op->action = xstrdup(action);
 	op->conn_id = conn_id;
 	op->req_id = req_id ? json_incref((json_t *)req_id) : NULL;
 	op->step_fn = step_fn;
@@ -38,6 +39,7 @@ session_op_free(struct session_op *op)
 	TAILQ_REMOVE(&op->s->ops, op, entry);
 	lws_sul_cancel(&op->sul);
 	json_decref(op->req_id);
+	free(op->action);
 	free(op->text);
 	free(op->pending);
 	free(op);
@@ -78,9 +80,13 @@ session_op_command(struct session_op *op, const char *cmdline)
 
 	if (rc < 0 && op->s->cc != NULL)
 		tmuxcc_client_cancel(op->s->cc, op); /* earlier commands of op */
-	if (rc < 0)
-		session_op_fail(op, rc == CM_EEXITED ? CM_EEXITED : CM_ETMUX,
-				rc == CM_EEXITED ? "the session's tmux is not reachable" : NULL);
+	if (rc == CM_EEXITED)
+		session_op_fail(op, CM_EEXITED, "the session's tmux is not reachable");
+	else if (rc == CM_ELIMIT || rc == CM_ETOOBIG)
+		session_op_fail(op, CM_ELIMIT,
+				"the session's tmux command queue is full, try again later");
+	else if (rc < 0)
+		session_op_fail(op, CM_ETMUX, NULL);
 	return rc;
 }
 

@@ -24,7 +24,7 @@ struct session_op {
 	struct session *s;	       /* the session (not referenced: ops die first) */
 	uint64_t conn_id;	       /* requesting connection, 0 for none */
 	json_t *req_id;		       /* request id to echo, or NULL */
-	const char *action;	       /* request name for errors */
+	char *action;		       /* request name for errors (owned copy) */
 	int step;		       /* progress through the op's commands */
 	long arg1, arg2;	       /* parameters of the op */
 	char *text;		       /* a reply kept for a later step */
@@ -35,7 +35,7 @@ struct session_op {
 	void (*step_fn)(struct session_op *op, int err, const char *body, size_t len);
 };
 
-/* New op on s for a request from conn_id (req_id is copied). */
+/* New op on s for a request from conn_id (action and req_id are copied). */
 struct session_op *session_op_new(struct session *s, const char *action, uint64_t conn_id,
 				  const json_t *req_id,
 				  void (*step_fn)(struct session_op *, int, const char *, size_t));

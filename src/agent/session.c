@@ -195,6 +195,9 @@ session_save(struct session *s)
 
 	json_object_del(o, "prompt");
 	json_object_set_new(o, "worked", json_boolean(s->worked));
+	/* Written before tmux starts, so that no tmux server is ever unknown. */
+	if (s->create_conn || s->create_id)
+		json_object_set_new(o, "creating", json_true());
 	text = message_encode(o, &len);
 	json_decref(o);
 	/*
@@ -351,6 +354,16 @@ session_cc_want_write(void *arg, int on)
 	fdwatch_want_write(&s->wwatch, on);
 }
 
+/* Removes the state file of s. */
+static void
+session_forget(struct session *s)
+{
+	char *path = session_state_path(s->agent, s->id);
+
+	unlink(path);
+	free(path);
+}
+
 /* Replies an error to the creator and forgets the failed session. */
 static void
 session_create_failed(struct session *s, const char *why)
@@ -361,6 +374,7 @@ session_create_failed(struct session *s, const char *why)
 	if (c)
 		conn_error(c, CM_ETMUX, why, "create_session", s->create_id, 0);
 	s->create_conn = 0;
+	session_forget(s);
 	if (s->socket)
 		unlink(s->socket);
 	TAILQ_REMOVE(&s->agent->sessions, s, entry);
@@ -404,6 +418,7 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 		return;
 	}
 	s->link = SESSION_LINK_UP;
+	s->reattach_tries = 0;
 	if (s->create_conn || s->create_id) {
 		ev = json_object();
 		json_object_set_new(ev, "type", json_string("session_created"));
@@ -420,6 +435,8 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 		s->create_id = NULL;
 		session_save(s);
 		audit_write(s->agent, s->id, "session_created", s->tool);
+	} else {
+		session_save(s); /* clears the creating mark of a session adopted early */
 	}
 	session_subscribe_dead(s);
 	monitor_start(s);
@@ -457,6 +474,32 @@ session_cc_exit(void *arg, const char *reason)
 	log_debug("%s: control client exit (%s)", s->id, reason ? reason : "no reason");
 }
 
+static int session_spawn(struct session *s, char **argv);
+
+/* Spawns `tmux -C attach-session` for s: at adoption, or after its control client died. */
+static int
+session_attach(struct session *s)
+{
+	char *argv[] = {"tmux", "-S", s->socket, "-C", "attach-session", "-t", s->id, NULL};
+
+	return session_spawn(s, argv);
+}
+
+/*
+ * The control client ended while the session should live (killed by hand,
+ * or crashed): the tool may still run, so attach again. Bounded: a server
+ * that is really gone fails SESSION_REATTACH_MAX attaches in a row.
+ */
+static int
+session_reattach(struct session *s)
+{
+	if (s->reattach_tries >= SESSION_REATTACH_MAX || access(s->socket, F_OK) < 0)
+		return -1;
+	s->reattach_tries++;
+	monitor_stop(s);
+	return session_attach(s);
+}
+
 /* The control connection ended. */
 static void
 session_cc_closed(void *arg, int err)
@@ -471,6 +514,8 @@ session_cc_closed(void *arg, int err)
 	} else if (s->killed || s->agent->stopping) {
 		if (s->killed)
 			session_remove(s);
+	} else if (session_reattach(s) == 0) {
+		log_warn("%s: control client ended: re-attached", s->id);
 	} else {
 		/* Someone killed the tmux server behind our back, or it died. */
 		log_warn("%s: tmux server is gone", s->id);
@@ -653,11 +698,14 @@ session_create(struct agent *a, const struct profile *p, const char *task, const
 #undef OWN
 	profile_argv_free(tool_argv);
 
+	/* The state file comes first: an agent killed from here on adopts it. */
+	session_save(s);
 	rc = session_spawn(s, argv);
 	for (size_t i = 0; i < n_owned; i++)
 		free(owned[i]);
 	if (rc < 0) {
 		*why = xasprintf("cannot run tmux: %s", cm_strerror(rc));
+		session_forget(s);
 		s->create_conn = 0;
 		TAILQ_REMOVE(&a->sessions, s, entry);
 		a->n_sessions--;
@@ -713,11 +761,10 @@ session_adopt_one(struct agent *a, const char *file)
 	json_error_t jerr;
 	const char *tool = NULL, *task = NULL, *dir = NULL, *state = NULL;
 	double created = 0, since = 0;
-	int auto_confirm = 0, cols = 120, rows = 40, worked = 0, st;
+	int auto_confirm = 0, cols = 120, rows = 40, worked = 0, creating = 0, st;
 	struct session *s;
 	char *text = NULL;
 	size_t len = strlen(file);
-	char *argv[8];
 
 	if (len < 6 || strcmp(file + len - 5, ".json") != 0 || len - 5 > NAMES_SESSION_ID_MAX)
 		goto out;
@@ -726,10 +773,11 @@ session_adopt_one(struct agent *a, const char *file)
 		goto out;
 	if (fs_read_file(path, SESSION_STATE_MAX, &text, NULL) < 0 ||
 	    (o = json_loads(text, 0, &jerr)) == NULL ||
-	    json_unpack_ex(o, &jerr, 0, "{s:s, s:s, s:s, s:F, s?:b, s?:i, s?:i, s?:s, s?:F, s?:b}",
-			   "tool", &tool, "task", &task, "path", &dir, "created", &created,
-			   "autoConfirm", &auto_confirm, "cols", &cols, "rows", &rows, "state",
-			   &state, "stateSince", &since, "worked", &worked) < 0) {
+	    json_unpack_ex(o, &jerr, 0,
+			   "{s:s, s:s, s:s, s:F, s?:b, s?:i, s?:i, s?:s, s?:F, s?:b, s?:b}", "tool",
+			   &tool, "task", &task, "path", &dir, "created", &created, "autoConfirm",
+			   &auto_confirm, "cols", &cols, "rows", &rows, "state", &state,
+			   "stateSince", &since, "worked", &worked, "creating", &creating) < 0) {
 		log_warn("%s: unreadable state file, left alone: %s", path, o ? jerr.text : "");
 		goto out;
 	}
@@ -747,15 +795,16 @@ session_adopt_one(struct agent *a, const char *file)
 		s->state = (enum cm_state)st;
 		s->state_since = since > 0 ? since : s->state_since;
 	}
-	argv[0] = "tmux";
-	argv[1] = "-S";
-	argv[2] = s->socket;
-	argv[3] = "-C";
-	argv[4] = "attach-session";
-	argv[5] = "-t";
-	argv[6] = s->id;
-	argv[7] = NULL;
-	if (access(s->socket, F_OK) < 0 || session_spawn(s, argv) < 0) {
+	if (creating && access(s->socket, F_OK) < 0) {
+		/* The agent stopped before tmux even started: nothing to adopt. */
+		log_info("%s: its creation never reached tmux: forgotten", s->id);
+		session_forget(s);
+		TAILQ_REMOVE(&a->sessions, s, entry);
+		a->n_sessions--;
+		session_unref(s, __func__);
+		goto out;
+	}
+	if (access(s->socket, F_OK) < 0 || session_attach(s) < 0) {
 		log_warn("%s: its tmux server is gone", s->id);
 		s->pane_dead = 1;
 		session_set_state(s, CM_STATE_EXITED, "tmux-server-gone", NULL);

@@ -43,6 +43,8 @@ struct tmuxcc_client;
 #define SESSION_TASK_MAX 16384
 #define SESSION_COLS_MAX 1000
 #define SESSION_ROWS_MAX 500
+/* Attaches in a row that may fail after a control client died, before "exited". */
+#define SESSION_REATTACH_MAX 3
 
 enum session_link {
 	SESSION_LINK_NONE = 0, /* no control client */
@@ -90,6 +92,7 @@ struct session {
 	enum session_link link;		   /* control client state */
 	struct tmuxcc_client *cc;	   /* control client, NULL when none */
 	pid_t cc_pid;			   /* its pid, 0 when reaped */
+	int reattach_tries;		   /* re-attaches since the last one that worked */
 	struct fdwatch rwatch;		   /* tmux's stdout in the loop */
 	struct fdwatch wwatch;		   /* tmux's stdin in the loop */
 	uint64_t create_conn;		   /* connection awaiting session_created */
