@@ -1,20 +1,23 @@
 /*
  * cm-agent: runs AI coding tools in tmux and serves them over WebSocket.
  *
- * Start order: flags and config, private directories and the token, tool
- * profiles, the event bus (restored from its log), the listener, the
- * signalfd, then every session found in the state directory is re-adopted
- * and `agent_started` is published. One loop (lws_service) serves
- * everything. SIGTERM/SIGINT stop it: clients are closed, control clients
- * detached, and the tmux sessions keep running for the next start.
+ * Start order: flags and config, private directories and the token, the
+ * state directory's lock (one agent per STATE_DIR), tool profiles, the
+ * event bus (restored from its log), the listener, the signalfd, then every
+ * session found in the state directory is re-adopted and `agent_started` is
+ * published. One loop (lws_service) serves everything. SIGTERM/SIGINT stop
+ * it: clients are closed, control clients detached, and the tmux sessions
+ * keep running for the next start.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -37,6 +40,8 @@
 #include "proto/message.h"
 
 static struct fdwatch main_signal_watch;
+/* STATE_DIR/agent.lock, locked and open until the process ends. */
+static int main_lock_fd = -1;
 
 /* Reaps every finished child and tells the sessions. */
 static void
@@ -147,6 +152,50 @@ main_danger_rules(struct agent *a)
 	return 0;
 }
 
+/*
+ * Takes STATE_DIR/agent.lock for the life of the process: a second agent on
+ * the same state would re-adopt the first one's sessions and write the same
+ * event log. The lock belongs to the open file, which is close-on-exec, so
+ * tmux children never hold it; it is released when the agent dies, however
+ * it dies. The file holds the holder's pid for the refusal message.
+ */
+static int
+main_lock_state(struct agent *a)
+{
+	char *path = xasprintf("%s/agent.lock", a->cfg.state_dir);
+	char text[32] = "";
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "cm-agent: %s: %s\n", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK) {
+			n = pread(fd, text, sizeof text - 1, 0);
+			text[n > 0 ? n : 0] = '\0';
+			text[strcspn(text, "\n")] = '\0';
+			fprintf(stderr,
+				"cm-agent: another cm-agent%s%s%s already uses the state directory "
+				"%s\n",
+				*text ? " (pid " : "", text, *text ? ")" : "", a->cfg.state_dir);
+		} else
+			fprintf(stderr, "cm-agent: cannot lock %s: %s\n", path, strerror(errno));
+		close(fd);
+		free(path);
+		return -1;
+	}
+	n = snprintf(text, sizeof text, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)n, 0) != n)
+		log_warn("cannot write the pid to %s", path);
+	free(path);
+	main_lock_fd = fd; /* never closed: the lock lasts as long as the process */
+	return 0;
+}
+
 /* Writes the bound port for scripts and tests (--port 0). */
 static void
 main_write_port(struct agent *a)
@@ -201,6 +250,8 @@ main(int argc, char **argv)
 		log_warn("no token configured: generated one in %s (mode 0600)", a->cfg.token_file);
 	if (main_danger_rules(a) < 0)
 		return 2;
+	if (main_lock_state(a) < 0)
+		return 1;
 	pthread_atfork(NULL, NULL, main_unblock_in_child);
 	main_raise_nofile();
 	gethostname(a->hostname, sizeof a->hostname - 1);

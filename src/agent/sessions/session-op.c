@@ -13,7 +13,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-/* Creates an op linked to s. */
+/* Creates an op linked to s for the requester done. */
 struct session_op *
 session_op_new(struct session *s, struct completion done,
 	       void (*step_fn)(struct session_op *, int, const char *, size_t))
@@ -73,9 +73,13 @@ session_op_command(struct session_op *op, const char *cmdline)
 
 	if (rc < 0 && op->s->cc != NULL)
 		op->s->set->link->cancel(op->s->cc, op); /* earlier commands of op */
-	if (rc < 0)
-		session_op_fail(op, rc == CM_EEXITED ? CM_EEXITED : CM_ETMUX,
-				rc == CM_EEXITED ? "the session's tmux is not reachable" : NULL);
+	if (rc == CM_EEXITED)
+		session_op_fail(op, CM_EEXITED, "the session's tmux is not reachable");
+	else if (rc == CM_ELIMIT || rc == CM_ETOOBIG)
+		session_op_fail(op, CM_ELIMIT,
+				"the session's tmux command queue is full, try again later");
+	else if (rc < 0)
+		session_op_fail(op, CM_ETMUX, NULL);
 	return rc;
 }
 

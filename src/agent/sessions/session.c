@@ -157,12 +157,23 @@ session_cc_want_write(void *arg, int on)
 	fdwatch_want_write(&s->wwatch, on);
 }
 
+/* Removes the state file of s. */
+static void
+session_forget(struct session *s)
+{
+	char *path = session_state_path(s->set, s->id);
+
+	unlink(path);
+	free(path);
+}
+
 /* Replies an error to the creator and forgets the failed session. */
 static void
 session_create_failed(struct session *s, const char *why)
 {
 	log_warn("%s: tmux could not create the session: %s", s->id, why);
 	completion_call(&s->create_done, CM_ETMUX, why, NULL);
+	session_forget(s);
 	if (s->socket)
 		unlink(s->socket);
 	TAILQ_REMOVE(&s->set->list, s, entry);
@@ -206,6 +217,7 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 		return;
 	}
 	s->link = SESSION_LINK_UP;
+	s->reattach_tries = 0;
 	if (s->create_done.fn != NULL) {
 		ev = json_object();
 		json_object_set_new(ev, "type", json_string("session_created"));
@@ -218,6 +230,8 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 		json_object_set_new(ev, "timestamp", json_real(s->created));
 		session_publish(s, ev, &s->create_done);
 		session_save(s);
+	} else {
+		session_save(s); /* clears the creating mark of a session adopted early */
 	}
 	session_subscribe_dead(s);
 	monitor_start(s);
@@ -255,6 +269,32 @@ session_cc_exit(void *arg, const char *reason)
 	log_debug("%s: control client exit (%s)", s->id, reason ? reason : "no reason");
 }
 
+static int session_spawn(struct session *s, char **argv);
+
+/* Spawns `tmux -C attach-session` for s: at adoption, or after its control client died. */
+static int
+session_attach(struct session *s)
+{
+	char *argv[] = {"tmux", "-S", s->socket, "-C", "attach-session", "-t", s->id, NULL};
+
+	return session_spawn(s, argv);
+}
+
+/*
+ * The control client ended while the session should live (killed by hand,
+ * or crashed): the tool may still run, so attach again. Bounded: a server
+ * that is really gone fails SESSION_REATTACH_MAX attaches in a row.
+ */
+static int
+session_reattach(struct session *s)
+{
+	if (s->reattach_tries >= SESSION_REATTACH_MAX || access(s->socket, F_OK) < 0)
+		return -1;
+	s->reattach_tries++;
+	monitor_stop(s);
+	return session_attach(s);
+}
+
 /* The control connection ended. */
 static void
 session_cc_closed(void *arg, int err)
@@ -269,6 +309,8 @@ session_cc_closed(void *arg, int err)
 	} else if (s->killed || s->set->stopping) {
 		if (s->killed)
 			session_remove(s);
+	} else if (session_reattach(s) == 0) {
+		log_warn("%s: control client ended: re-attached", s->id);
 	} else {
 		/* Someone killed the tmux server behind our back, or it died. */
 		log_warn("%s: tmux server is gone", s->id);
@@ -442,17 +484,21 @@ session_create(struct sessions *set, const struct profile *p, const char *task, 
 #undef OWN
 	profile_argv_free(tool_argv);
 
+	/* The state file comes first: an agent killed from here on adopts it. */
+	s->create_done = done;
+	session_save(s);
 	rc = session_spawn(s, argv);
 	for (size_t i = 0; i < n_owned; i++)
 		free(owned[i]);
 	if (rc < 0) {
 		*why = xasprintf("cannot run tmux: %s", cm_strerror(rc));
+		session_forget(s);
+		s->create_done = COMPLETION_NONE; /* not called: the error is returned */
 		TAILQ_REMOVE(&set->list, s, entry);
 		set->n--;
 		session_unref(s, __func__);
 		return CM_ETMUX;
 	}
-	s->create_done = done;
 	log_info("%s: created: tool %s in %s", s->id, s->tool, s->path);
 	return 0;
 }
@@ -520,11 +566,10 @@ session_adopt_one(struct sessions *set, const char *file)
 	json_error_t jerr;
 	const char *tool = NULL, *task = NULL, *dir = NULL, *state = NULL;
 	double created = 0, since = 0;
-	int auto_confirm = 0, cols = 120, rows = 40, worked = 0, st;
+	int auto_confirm = 0, cols = 120, rows = 40, worked = 0, creating = 0, st;
 	struct session *s;
 	char *text = NULL;
 	size_t len = strlen(file);
-	char *argv[8];
 
 	if (len < 6 || strcmp(file + len - 5, ".json") != 0 || len - 5 > NAMES_SESSION_ID_MAX)
 		goto out;
@@ -533,10 +578,11 @@ session_adopt_one(struct sessions *set, const char *file)
 		goto out;
 	if (fs_read_file(path, SESSION_STATE_MAX, &text, NULL) < 0 ||
 	    (o = json_loads(text, 0, &jerr)) == NULL ||
-	    json_unpack_ex(o, &jerr, 0, "{s:s, s:s, s:s, s:F, s?:b, s?:i, s?:i, s?:s, s?:F, s?:b}",
-			   "tool", &tool, "task", &task, "path", &dir, "created", &created,
-			   "autoConfirm", &auto_confirm, "cols", &cols, "rows", &rows, "state",
-			   &state, "stateSince", &since, "worked", &worked) < 0) {
+	    json_unpack_ex(o, &jerr, 0,
+			   "{s:s, s:s, s:s, s:F, s?:b, s?:i, s?:i, s?:s, s?:F, s?:b, s?:b}", "tool",
+			   &tool, "task", &task, "path", &dir, "created", &created, "autoConfirm",
+			   &auto_confirm, "cols", &cols, "rows", &rows, "state", &state,
+			   "stateSince", &since, "worked", &worked, "creating", &creating) < 0) {
 		log_warn("%s: unreadable state file, left alone: %s", path, o ? jerr.text : "");
 		goto out;
 	}
@@ -554,15 +600,16 @@ session_adopt_one(struct sessions *set, const char *file)
 		s->state = (enum cm_state)st;
 		s->state_since = since > 0 ? since : s->state_since;
 	}
-	argv[0] = "tmux";
-	argv[1] = "-S";
-	argv[2] = s->socket;
-	argv[3] = "-C";
-	argv[4] = "attach-session";
-	argv[5] = "-t";
-	argv[6] = s->id;
-	argv[7] = NULL;
-	if (access(s->socket, F_OK) < 0 || session_spawn(s, argv) < 0) {
+	if (creating && access(s->socket, F_OK) < 0) {
+		/* The agent stopped before tmux even started: nothing to adopt. */
+		log_info("%s: its creation never reached tmux: forgotten", s->id);
+		session_forget(s);
+		TAILQ_REMOVE(&set->list, s, entry);
+		set->n--;
+		session_unref(s, __func__);
+		goto out;
+	}
+	if (access(s->socket, F_OK) < 0 || session_attach(s) < 0) {
 		log_warn("%s: its tmux server is gone", s->id);
 		s->pane_dead = 1;
 		session_set_state(s, CM_STATE_EXITED, "tmux-server-gone", NULL);

@@ -143,6 +143,9 @@ session_save(struct session *s)
 
 	json_object_del(o, "prompt");
 	json_object_set_new(o, "worked", json_boolean(s->worked));
+	/* Written before tmux starts, so that no tmux server is ever unknown. */
+	if (s->create_done.fn != NULL)
+		json_object_set_new(o, "creating", json_true());
 	text = message_encode(o, &len);
 	json_decref(o);
 	/*

@@ -43,6 +43,8 @@ struct tmuxcc_client;
 #define SESSION_TASK_MAX 16384
 #define SESSION_COLS_MAX 1000
 #define SESSION_ROWS_MAX 500
+/* Attaches in a row that may fail after a control client died, before "exited". */
+#define SESSION_REATTACH_MAX 3
 
 struct session;
 struct session_op;
@@ -105,6 +107,7 @@ struct session {
 	enum session_link link;		   /* control client state */
 	struct tmuxcc_client *cc;	   /* control client, NULL when none */
 	pid_t cc_pid;			   /* its pid, 0 when reaped */
+	int reattach_tries;		   /* re-attaches since the last one that worked */
 	struct fdwatch rwatch;		   /* tmux's stdout in the loop */
 	struct fdwatch wwatch;		   /* tmux's stdin in the loop */
 	struct completion create_done;	   /* the creator, until session_created */

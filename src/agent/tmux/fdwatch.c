@@ -42,11 +42,26 @@ fdwatch_add(struct lws_vhost *vh, struct fdwatch *w, int fd, void (*on_read)(voi
 	return 0;
 }
 
+/* Asks lws for the writable callback that on_write wanted. */
+static void
+fdwatch_rearm(lws_sorted_usec_list_t *sul)
+{
+	struct fdwatch *w = lws_container_of(sul, struct fdwatch, sul);
+
+	if (w->wsi != NULL)
+		lws_callback_on_writable(w->wsi);
+}
+
 /* Turns write interest on (one callback) or off. */
 void
 fdwatch_want_write(struct fdwatch *w, int on)
 {
-	if (w->wsi != NULL && on)
+	if (w->wsi == NULL || !on)
+		return;
+	/* lws clears POLLOUT after the writable callback: ask again after it. */
+	if (w->in_write)
+		w->rearm = 1;
+	else
 		lws_callback_on_writable(w->wsi);
 }
 
@@ -54,6 +69,7 @@ fdwatch_want_write(struct fdwatch *w, int on)
 void
 fdwatch_remove(struct fdwatch *w)
 {
+	lws_sul_cancel(&w->sul); /* even after lws closed the wsi: w may be freed next */
 	if (w->wsi == NULL)
 		return;
 	lws_set_opaque_user_data(w->wsi, NULL);
@@ -83,8 +99,14 @@ fdwatch_callback(struct lws *wsi, int reason, void *user, void *in, size_t len)
 		w->on_read(w->arg);
 		return 0;
 	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
-		if (w != NULL && w->on_write)
-			w->on_write(w->arg);
+		if (w == NULL || w->on_write == NULL)
+			return 0;
+		w->in_write = 1;
+		w->rearm = 0;
+		w->on_write(w->arg);
+		w->in_write = 0;
+		if (w->rearm && w->wsi != NULL)
+			lws_sul_schedule(lws_get_context(wsi), 0, &w->sul, fdwatch_rearm, 1);
 		return 0;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
 		/* lws may close on POLLHUP before any RX: let the owner read to EOF. */

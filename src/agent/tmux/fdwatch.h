@@ -12,6 +12,7 @@
 #ifndef CM_AGENT_FDWATCH_H
 #define CM_AGENT_FDWATCH_H
 
+#include <libwebsockets.h>
 #include <stddef.h>
 
 struct lws;
@@ -22,12 +23,15 @@ struct fdwatch {
 	void (*on_read)(void *arg);  /* readable (or EOF / error) */
 	void (*on_write)(void *arg); /* writable, after fdwatch_want_write(1) */
 	void *arg;		     /* passed to the callbacks */
+	int in_write;		     /* on_write is running */
+	int rearm;		     /* on_write asked for another callback */
+	lws_sorted_usec_list_t sul;  /* asks for it after lws's callback returns */
 };
 
 /* Starts watching fd (which the caller keeps and closes) on vhost vh. */
 int fdwatch_add(struct lws_vhost *vh, struct fdwatch *w, int fd, void (*on_read)(void *),
 		void (*on_write)(void *), void *arg);
-/* Asks for one on_write callback when fd is writable. */
+/* Asks for one on_write callback when fd is writable (also from inside on_write). */
 void fdwatch_want_write(struct fdwatch *w, int on);
 /* Stops watching; no callback runs afterwards. */
 void fdwatch_remove(struct fdwatch *w);

@@ -446,6 +446,15 @@ tmuxcc_client_on_writable(struct tmuxcc_client *c)
 		rc = CM_ECLOSED;
 	if (c->wq.len == 0)
 		tmuxcc_client_want_write(c, 0);
+	else if (rc == 0) {
+		/*
+		 * The pipe filled again. The owner's watch may fire once per
+		 * request (fdwatch does): ask again, or the rest would wait
+		 * for a want_write that never comes.
+		 */
+		c->want_write_on = 0;
+		tmuxcc_client_want_write(c, 1);
+	}
 	return rc;
 }
 
