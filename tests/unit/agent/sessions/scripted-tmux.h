@@ -100,6 +100,10 @@ st_spawn(char *const argv[], const struct tmuxcc_client_opts *opts,
 	(void)opts;
 	if (st.spawn_err)
 		return st.spawn_err;
+	/* A new control client (a re-attach): the old one is gone. */
+	for (size_t i = 0; i < st.argc; i++)
+		free(st.argv[i]);
+	st.freed = st.closed = 0;
 	for (st.argc = 0; argv[st.argc] != NULL && st.argc < 127; st.argc++)
 		st.argv[st.argc] = xstrdup(argv[st.argc]);
 	st.argv[st.argc] = NULL;

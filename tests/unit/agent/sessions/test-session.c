@@ -4,7 +4,8 @@
  * started with, session_created to the requester and the sinks), creation
  * refused by tmux, states from the screen after output (debounced),
  * done after work with one session_completed, a dead pane, tmux going
- * away, and kill.
+ * away, the state file written before tmux starts, a dead control client
+ * re-attached, and kill.
  */
 #include "scripted-tmux.h"
 
@@ -227,6 +228,59 @@ test_tmux_gone(void **state)
 	st_answer_release(&done);
 }
 
+/* The state file exists before tmux starts, marked creating until tmux has answered. */
+static void
+test_state_file_before_tmux(void **state)
+{
+	struct st_answer done;
+	struct session *s;
+	char *path, *text = NULL;
+
+	(void)state;
+	s = st_create(st_profile, "", 0, &done);
+	path = session_state_path(&st_set, s->id);
+	assert_int_equal(fs_read_file(path, 1 << 16, &text, NULL), 0);
+	assert_non_null(strstr(text, "\"creating\":true"));
+	free(text);
+	st_up(ST_SCREEN_IDLE);
+	st_run(20);
+	assert_int_equal(fs_read_file(path, 1 << 16, &text, NULL), 0);
+	assert_null(strstr(text, "creating"));
+	free(text);
+	free(path);
+	st_answer_release(&done);
+}
+
+/* The control client dies while tmux lives on: attach again, the session goes on. */
+static void
+test_reattach_after_control_client_died(void **state)
+{
+	struct st_answer done;
+	struct session *s;
+	FILE *f;
+
+	(void)state;
+	s = st_start("", 0, ST_SCREEN_IDLE, &done);
+	f = fopen(s->socket, "w"); /* the server's socket is still there */
+	assert_non_null(f);
+	fclose(f);
+	st.spawned = 0;
+	st_closed();
+	assert_true(st.spawned);
+	assert_true(argv_index("attach-session") > 0);
+	assert_string_equal(st.argv[argv_index("-t") + 1], s->id);
+	st_expect(ST_SUBSCRIBE_DEAD, "");
+	st_expect(ST_READ_SCREEN, ST_SCREEN_WORKING);
+	st_expect(ST_READ_DEAD, "0 ");
+	st_initial(0, "");
+	st_run(20);
+	assert_true(st_script_done());
+	assert_int_equal(s->link, SESSION_LINK_UP);
+	assert_string_equal(st_states(), "idle thinking");
+	assert_int_equal(st_count("session_exited"), 0);
+	st_answer_release(&done);
+}
+
 /* kill: kill-server, then session_killed to the requester once tmux is gone. */
 static void
 test_kill(void **state)
@@ -286,6 +340,9 @@ main(void)
 					    st_teardown),
 	    cmocka_unit_test_setup_teardown(test_pane_dead, st_setup, st_teardown),
 	    cmocka_unit_test_setup_teardown(test_tmux_gone, st_setup, st_teardown),
+	    cmocka_unit_test_setup_teardown(test_state_file_before_tmux, st_setup, st_teardown),
+	    cmocka_unit_test_setup_teardown(test_reattach_after_control_client_died, st_setup,
+					    st_teardown),
 	    cmocka_unit_test_setup_teardown(test_kill, st_setup, st_teardown),
 	    cmocka_unit_test_setup_teardown(test_pending_create_released, st_setup, st_teardown),
 	};
