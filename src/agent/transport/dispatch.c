@@ -64,15 +64,6 @@ req_reply(struct req *r, json_t *reply)
 	conn_reply(r->c, reply);
 }
 
-/* A request answered later. */
-struct req_wait {
-	struct agent *a;   /* the agent */
-	uint64_t conn_id;  /* who asked (the connection may go meanwhile) */
-	json_t *id;	   /* the request's id, or NULL */
-	char *action;	   /* the action, for error replies */
-	const char *reply; /* the reply's type, or NULL: echo the event */
-};
-
 /* The outcome arrived: reply to the requester if it is still there. */
 static void
 req_wait_done(void *arg, int err, const char *detail, const json_t *result)
@@ -110,19 +101,6 @@ req_later(struct req *r, const char *reply_type)
 	w->action = xstrdup(r->action);
 	w->reply = reply_type;
 	return (struct completion){req_wait_done, w};
-}
-
-/*
- * The requester an event answers; it gets the event as its reply (with
- * its id), so the fan-out leaves it out. A request without an id gets no
- * reply and so is not left out.
- */
-uint64_t
-req_wait_conn(const void *origin)
-{
-	const struct req_wait *w = origin;
-
-	return w != NULL && w->id != NULL ? w->conn_id : 0;
 }
 
 /* Strictly unpacks the body. */

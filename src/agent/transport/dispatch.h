@@ -48,8 +48,28 @@ void req_reply(struct req *r, json_t *reply);
  * the connection has gone.
  */
 struct completion req_later(struct req *r, const char *reply_type);
-/* The connection an event's origin (a req_later argument) answers, 0 if none. */
-uint64_t req_wait_conn(const void *origin);
+/* A request answered later: the argument of req_later's completion. */
+struct req_wait {
+	struct agent *a;   /* the agent */
+	uint64_t conn_id;  /* who asked (the connection may go meanwhile) */
+	json_t *id;	   /* the request's id, or NULL */
+	char *action;	   /* the action, for error replies */
+	const char *reply; /* the reply's type, or NULL: echo the event */
+};
+
+/*
+ * The connection an event's origin (a req_later argument) answers, 0 if
+ * none. That requester gets the event as its reply (with its id), so the
+ * fan-out leaves it out; a request without an id gets no reply and so is
+ * not left out. Inline: the fan-out asks it for every event.
+ */
+static inline uint64_t
+req_wait_conn(const void *origin)
+{
+	const struct req_wait *w = origin;
+
+	return w != NULL && w->id != NULL ? w->conn_id : 0;
+}
 /* Unpacks r->body strictly; replies bad_request and returns -1 on failure. */
 int req_unpack(struct req *r, const char *fmt, ...);
 /* Validates a session id and finds it; replies the error and returns NULL if none. */
