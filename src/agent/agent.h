@@ -30,7 +30,7 @@ struct agent {
 	struct lws_vhost *vhost_unix;	/* Unix socket listener, or NULL */
 	int port;			/* the TCP port actually bound */
 	struct bus bus;			/* events, seq, replay */
-	struct auth auth;		/* token and failed-login table */
+	struct auth auth;		/* token and the failure score */
 	TAILQ_HEAD(, conn) conns;	/* every WebSocket connection */
 	size_t n_conns;			/* entries in conns */
 	TAILQ_HEAD(, session) sessions; /* every session, in creation order */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -569,21 +570,23 @@ session_command(struct session *s, const char *cmdline,
 	return tmuxcc_client_command(s->cc, cmdline, cb, arg);
 }
 
-/* Picks a fresh id: cm-<unix time>, then -2, -3... within the same second. */
+/* Picks a fresh id: cm-<unix time>-<random>, unique across agents sharing a
+ * socket directory (the time alone was the same for sessions started in
+ * the same second by different agents). */
 static void
 session_new_id(struct agent *a, char id[NAMES_SESSION_ID_MAX + 1])
 {
 	long now = (long)time(NULL);
 	struct stat st;
 
-	for (int n = 1;; n++) {
+	for (;;) {
+		uint32_t r;
 		char *sock, *state;
 		int taken;
 
-		if (n == 1)
-			snprintf(id, NAMES_SESSION_ID_MAX + 1, "cm-%ld", now);
-		else
-			snprintf(id, NAMES_SESSION_ID_MAX + 1, "cm-%ld-%d", now, n);
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			r = (uint32_t)rand();
+		snprintf(id, NAMES_SESSION_ID_MAX + 1, "cm-%ld-%u", now, (unsigned)r);
 		sock = xasprintf("%s/%s.sock", a->cfg.socket_dir, id);
 		state = session_state_path(a, id);
 		taken =
@@ -621,7 +624,7 @@ session_create(struct agent *a, const struct profile *p, const char *task, const
 	       char **why)
 {
 	char id[NAMES_SESSION_ID_MAX + 1], colsbuf[16], rowsbuf[16];
-	char **tool_argv, *argv[64 + 2 * 40];
+	char **tool_argv, *argv[64 + 2 * 40], *dirarg;
 	char *owned[64 + 2 * 40];
 	size_t n = 0, n_owned = 0;
 	struct session *s;
@@ -675,7 +678,9 @@ session_create(struct agent *a, const struct profile *p, const char *task, const
 	ARG("-y");
 	ARG(rowsbuf);
 	ARG("-c");
-	OWN(session_format_literal(path));
+	dirarg = session_format_literal(path);
+	OWN(session_tmux_arg(dirarg));
+	free(dirarg);
 	ARG("-e");
 	OWN(xasprintf("CM_SESSION_ID=%s", s->id));
 	for (size_t i = 0; i < profile_env_count(p) && n_owned < 40; i++) {
