@@ -74,18 +74,20 @@ async def auth_tests(t, agent):
     async with Client(agent, headers={"Origin": f"http://127.0.0.1:{agent.port}"}) as c:
         t.check("an upgrade from the agent's own origin is accepted",
                 c.auth_reply.get("status") == "authenticated")
-    # Repeated failures from one peer are slowed down.
+    # Repeated failures are slowed down, never a lockout (see test-trust.py).
     codes = []
     for _ in range(7):
         ws = await websockets.connect(agent.url)
         await ws.send(json.dumps({"auth_token": "bad-token-0000000000"}))
         codes.append(json.loads(await asyncio.wait_for(ws.recv(), 5)).get("code"))
         await ws.close()
-    t.check("after 5 failures the peer is rate_limited", codes[-1] == "rate_limited", codes)
+    t.check("after 7 failures a wrong token still gets auth_failed", codes[-1] == "auth_failed",
+            codes)
     ws = await websockets.connect(agent.url)
     await ws.send(json.dumps({"auth_token": agent.token}))
     m = json.loads(await asyncio.wait_for(ws.recv(), 5))
-    t.check("even the right token waits while rate limited", m.get("code") == "rate_limited")
+    t.check("the right token is accepted right after failures",
+            m.get("status") == "authenticated", m)
     await ws.close()
 
 

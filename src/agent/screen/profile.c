@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "agent/screen/danger.h"
+#include "agent/settings/safepath.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/fsutil.h"
@@ -916,7 +917,7 @@ profile_set_load(const char *dir, struct profile_set **out, struct buf *errors)
 	struct profile *p;
 	struct dirent *de;
 	struct stat st;
-	char **names = NULL, *path;
+	char **names = NULL, *path, why[512];
 	size_t n = 0, i, len;
 	DIR *d;
 
@@ -924,6 +925,14 @@ profile_set_load(const char *dir, struct profile_set **out, struct buf *errors)
 	if (stat(dir, &st) != 0)
 		return errno == ENOENT ? CM_ENOENT : CM_EIO;
 	set = xcalloc(1, sizeof(*set));
+	/* Profiles are commands to run: none from a place others could write. */
+	if (S_ISREG(st.st_mode) ? safepath_check_file(dir, why, sizeof why) < 0
+				: safepath_check(dir, why, sizeof why) < 0) {
+		if (errors)
+			buf_printf(errors, "%s: refused: %s\n", dir, why);
+		*out = set;
+		return 0;
+	}
 	if (S_ISREG(st.st_mode)) {
 		if (profile_load_file(dir, &p, errors) == 0)
 			profile_set_add(set, p, profile_basename(dir), errors);
@@ -953,7 +962,10 @@ profile_set_load(const char *dir, struct profile_set **out, struct buf *errors)
 		qsort(names, n, sizeof(*names), profile_cmp_str);
 	for (i = 0; i < n; i++) {
 		path = xasprintf("%s/%s", dir, names[i]);
-		if (profile_load_file(path, &p, errors) == 0)
+		if (safepath_check(path, why, sizeof why) < 0) {
+			if (errors)
+				buf_printf(errors, "%s: refused: %s\n", names[i], why);
+		} else if (profile_load_file(path, &p, errors) == 0)
 			profile_set_add(set, p, names[i], errors);
 		free(path);
 		free(names[i]);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -357,21 +358,23 @@ session_spawn(struct session *s, char **argv)
 	return 0;
 }
 
-/* Picks a fresh id: cm-<unix time>, then -2, -3... within the same second. */
+/* Picks a fresh id: cm-<unix time>-<random>, unique across agents sharing a
+ * socket directory (the time alone was the same for sessions started in
+ * the same second by different agents). */
 static void
 session_new_id(struct sessions *set, char id[NAMES_SESSION_ID_MAX + 1])
 {
 	long now = (long)time(NULL);
 	struct stat st;
 
-	for (int n = 1;; n++) {
+	for (;;) {
+		uint32_t r;
 		char *sock, *state;
 		int taken;
 
-		if (n == 1)
-			snprintf(id, NAMES_SESSION_ID_MAX + 1, "cm-%ld", now);
-		else
-			snprintf(id, NAMES_SESSION_ID_MAX + 1, "cm-%ld-%d", now, n);
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			r = (uint32_t)rand();
+		snprintf(id, NAMES_SESSION_ID_MAX + 1, "cm-%ld-%u", now, (unsigned)r);
 		sock = xasprintf("%s/%s.sock", set->cfg->socket_dir, id);
 		state = session_state_path(set, id);
 		taken = session_find(set, id) != NULL || lstat(sock, &st) == 0 ||
@@ -409,7 +412,7 @@ session_create(struct sessions *set, const struct profile *p, const char *task, 
 	       int auto_confirm, int cols, int rows, struct completion done, char **why)
 {
 	char id[NAMES_SESSION_ID_MAX + 1], colsbuf[16], rowsbuf[16];
-	char **tool_argv, *argv[64 + 2 * 40];
+	char **tool_argv, *argv[64 + 2 * 40], *dirarg;
 	char *owned[64 + 2 * 40];
 	size_t n = 0, n_owned = 0;
 	struct session *s;
@@ -461,7 +464,9 @@ session_create(struct sessions *set, const struct profile *p, const char *task, 
 	ARG("-y");
 	ARG(rowsbuf);
 	ARG("-c");
-	OWN(session_format_literal(path));
+	dirarg = session_format_literal(path);
+	OWN(session_tmux_arg(dirarg));
+	free(dirarg);
 	ARG("-e");
 	OWN(xasprintf("CM_SESSION_ID=%s", s->id));
 	for (size_t i = 0; i < profile_env_count(p) && n_owned < 40; i++) {

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/settings/safepath.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -325,6 +326,7 @@ config_usage(void)
 static int
 config_read_token_file(struct config *cfg, const char *path)
 {
+	char why[512];
 	struct stat st;
 	char *text;
 	size_t len;
@@ -339,6 +341,11 @@ config_read_token_file(struct config *cfg, const char *path)
 			"cm-agent: token file %s is readable by group or others; "
 			"run: chmod 600 %s\n",
 			path, path);
+		return -1;
+	}
+	/* Someone who can write the file or its directory could choose the token. */
+	if (safepath_check_file(path, why, sizeof why) < 0) {
+		fprintf(stderr, "cm-agent: token file refused: %s\n", why);
 		return -1;
 	}
 	if ((rc = fs_read_file(path, CONFIG_TOKEN_MAX + 2, &text, &len)) < 0) {
@@ -423,11 +430,22 @@ config_default_dirs(struct config *cfg)
 		cfg->audit_log = xasprintf("%s/audit.log", cfg->state_dir);
 }
 
+/* Overwrites CM_AGENT_TOKEN's value where the process started with it.
+ * unsetenv() only unlinks it from environ: the bytes stay in the initial
+ * environment block, which /proc/PID/environ shows to the same user. */
+static void
+config_scrub_env(char *value)
+{
+	if (value != NULL)
+		explicit_bzero(value, strlen(value));
+	unsetenv("CM_AGENT_TOKEN");
+}
+
 /* Resolves directories and the token. */
 int
 config_finish(struct config *cfg)
 {
-	const char *env = getenv("CM_AGENT_TOKEN");
+	char *env = getenv("CM_AGENT_TOKEN");
 	const char *why;
 	int rc;
 
@@ -450,7 +468,7 @@ config_finish(struct config *cfg)
 			return -1;
 	}
 	/* The tools started in sessions must never see the token. */
-	unsetenv("CM_AGENT_TOKEN");
+	config_scrub_env(env);
 	if (strlen(cfg->token) < CONFIG_TOKEN_MIN || strlen(cfg->token) > CONFIG_TOKEN_MAX) {
 		fprintf(stderr,
 			"cm-agent: the token must be %d to %d characters; make one with: "

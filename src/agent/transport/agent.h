@@ -29,7 +29,7 @@ struct agent {
 	struct lws_vhost *vhost;      /* TCP listener (also hosts adopted fds) */
 	struct lws_vhost *vhost_unix; /* Unix socket listener, or NULL */
 	int port;		      /* the TCP port actually bound */
-	struct auth auth;	      /* token and failed-login table */
+	struct auth auth;	      /* token and the failure score */
 	TAILQ_HEAD(, conn) conns;     /* every WebSocket connection */
 	size_t n_conns;		      /* entries in conns */
 	struct sessions sessions;     /* the session layer: sessions, events */

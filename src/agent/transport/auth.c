@@ -1,5 +1,5 @@
 /*
- * auth: constant-time token check and per-peer failure limits (see auth.h).
+ * auth: constant-time token check and the agent-wide failure score (see auth.h).
  */
 #include "agent/transport/auth.h"
 
@@ -25,65 +25,15 @@ auth_token_ok(const struct auth *au, const char *presented, size_t len)
 	return diff == 0;
 }
 
-/* Finds a peer's slot; with create, takes a free slot or else the oldest. */
-static struct auth_peer *
-auth_slot(struct auth *au, const char *peer, int create)
+/* Drains the score for the time passed, adds this failure, returns the delay. */
+double
+auth_failed(struct auth *au, double now)
 {
-	struct auth_peer *victim = NULL;
+	double drained = now > au->last ? (now - au->last) / AUTH_DRAIN : 0;
+	double delay;
 
-	for (size_t i = 0; i < AUTH_TABLE; i++) {
-		struct auth_peer *p = &au->peers[i];
-
-		if (p->addr[0] == '\0') {
-			if (victim == NULL || victim->addr[0] != '\0')
-				victim = p;
-		} else if (strcmp(p->addr, peer) == 0) {
-			return p;
-		} else if (victim == NULL || (victim->addr[0] && p->first < victim->first)) {
-			victim = p;
-		}
-	}
-	if (!create)
-		return NULL;
-	memset(victim, 0, sizeof *victim);
-	strncpy(victim->addr, peer, AUTH_PEER_MAX - 1);
-	return victim;
-}
-
-/* Tells whether the peer has failed too often lately. */
-int
-auth_blocked(struct auth *au, const char *peer, double now)
-{
-	struct auth_peer *p = auth_slot(au, peer, 0);
-
-	if (p == NULL)
-		return 0;
-	if (now - p->first > AUTH_WINDOW) {
-		memset(p, 0, sizeof *p);
-		return 0;
-	}
-	return p->fails >= AUTH_MAX_FAILS;
-}
-
-/* Counts one failure. */
-void
-auth_failed(struct auth *au, const char *peer, double now)
-{
-	struct auth_peer *p = auth_slot(au, peer, 1);
-
-	if (p->fails == 0 || now - p->first > AUTH_WINDOW) {
-		p->first = now;
-		p->fails = 0;
-	}
-	p->fails++;
-}
-
-/* Clears the peer's record. */
-void
-auth_succeeded(struct auth *au, const char *peer)
-{
-	struct auth_peer *p = auth_slot(au, peer, 0);
-
-	if (p != NULL)
-		memset(p, 0, sizeof *p);
+	au->score = (au->score > drained ? au->score - drained : 0) + 1;
+	au->last = now;
+	delay = AUTH_STEP * au->score;
+	return delay < AUTH_DELAY_MAX ? delay : AUTH_DELAY_MAX;
 }

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/sessions/frame.h"
-#include "agent/sessions/sessions.h"
 #include "agent/transport/agent.h"
+#include "agent/transport/auth-slow.h"
 #include "agent/transport/conn.h"
+#include "agent/sessions/frame.h"
+#include "agent/transport/gate.h"
+#include "agent/sessions/sessions.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -167,7 +169,6 @@ dispatch_auth(struct conn *c, json_t *msg)
 	json_t *since = json_object_get(msg, "since");
 	const char *key;
 	json_t *val, *r;
-	double now = time_wall();
 
 	json_object_foreach (msg, key, val) {
 		if (strcmp(key, "auth_token") && strcmp(key, "id") && strcmp(key, "since")) {
@@ -181,21 +182,12 @@ dispatch_auth(struct conn *c, json_t *msg)
 		conn_error(c, CM_EBADREQUEST, "auth_token must be a string", "auth", id, 0);
 		return;
 	}
-	if (auth_blocked(&a->auth, c->peer, now)) {
-		log_warn("client %llu (%s): too many failed logins", (unsigned long long)c->id,
-			 c->peer);
-		conn_error(c, CM_ERATE, "too many failed attempts; wait a minute", "auth", id,
-			   LWS_CLOSE_STATUS_POLICY_VIOLATION);
-		return;
-	}
 	if (!auth_token_ok(&a->auth, json_string_value(tok), json_string_length(tok))) {
-		auth_failed(&a->auth, c->peer, now);
-		log_warn("client %llu (%s): wrong token", (unsigned long long)c->id, c->peer);
-		conn_error(c, CM_EAUTHFAILED, "authentication failed", NULL, id,
-			   LWS_CLOSE_STATUS_POLICY_VIOLATION);
+		auth_slow_fail(c, id);
 		return;
 	}
-	auth_succeeded(&a->auth, c->peer);
+	if (!c->authed && gate_authenticated(a, c) < 0)
+		return;
 	if (!c->authed)
 		log_info("client %llu (%s) authenticated", (unsigned long long)c->id, c->peer);
 	c->authed = 1;

@@ -5,6 +5,9 @@
  * the generator, so lookup is a bsearch(). Bodies go out in pieces of
  * HTTP_CHUNK bytes, one per writable callback, straight from the table (a
  * piece is copied behind LWS_PRE bytes of headroom, as lws_write() needs).
+ * A client that does not take gzip gets the file inflated piece by piece
+ * into the same buffer: only that response holds a zlib stream (about
+ * 40 KB), so the embedded table stays the one copy of each file.
  */
 #include "agent/transport/http.h"
 
@@ -12,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 #include "common/err.h"
+#include "common/xmalloc.h"
 
 #define HTTP_CHUNK 16384 /* body bytes per writable callback */
 #define HTTP_HDR   2048	 /* bytes for a response's header block */
@@ -141,9 +146,8 @@ http_response_headers(const struct web_asset *a, int not_modified, unsigned char
 	return http_security_headers(wsi, p, end);
 }
 
-/* Sends a short text/plain answer (404, 406) and ends the transaction. */
-static int
-serve_error(struct lws *wsi, unsigned int status, const char *body, int head)
+int
+http_error(struct lws *wsi, unsigned int status, const char *body, int head, const char *allow)
 {
 	unsigned char buf[LWS_PRE + HTTP_HDR], *start = buf + LWS_PRE, *p = start;
 	unsigned char *end = buf + sizeof buf - 1;
@@ -151,11 +155,12 @@ serve_error(struct lws *wsi, unsigned int status, const char *body, int head)
 
 	if (lws_add_http_common_headers(wsi, status, "text/plain; charset=utf-8", len, &p, end) ||
 	    add_header(wsi, "cache-control:", "no-store", &p, end) ||
+	    (allow != NULL && add_header(wsi, "allow:", allow, &p, end)) ||
 	    http_security_headers(wsi, &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	if (!head) {
-		unsigned char out[LWS_PRE + 128];
+		unsigned char out[LWS_PRE + 256];
 		if (len > sizeof out - LWS_PRE)
 			return -1;
 		memcpy(out + LWS_PRE, body, len);
@@ -163,6 +168,43 @@ serve_error(struct lws *wsi, unsigned int status, const char *body, int head)
 			return -1;
 	}
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Sends a short text/plain answer (404) and ends the transaction. */
+static int
+serve_error(struct lws *wsi, unsigned int status, const char *body, int head)
+{
+	return http_error(wsi, status, body, head, NULL);
+}
+
+/* Starts an uncompressed response: headers now, the body inflated later. */
+static int
+serve_identity(struct lws *wsi, const struct web_asset *a, int head, struct http_send *send)
+{
+	unsigned char buf[LWS_PRE + HTTP_HDR], *start = buf + LWS_PRE, *p = start;
+	unsigned char *end = buf + sizeof buf - 1;
+
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, a->content_type, a->raw_length, &p,
+					end) ||
+	    add_header(wsi, "vary:", "Accept-Encoding", &p, end) ||
+	    add_header(wsi, "cache-control:", "no-cache", &p, end) ||
+	    http_security_headers(wsi, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	if (head || a->raw_length == 0)
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	send->z = xcalloc(1, sizeof *send->z);
+	if (inflateInit2(send->z, 16 + MAX_WBITS) != Z_OK) {
+		free(send->z);
+		send->z = NULL;
+		return -1;
+	}
+	send->z->next_in = (unsigned char *)a->data;
+	send->z->avail_in = (unsigned)a->length;
+	send->pos = a->data;
+	send->left = a->raw_length;
+	lws_callback_on_writable(wsi);
+	return 0;
 }
 
 /* Copies a request header into buf; returns buf, or NULL if it is absent or too long. */
@@ -184,14 +226,11 @@ http_serve(struct lws *wsi, const char *path, struct http_send *send)
 	int head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
 	int not_modified;
 
-	send->pos = NULL;
-	send->left = 0;
+	http_send_release(send);
 	if (http_serve_asset(path, &a) != 0)
 		return serve_error(wsi, HTTP_STATUS_NOT_FOUND, "not found\n", head);
 	if (!http_accepts_gzip(get_header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, ae, sizeof ae)))
-		return serve_error(wsi, HTTP_STATUS_NOT_ACCEPTABLE,
-				   "the dashboard is served gzip-compressed only: use a browser\n",
-				   head);
+		return serve_identity(wsi, a, head, send);
 	not_modified =
 	    http_etag_matches(a, get_header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, inm, sizeof inm));
 	if (http_response_headers(a, not_modified, &p, end, wsi) ||
@@ -205,6 +244,24 @@ http_serve(struct lws *wsi, const char *path, struct http_send *send)
 	return 0;
 }
 
+/* Inflates the next piece of an uncompressed response into out; returns its length or -1. */
+static int
+send_inflate(struct http_send *send, unsigned char *out, size_t n)
+{
+	int rc;
+
+	send->z->next_out = out;
+	send->z->avail_out = (unsigned)n;
+	while (send->z->avail_out > 0) {
+		rc = inflate(send->z, Z_NO_FLUSH);
+		if (rc != Z_OK && rc != Z_STREAM_END)
+			return -1;
+		if (rc == Z_STREAM_END)
+			break;
+	}
+	return send->z->avail_out == 0 ? (int)n : -1;
+}
+
 int
 http_send_body(struct lws *wsi, struct http_send *send)
 {
@@ -216,16 +273,33 @@ http_send_body(struct lws *wsi, struct http_send *send)
 		return 0;
 	n = send->left < HTTP_CHUNK ? send->left : HTTP_CHUNK;
 	final = n == send->left;
-	memcpy(buf + LWS_PRE, send->pos, n);
+	if (send->z != NULL) {
+		if (send_inflate(send, buf + LWS_PRE, n) < 0)
+			return -1;
+	} else {
+		memcpy(buf + LWS_PRE, send->pos, n);
+		send->pos += n;
+	}
 	if (lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
 	    (int)n)
 		return -1;
-	send->pos += n;
 	send->left -= n;
 	if (!final) {
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	send->pos = NULL;
+	http_send_release(send);
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+void
+http_send_release(struct http_send *send)
+{
+	if (send->z != NULL) {
+		inflateEnd(send->z);
+		free(send->z);
+	}
+	send->z = NULL;
+	send->pos = NULL;
+	send->left = 0;
 }

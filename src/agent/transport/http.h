@@ -4,9 +4,10 @@
  * The listener's HTTP callback calls this module for every GET that is not a
  * WebSocket upgrade, /healthz or /metrics. Assets are embedded (see
  * web-assets.h) and stored gzip-compressed only: a request whose
- * Accept-Encoding does not allow gzip gets 406 with a one-line text body
- * (every browser sends gzip; `curl --compressed` works). Each asset has a
- * strong ETag; a matching If-None-Match gets 304. Every response carries the
+ * Accept-Encoding does not allow gzip (curl, probes) gets the file inflated
+ * as it is sent, with no ETag. Each gzip asset has a strong ETag; a matching
+ * If-None-Match gets 304. Only GET and HEAD are answered (the listener
+ * answers other methods 405); HEAD gets the headers alone. Every response carries the
  * security headers below, also meant for the agent's other HTTP answers:
  *
  *   Content-Security-Policy: default-src 'self'; script-src 'self';
@@ -39,11 +40,13 @@
 #include "agent/transport/web-assets.h"
 
 struct lws;
+struct z_stream_s;
 
 /* What is left to send of a response body, between writable callbacks. */
 struct http_send {
 	const unsigned char *pos; /* next byte to send (into an embedded asset); NULL when idle */
-	size_t left;		  /* bytes still to send */
+	size_t left;		  /* bytes still to send (uncompressed if z) */
+	struct z_stream_s *z;	  /* inflating for a client without gzip, or NULL */
 };
 
 /* Finds the asset for a URL path ("/" means "/index.html"; a query string is
@@ -68,7 +71,11 @@ int http_security_headers(struct lws *wsi, unsigned char **p, unsigned char *end
 int http_response_headers(const struct web_asset *a, int not_modified, unsigned char **p,
 			  unsigned char *end, struct lws *wsi);
 
-/* Answers one GET (or HEAD) for path: 200 + body, 304, 404 or 406, reading
+/* Sends a short text/plain answer (at most 256 bytes), with an Allow header if
+ * allow is not NULL, and no body for HEAD. Returns 0, or -1 to close. */
+int http_error(struct lws *wsi, unsigned int status, const char *body, int head, const char *allow);
+
+/* Answers one GET (or HEAD) for path: 200 + body, 304 or 404, reading
  * Accept-Encoding and If-None-Match from the request. A body is left in
  * *send and lws is asked for a writable callback. Returns 0, or -1 to close. */
 int http_serve(struct lws *wsi, const char *path, struct http_send *send);
@@ -76,5 +83,8 @@ int http_serve(struct lws *wsi, const char *path, struct http_send *send);
 /* Sends the next piece of a pending body (from LWS_CALLBACK_HTTP_WRITEABLE);
  * completes the transaction after the last one. Returns 0, or -1 to close. */
 int http_send_body(struct lws *wsi, struct http_send *send);
+
+/* Frees what a response in progress holds (when the connection closes). */
+void http_send_release(struct http_send *send);
 
 #endif

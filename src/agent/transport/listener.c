@@ -11,9 +11,13 @@
 #include <unistd.h>
 
 #include "agent/transport/agent.h"
+#include "agent/transport/auth-slow.h"
 #include "agent/transport/conn.h"
 #include "agent/transport/dispatch.h"
+#include "agent/transport/fdreserve.h"
 #include "agent/tmux/fdwatch.h"
+#include "agent/transport/gate.h"
+#include "agent/transport/hostcheck.h"
 #include "agent/transport/http.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -26,7 +30,7 @@
 struct listener_pss {
 	struct conn *conn;     /* the WebSocket client, once established */
 	struct http_send send; /* pending HTTP body */
-	int header_authed;     /* a valid Bearer token came with the upgrade */
+	int bearer;	       /* Authorization: Bearer was 1 right, -1 wrong, 0 absent */
 };
 
 /* Copies a header into buf; returns its length or -1 if absent or too long. */
@@ -63,22 +67,56 @@ listener_origin_ok(struct agent *a, struct lws *wsi)
 	return strcmp(o, host) == 0;
 }
 
-/* Checks an Authorization: Bearer header. */
+/* Checks an Authorization header: 1 right Bearer token, -1 anything else, 0 none. */
 static int
-listener_bearer_ok(struct agent *a, struct lws *wsi)
+listener_bearer(struct agent *a, struct lws *wsi)
 {
 	char hdr[1100];
-	int len = listener_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, hdr, sizeof hdr);
+	int len;
 
-	if (len < 8 || strncasecmp(hdr, "Bearer ", 7) != 0)
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
 		return 0;
-	return auth_token_ok(&a->auth, hdr + 7, (size_t)len - 7);
+	len = listener_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, hdr, sizeof hdr);
+	if (len < 8 || strncasecmp(hdr, "Bearer ", 7) != 0)
+		return -1;
+	return auth_token_ok(&a->auth, hdr + 7, (size_t)len - 7) ? 1 : -1;
 }
 
-/* Answers GET /healthz. */
+/* Tells whether the request's Host names the agent (see hostcheck.h). */
+static int
+listener_host_ok(struct agent *a, struct lws *wsi, char *host, size_t size)
+{
+	int len = lws_hdr_total_length(wsi, WSI_TOKEN_HOST);
+
+	snprintf(host, size, "%s", "(too long)");
+	if (a->vhost_unix != NULL && lws_get_vhost(wsi) == a->vhost_unix)
+		return 1;
+	if (len <= 0)
+		return 1;
+	if (listener_header(wsi, WSI_TOKEN_HOST, host, (int)size) < 0)
+		return 0;
+	if (hostcheck_ok(&a->cfg, host))
+		return 1;
+	/* The refused value is logged and echoed: printable ASCII only. */
+	for (char *p = host; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
+	return 0;
+}
+
+/* Tells whether the request is a GET or a HEAD (the only methods served). */
+static int
+listener_method_ok(struct lws *wsi)
+{
+	return lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 ||
+	       lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
+}
+
+/* Answers GET or HEAD /healthz (HEAD: the headers alone). */
 static int
 listener_healthz(struct agent *a, struct lws *wsi)
 {
+	int head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
 	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
 					   *end = buf + sizeof buf - 1;
 	char body[256];
@@ -92,7 +130,7 @@ listener_healthz(struct agent *a, struct lws *wsi)
 	    http_security_headers(wsi, &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
-	if (lws_write(wsi, (unsigned char *)body, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
+	if (!head && lws_write(wsi, (unsigned char *)body, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
@@ -103,7 +141,7 @@ listener_refuse(struct lws *wsi, unsigned int status, const char *why)
 {
 	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start,
 					  *end = buf + sizeof buf - 1;
-	char body[128];
+	char body[384];
 	int n = snprintf(body, sizeof body, "%s\n", why);
 
 	if (lws_add_http_common_headers(wsi, status, "text/plain", (lws_filepos_t)n, &p, end) ||
@@ -121,7 +159,7 @@ listener_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 {
 	int first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
 
-	if (c->closing)
+	if (c->closing || auth_slow_pending(c))
 		return 0; /* on its way out: nothing more is read */
 	if (first) {
 		buf_reset(&c->rx);
@@ -155,10 +193,36 @@ listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct listener_pss *pss = user;
 	struct agent *a = agent_self;
+	char host[300], why[384];
 	struct conn *c;
 
 	switch (reason) {
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		gate_admit(a, wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* Every wsi of the vhost ends here, the adopted descriptors too. */
+		gate_forget(wsi);
+		if (pss != NULL && lws_get_protocol(wsi) != NULL &&
+		    strcmp(lws_get_protocol(wsi)->name, "cm") == 0)
+			http_send_release(&pss->send);
+		return 0;
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (pss != NULL)
+			http_send_release(&pss->send);
+		return 0;
 	case LWS_CALLBACK_HTTP:
+		if (!listener_host_ok(a, wsi, host, sizeof host)) {
+			log_warn("refusing an HTTP request for Host %s", host);
+			snprintf(why, sizeof why, "Host %.200s is not this agent's name\n", host);
+			return http_error(wsi, 421, why, 0, NULL);
+		}
+		if (!listener_method_ok(wsi)) {
+			/* A body may follow: answer, then close rather than read it. */
+			http_error(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "only GET and HEAD\n", 0,
+				   "GET, HEAD");
+			return -1;
+		}
 		if (strcmp((const char *)in, "/healthz") == 0)
 			return listener_healthz(a, wsi);
 		return http_serve(wsi, (const char *)in, &pss->send);
@@ -166,9 +230,14 @@ listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return http_send_body(wsi, &pss->send);
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		/* Refused upgrades get a real HTTP answer saying why. */
-		if (a->stopping || a->n_conns >= (size_t)a->cfg.max_clients) {
-			log_warn("refusing a client: %zu clients connected (max %ld)", a->n_conns,
-				 a->cfg.max_clients);
+		if (!listener_host_ok(a, wsi, host, sizeof host)) {
+			log_warn("refusing an upgrade for Host %s", host);
+			snprintf(why, sizeof why, "Host %.255s is not this agent's name", host);
+			return listener_refuse(wsi, 421, why);
+		}
+		if (a->stopping || gate_authed_count(a) >= (size_t)a->cfg.max_clients) {
+			log_warn("refusing a client: %zu clients authenticated (max %ld)",
+				 gate_authed_count(a), a->cfg.max_clients);
 			return listener_refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
 					       "too many clients (max_clients)");
 		}
@@ -178,15 +247,17 @@ listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		pss->header_authed = listener_bearer_ok(a, wsi);
+		pss->bearer = listener_bearer(a, wsi);
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		pss->conn = c = conn_new(a, wsi);
 		log_debug("client %llu connected from %s", (unsigned long long)c->id, c->peer);
-		if (pss->header_authed) {
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LISTENER_AUTH_TIMEOUT);
+		if (pss->bearer > 0 && gate_authenticated(a, c) == 0) {
 			json_t *r = message_reply("authenticated", NULL);
 
 			c->authed = 1;
+			lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 			json_object_set_new(r, "status", json_string("authenticated"));
 			json_object_set_new(r, "agent", json_string("cm-agent"));
 			json_object_set_new(r, "version", json_string(CM_VERSION));
@@ -194,8 +265,9 @@ listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			json_object_set_new(r, "seq",
 					    json_integer((json_int_t)a->sessions.bus.seq));
 			conn_reply(c, r);
-		} else {
-			lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LISTENER_AUTH_TIMEOUT);
+		} else if (pss->bearer < 0) {
+			/* Counted and slowed down like a wrong auth message. */
+			auth_slow_fail(c, NULL);
 		}
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
@@ -238,9 +310,15 @@ static void
 listener_lws_log(int level, const char *line)
 {
 	size_t len = strlen(line);
+	const char *p;
 
 	while (len > 0 && line[len - 1] == '\n')
 		len--;
+	/* lws retries a failed accept() at once: shed instead of spinning. */
+	if ((p = strstr(line, "accept: errno ")) != NULL) {
+		fdreserve_accept_failed(atoi(p + 14));
+		return;
+	}
 	if (level & LLL_ERR)
 		log_warn("lws: %.*s", (int)len, line);
 	else
@@ -312,6 +390,7 @@ listener_start(struct agent *a)
 		log_error("nothing to listen on: give --port or --unix");
 		return -1;
 	}
+	fdreserve_init();
 	return 0;
 }
 
@@ -319,6 +398,9 @@ listener_start(struct agent *a)
 void
 listener_stop(struct agent *a)
 {
+	auth_slow_release(a);
+	gate_release(a);
+	fdreserve_release();
 	if (a->lws != NULL)
 		lws_context_destroy(a->lws);
 	a->lws = NULL;

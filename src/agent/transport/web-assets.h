@@ -5,7 +5,7 @@
  * xterm.js files in web/node_modules) and writes build/gen/assets.c, which
  * defines the table below. The file is generated on every build and never
  * committed. Each asset is stored once, gzip-compressed: every browser asks
- * for gzip, and http.c answers other clients with 406 (see http.h).
+ * for gzip, and http.c inflates it as it is sent for other clients.
  *
  * Without CM_WITH_WEB (cmake -DCM_WEB=OFF) the table does not exist and
  * http.c serves nothing but its 404.

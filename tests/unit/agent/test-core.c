@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "agent/transport/auth.h"
+#include "agent/transport/hostcheck.h"
 #include "agent/sessions/bus.h"
 #include "agent/settings/config.h"
 #include "agent/sessions/frame.h"
@@ -119,21 +120,45 @@ test_auth(void **state)
 	assert_false(auth_token_ok(&au, "0123456789abcdef0124", 20));
 	assert_false(auth_token_ok(&au, "0123456789abcdef01230", 21));
 	assert_false(auth_token_ok(&au, "", 0));
-	for (int i = 0; i < AUTH_MAX_FAILS; i++) {
-		assert_false(auth_blocked(&au, "10.0.0.1", 100.0));
-		auth_failed(&au, "10.0.0.1", 100.0 + i);
-	}
-	assert_true(auth_blocked(&au, "10.0.0.1", 110.0));
-	assert_false(auth_blocked(&au, "10.0.0.2", 110.0));
-	assert_false(auth_blocked(&au, "10.0.0.1", 100.0 + AUTH_WINDOW + 1));
-	/* The table is bounded: many peers reuse the oldest slots. */
-	for (int i = 0; i < 3 * AUTH_TABLE; i++) {
-		char peer[32];
+	/* Failures are answered later and later, agent-wide, within a bound. */
+	double d1 = auth_failed(&au, 100.0), d2 = auth_failed(&au, 100.0), d = 0;
 
-		snprintf(peer, sizeof peer, "peer-%d", i);
-		auth_failed(&au, peer, 200.0 + i);
-	}
-	auth_succeeded(&au, "peer-1");
+	assert_true(d1 > 0 && d2 > d1);
+	for (int i = 0; i < 1000; i++)
+		d = auth_failed(&au, 100.0 + i * 0.001);
+	assert_true(d <= AUTH_DELAY_MAX && d == AUTH_DELAY_MAX);
+	/* ...and forgiven as time passes. */
+	assert_true(auth_failed(&au, 101.0 + 2000 * AUTH_DRAIN) <= d1);
+}
+
+/* Host values that name the agent pass; a rebound name does not. */
+static void
+test_hostcheck(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.bind = "127.0.0.1";
+	assert_true(hostcheck_ok(&cfg, NULL));
+	assert_true(hostcheck_ok(&cfg, "127.0.0.1:8765"));
+	assert_true(hostcheck_ok(&cfg, "localhost"));
+	assert_true(hostcheck_ok(&cfg, "LocalHost:9999"));
+	assert_true(hostcheck_ok(&cfg, "[::1]:8765"));
+	assert_true(hostcheck_ok(&cfg, "192.0.2.7"));
+	assert_false(hostcheck_ok(&cfg, "evil.example"));
+	assert_false(hostcheck_ok(&cfg, "evil.example:8765"));
+	assert_false(hostcheck_ok(&cfg, "localhost.evil.example"));
+	assert_false(hostcheck_ok(&cfg, "127.0.0.1.nip.io"));
+	assert_false(hostcheck_ok(&cfg, "[::1"));
+	assert_false(hostcheck_ok(&cfg, "localhost:80x"));
+	assert_false(hostcheck_ok(&cfg, ""));
+	cfg.bind = "devbox.lan";
+	cfg.origins[0] = "https://cm.example.org:8443";
+	cfg.n_origins = 1;
+	assert_true(hostcheck_ok(&cfg, "devbox.lan:8765"));
+	assert_true(hostcheck_ok(&cfg, "cm.example.org"));
+	assert_false(hostcheck_ok(&cfg, "example.org"));
 }
 
 /* Key names: a fixed grammar, nothing that could become a tmux command. */
@@ -237,8 +262,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bus_ring), cmocka_unit_test(test_bus_log),
-	    cmocka_unit_test(test_auth),     cmocka_unit_test(test_keys),
-	    cmocka_unit_test(test_snapshot), cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_auth),     cmocka_unit_test(test_hostcheck),
+	    cmocka_unit_test(test_keys),     cmocka_unit_test(test_snapshot),
+	    cmocka_unit_test(test_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
