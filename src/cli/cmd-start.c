@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "output.h"
 #include "place.h"
+#include "sanitize.h"
 
 /* What --wait follows. */
 struct cmd_start_wait {
@@ -294,7 +295,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 		output_json(stdout, o);
 		json_decref(o);
 	} else {
-		printf("%s/%s\n", cn->ctx.name, sid);
+		sanitize_printf(stdout, "%s/%s\n", cn->ctx.name, sid);
 	}
 	fflush(stdout);
 	rc = 0;
