@@ -162,6 +162,14 @@ cli_load_contexts(struct cli *cli)
 		contexts_release(&cli->contexts);
 		return CLI_EXIT_CONFIG;
 	}
+	/* Who may change it chooses the hosts cm connects to; who may read it, the tokens. */
+	if (cli->contexts.exists &&
+	    contexts_check_file(path, "contexts file", contexts_holds_token(&cli->contexts), err,
+				sizeof(err)) < 0) {
+		cli_error(cli, "%s", err);
+		contexts_release(&cli->contexts);
+		return CLI_EXIT_UNSAFE;
+	}
 	cli->contexts_loaded = 1;
 	return 0;
 }

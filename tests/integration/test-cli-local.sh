@@ -72,7 +72,7 @@ expect "bad port" 2 "not a number" -- ctx add x --local --token t --port 99999
 expect "bad name" 2 "invalid context name" -- ctx add 'a/b' --local --token t
 printf 'secret-token-value\n' >"$T/open-token"
 chmod 644 "$T/open-token"
-expect "token file readable by others refused at add" 3 "chmod 600" -- ctx add x --local --token-file "$T/open-token"
+expect "token file readable by others refused at add" 13 "chmod 600" -- ctx add x --local --token-file "$T/open-token"
 check "... file unchanged" cmp -s "$CTXF" "$T/ctx.before"
 python3 - "$CTXF" "$T/open-token" <<'PY'
 import json, sys
@@ -80,8 +80,29 @@ d = json.load(open(sys.argv[1]))
 d["contexts"].append({"name": "leaky", "machine": {"type": "local", "authTokenFile": sys.argv[2]}})
 json.dump(d, open(sys.argv[1], "w"))
 PY
-expect "token file readable by others refused at use" 3 "readable by group or others" -- ls --ctx leaky
+expect "token file readable by others refused at use" 13 "readable by group or others" -- ls --ctx leaky
+chmod 622 "$T/open-token"
+expect "token file writable by others refused at use" 13 "writable by group or others.*chmod 600" -- ls --ctx leaky
 "$CM" ctx rm leaky >/dev/null
+# contexts.json itself, as sshd's StrictModes: nobody else may change it, nor
+# read it while it holds a token; its directory is not open to others.
+chmod 666 "$CTXF"
+expect "contexts.json writable by others refused" 13 "contexts.json is writable by group or others (mode 0666): run chmod 600 .*contexts.json" -- ls --ctx loc
+check "... and not rewritten by ctx add" bash -c "'$CM' ctx add z --local --token t 2>/dev/null; [ \$? -eq 13 ] && [ \$(stat -c %a '$CTXF') = 666 ]"
+chmod 644 "$CTXF"
+check "contexts.json 0644 without a token is accepted" "$CM" ctx ls
+"$CM" ctx add inl0 --local --port "$AGENT_PORT" --token "$AGENT_TOKEN" >/dev/null
+chmod 644 "$CTXF"
+expect "contexts.json 0644 holding a token refused" 13 "holds a token and is readable by group or others.*chmod 600" -- ls --ctx loc
+chmod 600 "$CTXF"
+"$CM" ctx rm inl0 >/dev/null
+chmod 777 "$XDG_CONFIG_HOME/cm"
+expect "contexts.json in a directory others may write to refused" 13 "directory others may write to.*chmod o-w" -- ls --ctx loc
+chmod 700 "$XDG_CONFIG_HOME/cm"
+chown 4242 "$CTXF" 2>/dev/null && {
+	expect "contexts.json owned by someone else refused" 13 "owned by uid 4242" -- ls --ctx loc
+	chown "$(id -u)" "$CTXF"
+}
 expect "unknown context" 3 "unknown context \"nope\"" -- ls --ctx nope
 expect "unknown command" 2 "unknown command" -- frobnicate
 expect "ambiguous command" 2 "ambiguous" -- s
