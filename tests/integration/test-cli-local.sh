@@ -230,6 +230,35 @@ check "unique prefix without cm-" "$CM" show --ctx loc "${B#cm-}"
 expect "ambiguous prefix lists candidates" 4 "ambiguous.*loc/" -- show --ctx loc cm-
 expect "unknown session" 4 "no session matches" -- show --ctx loc cm-999
 expect "unknown context in CTX/ID" 3 "unknown context" -- show nope/cm-1
+# Two more agents that hold the same session id (ids are unique on one agent
+# only): planted as state files, so this does not depend on how ids are made.
+twin_start() { # NAME: an agent in $T/NAME holding session cm-1700000000; sets TWIN_PORT
+	local d="$T/$1"
+	mkdir -p "$d/state/sessions" "$d/sockets"
+	chmod 700 "$d" "$d/state" "$d/state/sessions" "$d/sockets"
+	printf '{"tool": "fake-done", "task": "twin %s", "path": "%s", "created": 1700000000.0}\n' \
+		"$1" "$T/work" >"$d/state/sessions/cm-1700000000.json"
+	"$CM_AGENT" --port 0 --bind 127.0.0.1 --token-file "$T/token" --state-dir "$d/state" \
+		--socket-dir "$d/sockets" --profiles-dir "$T/profiles" >>"$T/$1.log" 2>&1 &
+	echo $! >"$d/pid"
+	for _ in $(seq 1 200); do [ -s "$d/state/agent.port" ] && break; sleep 0.05; done
+	TWIN_PORT=$(cat "$d/state/agent.port")
+}
+twin_start twa
+"$CM" ctx add twa --local --port "$TWIN_PORT" --token-file "$T/token" >/dev/null
+twin_start twb
+"$CM" ctx add twb --local --port "$TWIN_PORT" --token-file "$T/token" >/dev/null
+expect "an id on two contexts is refused, listing CTX/ID" 14 "more than one context: .*twa/cm-1700000000, twb/cm-1700000000" -- approve cm-1700000000
+expect "... a prefix too" 14 "twa/cm-1700000000.*twb/cm-1700000000" -- show cm-170000
+expect "... without the cm-" 14 "more than one context" -- kill 1700000000
+check "CTX/ID still selects" bash -c "'$CM' show twb/cm-1700000000 | grep -q 'task *twin twb'"
+check "--ctx still selects" bash -c "'$CM' show --ctx twa cm-1700000000 | grep -q 'task *twin twa'"
+check "both sessions are still there" bash -c "'$CM' ls --ctx twa | grep -q cm-1700000000 && '$CM' ls --ctx twb | grep -q cm-1700000000"
+for w in twa twb; do
+	"$CM" ctx rm $w >/dev/null
+	kill "$(cat "$T/$w/pid")" 2>/dev/null
+	wait "$(cat "$T/$w/pid")" 2>/dev/null
+done
 
 # --- listing, json, all contexts with one unreachable
 "$CM" ctx add dead --local --port "$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')" --token-env CM_TEST_TOKEN --pool p >/dev/null
