@@ -339,7 +339,7 @@ const struct cli_cmd cmd_start_entry = {
 	    "    --pool P             place on the healthiest, least loaded agent of pool P\n"
 	    "                         (also used over all contexts when no default is set)\n"
 	    "    --path P             project directory on the agent's machine (default: the\n"
-	    "                         context's path)\n"
+	    "                         context's path, else the agent's home)\n"
 	    "    --auto-confirm on|off  answer the tool's safe prompts by policy\n"
 	    "    --wait               follow the session until the task ends; exit status:\n"
 	    "                         0 done, 10 waiting for a person, 11 error, 12 exited\n"

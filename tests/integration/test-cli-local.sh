@@ -39,6 +39,14 @@ json.dump({"schema": 1, "name": "hostile", "argv": ["python3", "-c", code],
            "rules": [{"name": "dead", "state": "exited", "region": {"last": 3},
                       "any": ["^Pane is dead"]}]}, open(sys.argv[1], "w"))
 PY
+# A tool whose program is not installed.
+python3 - "$T/profiles/missing-program.json" <<'PY'
+import json, sys
+json.dump({"schema": 1, "name": "missing-program", "argv": ["cm-no-such-program"],
+           "task": {"via": "argv", "args": ["{task}"]}, "fallback": "idle",
+           "rules": [{"name": "dead", "state": "exited", "region": {"last": 3},
+                      "any": ["^Pane is dead"]}]}, open(sys.argv[1], "w"))
+PY
 agent_start --unix "$T/agent.sock" --profiles-dir "$T/profiles" || { fail "agent starts"; finish; }
 
 expect() { # NAME STATUS PATTERN -- cm args...: one stderr line, that status
@@ -221,6 +229,14 @@ check "... and the command it asks to run" bash -c "'$CM' show loc/$ASK | grep -
 check "cm deny answers it" bash -c "'$CM' deny 'loc/$ASK' | grep -qx 'denied loc/$ASK'"
 expect "unknown tool" 1 "unknown_tool\|no profile\|tool" -- start no-such-tool x --ctx loc
 expect "bad path" 1 "path" -- start fake-done x --ctx loc --path /does/not/exist
+expect "a tool that is not installed fails, saying why" 1 'missing-program: its program "cm-no-such-program" is not installed' -- start missing-program "Task" --ctx loc
+check "... and prints no session id" [ ! -s "$T/out.txt" ]
+check "... and leaves no session" bash -c "! '$CM' ls --ctx loc | grep -q missing-program"
+# The man page's example: a context without a path starts in the agent's home.
+"$CM" start fake-done "Task" --ctx sock >"$T/nopath.out" 2>"$T/nopath.err"
+check "start on a context without a path works ($(cat "$T/nopath.err"))" [ -s "$T/nopath.out" ]
+check "... in the agent's home directory" bash -c "'$CM' show '$(cat "$T/nopath.out")' | grep -q '^path *$(realpath "$HOME")\$'"
+check "... and no jansson message" bash -c "! grep -q 'Object item' '$T/nopath.err'"
 
 # --- ids: CTX/ID, prefixes, ambiguity, over the Unix socket context too
 A=$("$CM" start fake-done "a" --ctx loc | cut -d/ -f2)
