@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "common/xmalloc.h"
 #include "resolve.h"
+#include "sanitize.h"
 #include "tty.h"
 
 #define ATTACH_DETACH_KEY 0x1c /* Ctrl-\ */
@@ -294,8 +295,11 @@ cmd_attach_exec(struct cli *cli, int argc, char **argv)
 		    json_pack("{s:s, s:s}", "action", "unsubscribe_output", "sessionId", a.sid),
 		    NULL, NULL);
 	tty_restore(&a.tty);
-	fprintf(stderr, "\r\n[%s %s/%s%s%s]\r\n", a.why ? "left" : "detached from", a.cn->ctx.name,
-		a.sid, a.why ? ": " : "", a.why ? a.why : "");
+	/* The session's bytes are passed as they are; this line is cm's, sanitized. */
+	fputs("\r\n", stderr);
+	sanitize_printf(stderr, "[%s %s/%s%s%s]", a.why ? "left" : "detached from", a.cn->ctx.name,
+			a.sid, a.why ? ": " : "", a.why ? a.why : "");
+	fputs("\r\n", stderr);
 	rc = a.status;
 out:
 	tty_restore(&a.tty);

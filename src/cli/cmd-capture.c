@@ -1,6 +1,8 @@
 /*
  * cmd-capture: `cm capture ID [-n LINES] [-e]`, the screen (and history)
- * of a session as text, or with its colours as escape sequences (-e).
+ * of a session as text, sanitized (sanitize.h), or with its colours as
+ * escape sequences (-e): then the bytes are the agent's, unchanged, for
+ * whoever asked for them to reach a terminal or a file as they are.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "cli.h"
 #include "output.h"
 #include "resolve.h"
+#include "sanitize.h"
 
 /* cm capture: prints the pane. */
 static int
@@ -51,7 +54,10 @@ cmd_capture_exec(struct cli *cli, int argc, char **argv)
 	} else {
 		const char *content = json_string_value(json_object_get(reply, "content"));
 		size_t len = content ? strlen(content) : 0;
-		fwrite(content ? content : "", 1, len, stdout);
+		if (escapes)
+			fwrite(content ? content : "", 1, len, stdout);
+		else
+			sanitize_write(stdout, content ? content : "", len, 0);
 		if (len && content[len - 1] != '\n')
 			fputc('\n', stdout);
 		rc = 0;

@@ -92,7 +92,6 @@ cmd_ctx_add(struct cli *cli, int argc, char **argv)
 	int type = -1, make_default = 0, c, rc;
 	json_t *obj, *m;
 	char err[1024];
-	struct stat st;
 
 	while ((c = cli_getopt(cli, argc, argv, "H:u:t:p:i:F:", opts)) != -1) {
 		switch (c) {
@@ -178,16 +177,10 @@ cmd_ctx_add(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (token_file) {
-		if (stat(token_file, &st) < 0) {
-			cli_error(cli, "token file %s: %s", token_file, strerror(errno));
-			return CLI_EXIT_CONFIG;
-		}
-		if (st.st_mode & 077) {
-			cli_error(cli,
-				  "token file %s is readable by group or others (mode %04o): run "
-				  "chmod 600 %s",
-				  token_file, (unsigned)(st.st_mode & 07777), token_file);
-			return CLI_EXIT_CONFIG;
+		char why[768];
+		if ((rc = contexts_check_file(token_file, "token file", 1, why, sizeof(why))) < 0) {
+			cli_error(cli, "%s", why);
+			return rc == CM_EPERM ? CLI_EXIT_UNSAFE : CLI_EXIT_CONFIG;
 		}
 	}
 	if (ssh_config && access(ssh_config, R_OK) < 0) {

@@ -2,7 +2,10 @@
  * cmd-logs: `cm logs ID [-f] [-n LINES]`: the session's text so far (its
  * screen and history); with -f, then its live output as the tool writes it
  * (subscribe_output), until the session ends or cm is interrupted. A drop
- * of the connection is bridged: cm reconnects and subscribes again.
+ * of the connection is bridged: cm reconnects and subscribes again. Both
+ * are sanitized (sanitize.h): the live output's escape sequences show as
+ * text ("^[[1m") instead of acting on the terminal; `cm attach` is the
+ * terminal view.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 
 #include "cli.h"
 #include "resolve.h"
+#include "sanitize.h"
 
 /* What a following `cm logs -f` keeps. */
 struct cmd_logs_state {
@@ -17,6 +21,8 @@ struct cmd_logs_state {
 	int done;	 /* the session ended or the connection gave up */
 	int status;	 /* exit status */
 	int lost;	 /* the connection dropped since the subscription */
+	char held[4];	 /* the start of a UTF-8 sequence cut by the last chunk */
+	size_t nheld;	 /* bytes in held */
 };
 
 /* Writes live output of the session to stdout. */
@@ -24,11 +30,28 @@ static void
 cmd_logs_on_output(struct conn *cn, const char *sid, const void *data, size_t len)
 {
 	struct cmd_logs_state *st = cn->hooks->arg;
+	struct buf in, out;
+	size_t used;
 
-	if (st->sid && !strcmp(sid, st->sid)) {
-		fwrite(data, 1, len, stdout);
-		fflush(stdout);
+	if (!st->sid || strcmp(sid, st->sid))
+		return;
+	/* A character cut between two chunks is joined before it is judged. */
+	buf_init(&in, st->nheld + len);
+	buf_init(&out, 8 * (st->nheld + len) + 16);
+	buf_append(&in, st->held, st->nheld);
+	buf_append(&in, data, len);
+	used = sanitize(&out, in.data, in.len, SANITIZE_PARTIAL);
+	st->nheld = in.len - used;
+	if (st->nheld >= sizeof(st->held)) {
+		/* Cannot happen (at most 3 bytes are held); flush them as escapes. */
+		sanitize(&out, in.data + used, st->nheld, 0);
+		st->nheld = 0;
 	}
+	memcpy(st->held, in.data + used, st->nheld);
+	fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	fflush(stdout);
+	buf_release(&in);
+	buf_release(&out);
 }
 
 /* Stops following when the session ends. */
@@ -114,7 +137,7 @@ cmd_logs_exec(struct cli *cli, int argc, char **argv)
 		size_t len = strlen(content);
 		while (len > 1 && content[len - 1] == '\n' && content[len - 2] == '\n')
 			len--;
-		fwrite(content, 1, len, stdout);
+		sanitize_write(stdout, content, len, 0);
 		fflush(stdout);
 	}
 	rc = 0;
@@ -138,8 +161,8 @@ const struct cli_cmd cmd_logs_entry = {
     .alias = "log",
     .usage = "ID [-f] [-n LINES]",
     .summary = "print a session's output; -f follows it live",
-    .help = "    -f, --follow     then print the tool's output as it comes (raw terminal\n"
-	    "                     bytes), until the session ends or Ctrl-C\n"
+    .help = "    -f, --follow     then print the tool's output as it comes (escape\n"
+	    "                     sequences shown as text), until the session ends or Ctrl-C\n"
 	    "    -n, --lines N    how many lines of history to print first (default: all\n"
 	    "                     kept, up to 10000; with -f the screen)\n",
     .flags = CMD_NEEDS_CONTEXTS,

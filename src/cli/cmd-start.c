@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "output.h"
 #include "place.h"
+#include "sanitize.h"
 
 /* What --wait follows. */
 struct cmd_start_wait {
@@ -294,7 +295,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 		output_json(stdout, o);
 		json_decref(o);
 	} else {
-		printf("%s/%s\n", cn->ctx.name, sid);
+		sanitize_printf(stdout, "%s/%s\n", cn->ctx.name, sid);
 	}
 	fflush(stdout);
 	rc = 0;
@@ -338,7 +339,7 @@ const struct cli_cmd cmd_start_entry = {
 	    "    --pool P             place on the healthiest, least loaded agent of pool P\n"
 	    "                         (also used over all contexts when no default is set)\n"
 	    "    --path P             project directory on the agent's machine (default: the\n"
-	    "                         context's path)\n"
+	    "                         context's path, else the agent's home)\n"
 	    "    --auto-confirm on|off  answer the tool's safe prompts by policy\n"
 	    "    --wait               follow the session until the task ends; exit status:\n"
 	    "                         0 done, 10 waiting for a person, 11 error, 12 exited\n"

@@ -22,6 +22,7 @@
 #define TOKEN "test-token-0123456789abcdef0123456789"
 
 static struct agent ag;
+static char *profile_dirs[] = {CM_SOURCE_DIR "/tests/profiles"};
 static struct lws_context *cctx; /* the clients' loop */
 
 struct client {
@@ -235,7 +236,8 @@ setup(void **state)
 	ag.cfg.state_dir = xstrdup(st_dir);
 	ag.cfg.socket_dir = xstrdup(st_dir);
 	auth_init(&ag.auth, ag.cfg.token);
-	tools_load(NULL, 0);
+	/* Test profiles whose programs exist (cat): tools not installed are refused. */
+	tools_load(profile_dirs, 1);
 	bus_init(&ag.sessions.bus, 64, NULL);
 	bus_add_sink(&ag.sessions.bus, "clients", conn_fanout, &ag);
 	assert_int_equal(listener_start(&ag), 0);
@@ -328,7 +330,7 @@ test_create_session_fanout(void **state)
 	client_login(&b);
 	client_open(&stranger);
 	client_send(&a,
-		    "{\"action\": \"create_session\", \"id\": 7, \"tool\": \"claude\","
+		    "{\"action\": \"create_session\", \"id\": 7, \"tool\": \"cat\","
 		    " \"task\": \"fix it\", \"context\": {\"path\": \"%s\"}}",
 		    st_dir);
 	while (!st.spawned)
@@ -371,7 +373,7 @@ test_tmux_error_reply(void **state)
 	(void)state;
 	client_login(&a);
 	client_send(&a,
-		    "{\"action\": \"create_session\", \"id\": 1, \"tool\": \"claude\","
+		    "{\"action\": \"create_session\", \"id\": 1, \"tool\": \"cat\","
 		    " \"context\": {\"path\": \"%s\"}}",
 		    st_dir);
 	while (!st.spawned)
@@ -410,7 +412,7 @@ test_kill_session(void **state)
 	client_login(&a);
 	client_login(&b);
 	client_send(&a,
-		    "{\"action\": \"create_session\", \"id\": 1, \"tool\": \"claude\","
+		    "{\"action\": \"create_session\", \"id\": 1, \"tool\": \"cat\","
 		    " \"context\": {\"path\": \"%s\"}}",
 		    st_dir);
 	while (!st.spawned)
