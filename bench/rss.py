@@ -55,7 +55,7 @@ async def run_sessions(counts):
         for n in counts:
             ids += await create_many(c, n - len(ids), "cat")
             for sid in ids:
-                await c.wait_state(sid, ("idle",))
+                await c.wait_listed(sid, ("idle",))
             await settle(1.5)
             rows.append(snap(agent, f"1 client, {n} sessions"))
         await c.close()
