@@ -35,7 +35,9 @@ PIDS=()
 PORTS=()
 agent_start || exit 1
 PORTS+=("$AGENT_PORT")
-trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; sshd_stop; cleanup' EXIT
+# Waits for these agents only: a bare `wait` would also wait for the first
+# agent and sshd, which are still running, and never return.
+trap 'kill "${PIDS[@]}" 2>/dev/null; wait "${PIDS[@]}" 2>/dev/null; sshd_stop; cleanup' EXIT
 # Nine more agents, each with its own state (same token).
 for i in $(seq 2 10); do
 	agent_spawn "$T/a$i" || exit 1
