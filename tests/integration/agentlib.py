@@ -352,6 +352,7 @@ class Client:
         self.closed = None
         self.auth_reply = None
         self._news = None
+        self._waiting = 0       # tasks in _until
 
     async def __aenter__(self):
         kw = {"max_size": 64 << 20, "open_timeout": self.open_timeout,
@@ -411,9 +412,11 @@ class Client:
             self.on_event(m, t)
 
     def _wake(self):
-        # Waiters hold the old Event; the next ones get a fresh one.
-        self._news.set()
-        self._news = asyncio.Event()
+        # Waiters hold the old Event; the next ones get a fresh one. Nothing
+        # to do when nobody waits (a flood of frames read by a hook).
+        if self._waiting:
+            self._news.set()
+            self._news = asyncio.Event()
 
     async def _read(self):
         try:
@@ -449,10 +452,13 @@ class Client:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
+            self._waiting += 1
             try:
                 await asyncio.wait_for(news.wait(), left)
             except asyncio.TimeoutError:
                 pass
+            finally:
+                self._waiting -= 1
 
     async def send_raw(self, data):
         await self.ws.send(data)
