@@ -24,10 +24,10 @@ class CountingClient(Client):
         super().__init__(*a, **kw)
         self.count = {}
 
-    def _file(self, m):
+    def _file(self, m, *rest):
         if "id" in m:
             self.count[m["id"]] = self.count.get(m["id"], 0) + 1
-        super()._file(m)
+        super()._file(m, *rest)
 
 
 async def burst(c, msgs):
