@@ -2,7 +2,7 @@
 #
 # cm_embed_web(out_var) builds the host tool tools/embed/cm-embed and adds a
 # build step that runs it over the dashboard's files, writing a gzip-compressed
-# table `cm_web_assets[]` (see src/agent/web-assets.h). The step reruns when
+# table `cm_web_assets[]` (see src/agent/transport/web-assets.h). The step reruns when
 # any of the files changes. The generated file is marked "do not edit" and is
 # never committed.
 #

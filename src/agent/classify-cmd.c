@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/autoconfirm.h"
-#include "agent/builtin-profiles.h"
-#include "agent/classify.h"
-#include "agent/profile.h"
+#include "agent/screen/autoconfirm.h"
+#include "agent/screen/builtin-profiles.h"
+#include "agent/screen/classify.h"
+#include "agent/screen/profile.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/fsutil.h"

@@ -23,14 +23,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
 #include "agent/audit.h"
 #include "agent/classify-cmd.h"
-#include "agent/danger.h"
-#include "agent/fdwatch.h"
-#include "agent/listener.h"
-#include "agent/session.h"
-#include "agent/tools.h"
+#include "agent/screen/danger.h"
+#include "agent/screen/tools.h"
+#include "agent/sessions/session.h"
+#include "agent/tmux/fdwatch.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/fanout.h"
+#include "agent/transport/listener.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -50,7 +51,7 @@ main_reap(struct agent *a)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		session_reaped(a, pid, status);
+		session_reaped(&a->sessions, pid, status);
 }
 
 /* A signal arrived on the signalfd. */
@@ -67,13 +68,13 @@ main_on_signal(void *arg)
 			break;
 		case SIGHUP:
 			log_info("SIGHUP: reloading profiles");
-			tools_load(a);
+			tools_load(a->cfg.profile_dirs, a->cfg.n_profile_dirs);
 			break;
 		default:
 			if (!a->stopping)
 				log_info("signal %u: stopping (sessions keep running)",
 					 si.ssi_signo);
-			a->stopping = 1;
+			a->stopping = a->sessions.stopping = 1;
 			lws_cancel_service(a->lws);
 			break;
 		}
@@ -99,7 +100,7 @@ main_signals(struct agent *a)
 	a->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (a->signal_fd < 0)
 		return -1;
-	return fdwatch_add(a, &main_signal_watch, a->signal_fd, main_on_signal, NULL, a);
+	return fdwatch_add(a->vhost, &main_signal_watch, a->signal_fd, main_on_signal, NULL, a);
 }
 
 /* Children (tmux) must not start with our blocked signal mask. */
@@ -216,8 +217,8 @@ main_announce(struct agent *a)
 
 	json_object_set_new(ev, "type", json_string("agent_started"));
 	json_object_set_new(ev, "version", json_string(CM_VERSION));
-	json_object_set_new(ev, "sessions", json_integer((json_int_t)a->n_sessions));
-	bus_publish(a, ev, NULL);
+	json_object_set_new(ev, "sessions", json_integer((json_int_t)a->sessions.n));
+	bus_publish(&a->sessions.bus, ev, NULL);
 }
 
 int
@@ -233,7 +234,7 @@ main(int argc, char **argv)
 
 	agent_self = a;
 	TAILQ_INIT(&a->conns);
-	TAILQ_INIT(&a->sessions);
+	sessions_init(&a->sessions);
 	a->signal_fd = -1;
 	config_init(&a->cfg);
 	rc = config_parse_args(&a->cfg, argc, argv);
@@ -256,19 +257,26 @@ main(int argc, char **argv)
 	gethostname(a->hostname, sizeof a->hostname - 1);
 	a->started = time_wall();
 	auth_init(&a->auth, a->cfg.token);
-	log_info("%zu tools: built in, then %zu profiles dirs", tools_load(a),
-		 a->cfg.n_profile_dirs);
+	log_info("%zu tools: built in, then %zu profiles dirs",
+		 tools_load(a->cfg.profile_dirs, a->cfg.n_profile_dirs), a->cfg.n_profile_dirs);
 	log_path = xasprintf("%s/events.log", a->cfg.state_dir);
-	bus_init(&a->bus, (size_t)a->cfg.replay_events, log_path);
+	/* Events leave the session layer through these sinks, in this order. */
+	bus_init(&a->sessions.bus, (size_t)a->cfg.replay_events, log_path);
 	free(log_path);
+	bus_add_sink(&a->sessions.bus, "audit", audit_sink, a->cfg.audit_log);
+	bus_add_sink(&a->sessions.bus, "clients", conn_fanout, a);
 	if (listener_start(a) < 0 || main_signals(a) < 0) {
 		listener_stop(a);
 		return 1;
 	}
-	session_adopt_all(a);
+	a->sessions.cfg = &a->cfg;
+	a->sessions.lws = a->lws;
+	a->sessions.vhost = a->vhost;
+	a->sessions.danger = agent_danger_rules;
+	session_adopt_all(&a->sessions);
 	main_announce(a);
 	main_write_port(a);
-	log_info("cm-agent %s ready: %zu sessions, state in %s", CM_VERSION, a->n_sessions,
+	log_info("cm-agent %s ready: %zu sessions, state in %s", CM_VERSION, a->sessions.n,
 		 a->cfg.state_dir);
 
 	while (!a->stopping)
@@ -276,10 +284,10 @@ main(int argc, char **argv)
 			break;
 
 	fdwatch_remove(&main_signal_watch);
-	session_detach_all(a);
+	session_detach_all(&a->sessions);
 	listener_stop(a);
 	main_reap(a);
-	bus_release(&a->bus);
+	bus_release(&a->sessions.bus);
 	audit_close();
 	tools_release();
 	danger_rules_free(agent_danger_rules);

@@ -15,15 +15,13 @@
 
 #include <cmocka.h>
 
-#include "agent/agent.h"
-#include "agent/auth.h"
-#include "agent/config.h"
-#include "agent/hostcheck.h"
-#include "agent/bus.h"
-#include "agent/config.h"
-#include "agent/frame.h"
-#include "agent/keys.h"
-#include "agent/output.h"
+#include "agent/transport/auth.h"
+#include "agent/transport/hostcheck.h"
+#include "agent/sessions/bus.h"
+#include "agent/settings/config.h"
+#include "agent/sessions/frame.h"
+#include "agent/screen/keys.h"
+#include "agent/sessions/output.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/xmalloc.h"
@@ -42,45 +40,35 @@ collect(void *arg, struct frame *f)
 
 /* Publishes n events of type t. */
 static void
-publish(struct agent *a, int n)
+publish(struct bus *bus, int n)
 {
 	for (int i = 0; i < n; i++)
-		bus_publish(a, json_pack("{s:s, s:i}", "type", "test", "n", i), NULL);
-}
-
-/* A fresh agent struct with no clients. */
-static void
-agent_blank(struct agent *a)
-{
-	memset(a, 0, sizeof *a);
-	TAILQ_INIT(&a->conns);
-	TAILQ_INIT(&a->sessions);
+		bus_publish(bus, json_pack("{s:s, s:i}", "type", "test", "n", i), NULL);
 }
 
 /* seq increases; since() replays exactly what is held; older -> resync. */
 static void
 test_bus_ring(void **state)
 {
-	struct agent a;
+	struct bus bus;
 	size_t count;
 
 	(void)state;
-	agent_blank(&a);
-	bus_init(&a.bus, 4, NULL);
-	publish(&a, 6);
-	assert_int_equal(a.bus.seq, 6);
-	assert_int_equal(bus_oldest(&a.bus), 3);
+	bus_init(&bus, 4, NULL);
+	publish(&bus, 6);
+	assert_int_equal(bus.seq, 6);
+	assert_int_equal(bus_oldest(&bus), 3);
 	n_seen = 0;
-	assert_int_equal(bus_since(&a.bus, 3, collect, NULL, &count), 0);
+	assert_int_equal(bus_since(&bus, 3, collect, NULL, &count), 0);
 	assert_int_equal(count, 3);
 	assert_int_equal(seen[0], 4);
 	assert_int_equal(seen[2], 6);
-	assert_int_equal(bus_since(&a.bus, 2, collect, NULL, &count), 0); /* 3..6 held */
-	assert_int_equal(bus_since(&a.bus, 1, collect, NULL, &count), CM_ERESYNC);
-	assert_int_equal(bus_since(&a.bus, 7, collect, NULL, &count), CM_ERESYNC);
-	assert_int_equal(bus_since(&a.bus, 6, collect, NULL, &count), 0);
+	assert_int_equal(bus_since(&bus, 2, collect, NULL, &count), 0); /* 3..6 held */
+	assert_int_equal(bus_since(&bus, 1, collect, NULL, &count), CM_ERESYNC);
+	assert_int_equal(bus_since(&bus, 7, collect, NULL, &count), CM_ERESYNC);
+	assert_int_equal(bus_since(&bus, 6, collect, NULL, &count), 0);
 	assert_int_equal(count, 0);
-	bus_release(&a.bus);
+	bus_release(&bus);
 }
 
 /* The log restores seq and ring across a restart, skips torn and bad lines, stays bounded. */
@@ -89,27 +77,25 @@ test_bus_log(void **state)
 {
 	char tmpl[] = "/tmp/cmbus.XXXXXX", *dir = mkdtemp(tmpl);
 	char *path = xasprintf("%s/events.log", dir), *text;
-	struct agent a;
+	struct bus bus;
 	size_t count, len, lines = 0;
 	FILE *f;
 
 	(void)state;
-	agent_blank(&a);
-	bus_init(&a.bus, 4, path);
-	publish(&a, 10); /* compaction at 9 lines */
-	bus_release(&a.bus);
+	bus_init(&bus, 4, path);
+	publish(&bus, 10); /* compaction at 9 lines */
+	bus_release(&bus);
 	f = fopen(path, "a");
 	fputs("not json\n{\"seq\":\"x\"}\n{\"type\":\"torn\",\"seq\":99", f);
 	fclose(f);
-	agent_blank(&a);
-	bus_init(&a.bus, 4, path);
-	assert_int_equal(a.bus.seq, 10);
+	bus_init(&bus, 4, path);
+	assert_int_equal(bus.seq, 10);
 	n_seen = 0;
-	assert_int_equal(bus_since(&a.bus, 6, collect, NULL, &count), 0);
+	assert_int_equal(bus_since(&bus, 6, collect, NULL, &count), 0);
 	assert_int_equal(count, 4);
-	publish(&a, 1);
-	assert_int_equal(a.bus.seq, 11);
-	bus_release(&a.bus);
+	publish(&bus, 1);
+	assert_int_equal(bus.seq, 11);
+	bus_release(&bus);
 	assert_int_equal(fs_read_file(path, 1 << 20, &text, &len), 0);
 	for (size_t i = 0; i < len; i++)
 		lines += text[i] == '\n';
