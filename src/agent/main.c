@@ -26,6 +26,7 @@
 #include "agent/danger.h"
 #include "agent/fdwatch.h"
 #include "agent/listener.h"
+#include "agent/policy-cmd.h"
 #include "agent/session.h"
 #include "agent/tools.h"
 #include "common/err.h"
@@ -181,6 +182,8 @@ main(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "classify") == 0)
 		return classify_cmd_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "policy") == 0)
+		return policy_cmd_main(argc - 1, argv + 1);
 
 	agent_self = a;
 	TAILQ_INIT(&a->conns);
