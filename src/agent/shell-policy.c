@@ -355,6 +355,17 @@ static const char *const secret_names[] = {
     "id_rsa",		"id_dsa",	    "id_ecdsa", "id_ed25519",
     "credentials.json", ".git-credentials", ".netrc",	NULL};
 
+/* True if path p is entry or under it (an entry ending in '/' is a directory). */
+static int
+path_under(const char *p, const char *entry)
+{
+	size_t n = strlen(entry);
+
+	if (strncmp(p, entry, n) == 0)
+		return 1;
+	return n > 1 && entry[n - 1] == '/' && strncmp(p, entry, n - 1) == 0 && p[n - 1] == '\0';
+}
+
 /* 2: a secret; 1: a weak one (.env in the project); 0: neither. */
 static int
 is_secret(const struct pol *P, const struct loc *l)
@@ -369,10 +380,7 @@ is_secret(const struct pol *P, const struct loc *l)
 		if (starts(hr, "~/.ssh/") && (ends(hr, ".pub") || ends(hr, "/known_hosts")))
 			return 0;
 		for (i = 0; secret_home[i]; i++)
-			if (starts(hr, secret_home[i]) ||
-			    (ends(secret_home[i], "/") &&
-			     strncmp(hr, secret_home[i], strlen(secret_home[i]) - 1) == 0 &&
-			     hr[strlen(secret_home[i]) - 1] == '\0'))
+			if (path_under(hr, secret_home[i]))
 				return 2;
 	}
 	loc_text(l, a, sizeof(a));
@@ -438,8 +446,6 @@ static const char *const persist_abs[] = {"/etc/profile",
 					  "/etc/sudoers",
 					  "/etc/pam.d/",
 					  "/etc/ssh/sshd_config",
-					  "/etc/passwd",
-					  "/etc/group",
 					  "/Library/LaunchDaemons/",
 					  NULL};
 
@@ -454,11 +460,11 @@ is_persistence(const struct loc *l)
 		return 0;
 	if (hr != NULL)
 		for (i = 0; persist_home[i]; i++)
-			if (starts(hr, persist_home[i]))
+			if (path_under(hr, persist_home[i]))
 				return 1;
 	loc_text(l, a, sizeof(a));
 	for (i = 0; persist_abs[i]; i++)
-		if (starts(a, persist_abs[i]))
+		if (path_under(a, persist_abs[i]))
 			return 1;
 	return strstr(a, "/.git/hooks/") != NULL || ends(a, "/.git/hooks") ||
 	       ends(a, "/.git/config") || starts(a, "./.git/hooks") ||
@@ -492,14 +498,19 @@ harmless_target(const char *t)
 	       starts(t, "/dev/fd/") || strcmp(t, "-") == 0;
 }
 
-enum op { OP_DELETE, OP_WRITE };
+enum op {
+	OP_DELETE, /* deletes the file or tree */
+	OP_PRUNE,  /* deletes what lies under a directory (find -delete) */
+	OP_WRITE   /* writes or changes it */
+};
 
 /* Judges a file that a command deletes or writes. */
 static void
 judge_target(struct pol *P, enum op op, const struct arg *a, const struct loc *cwd, const char *cmd)
 {
 	struct loc l;
-	const char *verb = op == OP_DELETE ? "deletes" : "writes";
+	const char *verb = op == OP_WRITE ? "writes" : "deletes";
+	const char *outside = op == OP_WRITE ? "write-outside-dir" : "delete-outside";
 
 	if (P->v->ask || a->t[0] == '\0')
 		return;
@@ -511,22 +522,20 @@ judge_target(struct pol *P, enum op op, const struct arg *a, const struct loc *c
 	}
 	resolve(P, cwd, a->t, a->f, &l);
 	if (l.base == L_UNKNOWN) {
-		hit(P, op == OP_DELETE ? "delete-outside" : "write-outside-dir",
-		    "%s %s %s: cannot tell where it points", cmd, verb, show_(P, a->t));
+		hit(P, outside, "%s %s %s: cannot tell where it points", cmd, verb, show_(P, a->t));
 		return;
 	}
 	if (is_history(P, &l)) {
 		hit(P, "history-wipe", "%s %s %s (history or logs)", cmd, verb, show_(P, a->t));
 		return;
 	}
-	if (is_persistence(&l)) {
+	if (op == OP_WRITE && is_persistence(&l)) {
 		hit(P, "persistence", "%s %s %s (runs at start-up or on events)", cmd, verb,
 		    show_(P, a->t));
 		return;
 	}
 	if (!loc_inside(P, &l)) {
-		hit(P, op == OP_DELETE ? "delete-outside" : "write-outside-dir",
-		    "%s %s %s, outside the project", cmd, verb, show_(P, a->t));
+		hit(P, outside, "%s %s %s, outside the project", cmd, verb, show_(P, a->t));
 		return;
 	}
 	if (op == OP_DELETE && loc_is_root(P, &l))
@@ -1393,9 +1402,9 @@ judge_find(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struct
 		const char *t = a[k].t;
 		if (strcmp(t, "-delete") == 0) {
 			if (np == 0)
-				judge_target(P, OP_DELETE, &dot, cwd, "find -delete");
+				judge_target(P, OP_PRUNE, &dot, cwd, "find -delete");
 			for (size_t j = 0; j < np; j++)
-				judge_target(P, OP_DELETE, &a[paths[j]], cwd, "find -delete");
+				judge_target(P, OP_PRUNE, &a[paths[j]], cwd, "find -delete");
 		} else if (strcmp(t, "-fprint") == 0 || strcmp(t, "-fprintf") == 0 ||
 			   strcmp(t, "-fls") == 0 || strcmp(t, "-fprint0") == 0) {
 			if (k + 1 < n)
@@ -2065,7 +2074,7 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 			hit(P, "delete-outside", "%s --no-preserve-root", name);
 			return;
 		}
-		m = operands(a, n, idx, MAX_ARGS, strcmp(name, "shred") == 0 ? "nsu" : NULL);
+		m = operands(a, n, idx, MAX_ARGS, strcmp(name, "shred") == 0 ? "ns" : NULL);
 		for (k = 0; k < m; k++)
 			judge_target(P, OP_DELETE, &a[idx[k]], cwd, name);
 		return;
@@ -2199,7 +2208,8 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 		if (has_word(a, n, "-O") || has_word(a, n, "--remote-name") ||
 		    strcmp(name, "wget") == 0 || has_prefix_word(a, n, "-LO") ||
 		    has_prefix_word(a, n, "-sLO") || has_prefix_word(a, n, "-fsSLO")) {
-			m = operands(a, n, idx, MAX_ARGS, "oOHdXuAeTFPw");
+			m = operands(a, n, idx, MAX_ARGS,
+				     strcmp(name, "wget") == 0 ? "OPeUao" : "oHdXuAeTFPwrbcK");
 			for (k = 0; k < m; k++) {
 				const char *u = a[idx[k]].t, *b = strrchr(u, '/');
 				if (strstr(u, "://") && b && b[1])
