@@ -1083,7 +1083,7 @@ parse_simple(struct shp *p, int pipeline, int pos)
 	struct shp_redir *rv = NULL;
 	size_t nr = 0, capr = 0;
 	struct shp_cmd *c;
-	int ci, w, rc = -1;
+	int ci, w, rc = -1, keyword = 0;
 
 	for (;;) {
 		int ch;
@@ -1129,6 +1129,7 @@ parse_simple(struct shp *p, int pipeline, int pos)
 		if (argv.n == 0 && assign.n == 0 && nr == 0) {
 			if (skipped_keyword(p, w)) {
 				word_pop(p);
+				keyword = 1;
 				continue;
 			}
 			if (word_is(p, w, "case") || word_is(p, w, "select") ||
@@ -1175,6 +1176,14 @@ parse_simple(struct shp *p, int pipeline, int pos)
 				goto out;
 		} else if (ints_push(p, &argv, w) < 0)
 			goto out;
+	}
+	if (argv.n == 0 && assign.n == 0 && nr == 0) {
+		/* "then", "do", "else" may end a line; nothing else may be empty */
+		if (keyword)
+			rc = 0;
+		else
+			shp_fail(p, SHP_ESYNTAX, "a command is missing");
+		goto out;
 	}
 	if ((ci = cmd_new(p)) < 0)
 		goto out;
@@ -1253,6 +1262,8 @@ at_close_brace(const struct shp *p)
 static int
 parse_list(struct shp *p, int term)
 {
+	int need = 0; /* after && or ||: a command must follow */
+
 	for (;;) {
 		size_t before;
 		int c;
@@ -1260,6 +1271,10 @@ parse_list(struct shp *p, int term)
 		if (skip_newlines(p) < 0)
 			return -1;
 		c = cur(p);
+		if (need && (c == -1 || c == ')' || at_close_brace(p)))
+			return shp_fail(p, SHP_EUNTERMINATED,
+					"&& or || without a command after it");
+		need = 0;
 		if (c == -1) {
 			if (term == -1)
 				return 0;
@@ -1288,10 +1303,9 @@ parse_list(struct shp *p, int term)
 			if (peek(p, 1) == ';' || peek(p, 1) == '&')
 				return shp_fail(p, SHP_EUNSUPPORTED, ";; outside case");
 			p->i++;
-		} else if (c == '&' && peek(p, 1) == '&') {
+		} else if ((c == '&' && peek(p, 1) == '&') || (c == '|' && peek(p, 1) == '|')) {
 			p->i += 2;
-		} else if (c == '|' && peek(p, 1) == '|') {
-			p->i += 2;
+			need = 1;
 		} else if (c == '&') {
 			p->i++;
 			for (size_t k = before; k < p->r->ncmds; k++)

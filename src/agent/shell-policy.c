@@ -1146,7 +1146,7 @@ skip_wrapper(const struct wrapper *wr, struct arg *a, size_t n)
 		}
 		break;
 	}
-	return k;
+	return k < n ? k : n;
 }
 
 /* The shell interpreters. */
@@ -1839,6 +1839,8 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 				continue;
 			break;
 		}
+		if (k > n)
+			k = n; /* a trailing -u without its value */
 		if (k >= n && P->weak[0] == '\0')
 			snprintf(P->weak, sizeof(P->weak), "the environment (env)");
 		judge_argv(P, R, ci, a + k, n - k, cwd);
