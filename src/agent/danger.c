@@ -245,6 +245,22 @@ danger_check_extra(const struct danger_rules *d, const char *line, struct danger
 	return 0;
 }
 
+/* A shell verdict as a hit: the reason, then the command it is about. */
+static int
+danger_hit_shell(struct danger_hit *hit, const struct shell_verdict *v, const char *cmd)
+{
+	char text[DANGER_MATCH_MAX];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "%s: %s", v->reason, cmd);
+	if (n >= sizeof(text))
+		n = sizeof(text) - 1;
+	for (size_t i = 0; i < n; i++)
+		if (text[i] == '\n' || text[i] == '\t')
+			text[i] = ' ';
+	return danger_hit_set(hit, v->rule, text, n);
+}
+
 /* Runs the shell policy on the command of a command prompt's body. */
 static int
 danger_check_shell(const char *body, const char *session_dir, struct danger_hit *hit)
@@ -256,7 +272,7 @@ danger_check_shell(const char *body, const char *session_dir, struct danger_hit 
 	if (layout < 0)
 		return danger_hit_set(hit, "unparsed", "the prompt is too long to read", 30);
 	if (shell_policy_check(cmd, strlen(cmd), session_dir, &v))
-		return danger_hit_set(hit, v.rule, v.reason, strlen(v.reason));
+		return danger_hit_shell(hit, &v, cmd);
 	/*
 	 * The line before the question is the description, or the command's
 	 * last line when there is none: judge it too, except when it is not
@@ -265,7 +281,7 @@ danger_check_shell(const char *body, const char *session_dir, struct danger_hit 
 	 */
 	if (desc[0] != '\0' && shell_policy_check(desc, strlen(desc), session_dir, &v) &&
 	    strcmp(v.rule, "unparsed") != 0)
-		return danger_hit_set(hit, v.rule, v.reason, strlen(v.reason));
+		return danger_hit_shell(hit, &v, desc);
 	return 0;
 }
 

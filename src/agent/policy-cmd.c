@@ -94,6 +94,7 @@ policy_cmd_decide(const struct profile *p, const char *cmd, const char *dir,
 {
 	struct classify_result *r = xcalloc(1, sizeof(*r));
 	struct autoconfirm_decision d;
+	struct shell_verdict v;
 	const char *rule, *why;
 	int status;
 
@@ -115,9 +116,8 @@ policy_cmd_decide(const struct profile *p, const char *cmd, const char *dir,
 	snprintf(r->prompt.yes[0], sizeof(r->prompt.yes[0]), "y");
 	r->prompt.n_yes = 1;
 	autoconfirm_decide(r, dir, extra, &d);
-	if (d.action == AUTOCONFIRM_ANSWER) {
-		struct shell_verdict v;
-		/* the decision says "safe"; the shell verdict says what it looked at */
+	if (d.action == AUTOCONFIRM_ANSWER) { /* the decision says "safe"; the shell verdict says
+						 what it looked at */
 		shell_policy_check(cmd, strlen(cmd), dir, &v);
 		printf("allow\tok\t");
 		policy_cmd_put(v.reason);
@@ -132,6 +132,15 @@ policy_cmd_decide(const struct profile *p, const char *cmd, const char *dir,
 			if (strncmp(why, ": ", 2) == 0)
 				why += 2;
 		}
+		for (size_t i = 0; d.reason == AUTOCONFIRM_R_DANGER && shell_policy_rules[i]; i++)
+			if (strcmp(d.danger_rule, shell_policy_rules[i]) == 0 &&
+			    shell_policy_check(cmd, strlen(cmd), dir, &v) &&
+			    strcmp(v.rule, d.danger_rule) == 0) {
+				/* the decision quotes the command too; the reason alone is enough
+				 */
+				why = v.reason;
+				break;
+			}
 		if (d.reason == AUTOCONFIRM_R_NOT_ANSWERABLE)
 			why = "the profile leaves its command prompts to a person";
 		printf("ask\t%s\t", rule);

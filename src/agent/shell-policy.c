@@ -535,7 +535,13 @@ judge_target(struct pol *P, enum op op, const struct arg *a, const struct loc *c
 		return;
 	}
 	if (!loc_inside(P, &l)) {
-		hit(P, outside, "%s %s %s, outside the project", cmd, verb, show_(P, a->t));
+		char where[LOC_MAX + 4];
+		loc_text(&l, where, sizeof(where));
+		if (strcmp(where, a->t) == 0 || a->t[0] == '~' || (a->f & SHP_W_VAR))
+			hit(P, outside, "%s %s %s, outside the project", cmd, verb, show_(P, a->t));
+		else
+			hit(P, outside, "%s %s %s (%s), outside the project", cmd, verb,
+			    show_(P, a->t), show_(P, where));
 		return;
 	}
 	if (op == OP_DELETE && loc_is_root(P, &l))
