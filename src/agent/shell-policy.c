@@ -921,104 +921,243 @@ code_has(const char *code, const char *const *toks)
 
 static void judge_code(struct pol *P, enum lang lang, const char *code, const struct loc *cwd);
 
+/* How a call found in interpreter code runs what it is given. */
+enum call_kind {
+	CALL_SHELL, /* a shell command line (or, with several arguments, argv) */
+	CALL_ARGV,  /* an argument vector (or, given one string, a command line) */
+	CALL_CODE,  /* code of the same language */
+	CALL_EXEC   /* exec(): code in Python, a command elsewhere */
+};
+
+static const struct {
+	const char *tok;     /* text that starts the call */
+	enum call_kind kind; /* what it runs */
+	int bare;	     /* Perl/Ruby: also without parentheses */
+	const char *needs;   /* only when the code mentions this module, or NULL */
+} code_calls[] = {{"system", CALL_SHELL, 1, NULL},
+		  {"popen", CALL_SHELL, 0, NULL},
+		  {"getoutput", CALL_SHELL, 0, NULL},
+		  {"getstatusoutput", CALL_SHELL, 0, NULL},
+		  {"shell_exec", CALL_SHELL, 0, NULL},
+		  {"passthru", CALL_SHELL, 0, NULL},
+		  {"proc_open", CALL_SHELL, 0, NULL},
+		  {"execSync", CALL_SHELL, 0, NULL},
+		  {"exec", CALL_EXEC, 1, NULL},
+		  {"eval", CALL_CODE, 0, NULL},
+		  {"check_output", CALL_ARGV, 0, "subprocess"},
+		  {"check_call", CALL_ARGV, 0, "subprocess"},
+		  {"Popen", CALL_ARGV, 0, "subprocess"},
+		  {"run", CALL_ARGV, 0, "subprocess"},
+		  {"call", CALL_ARGV, 0, "subprocess"},
+		  {"spawn", CALL_ARGV, 0, NULL},
+		  {"spawnSync", CALL_ARGV, 0, NULL},
+		  {"execFile", CALL_ARGV, 0, NULL},
+		  {"execFileSync", CALL_ARGV, 0, NULL},
+		  {"execv", CALL_ARGV, 0, NULL},
+		  {"execvp", CALL_ARGV, 0, NULL},
+		  {"execve", CALL_ARGV, 0, NULL},
+		  {"execl", CALL_ARGV, 0, NULL},
+		  {"execlp", CALL_ARGV, 0, NULL},
+		  {"spawnv", CALL_ARGV, 0, NULL},
+		  {"spawnvp", CALL_ARGV, 0, NULL},
+		  {"spawnl", CALL_ARGV, 0, NULL},
+		  {"spawnlp", CALL_ARGV, 0, NULL},
+		  {NULL, CALL_SHELL, 0, NULL}};
+
+/* Reads a string literal at code[*i] into b; 0 if there is none (or it interpolates). */
+static int
+code_literal_at(const char *code, size_t *i, size_t e, struct buf *b)
+{
+	size_t k = *i;
+	char q;
+
+	if (k < e && (code[k] == 'r' || code[k] == 'b' || code[k] == 'u') && k + 1 < e &&
+	    (code[k + 1] == '\'' || code[k + 1] == '"'))
+		k++; /* Python r'' b'' u'' (not f'') */
+	q = code[k];
+	if (k >= e || (q != '\'' && q != '"' && q != '`'))
+		return 0;
+	for (k++; k < e && code[k] != q; k++) {
+		char ch = code[k];
+		if (ch == '\\' && k + 1 < e) {
+			k++;
+			ch = code[k] == 'n' ? '\n' : code[k] == 't' ? '\t' : code[k];
+		} else if (q == '`' && ch == '$' && k + 1 < e && code[k + 1] == '{')
+			return 0; /* a template that interpolates */
+		buf_append(b, &ch, 1);
+	}
+	if (k >= e)
+		return 0;
+	*i = k + 1;
+	return 1;
+}
+
+static size_t
+code_skip_blank(const char *code, size_t i, size_t e)
+{
+	while (i < e && (code[i] == ' ' || code[i] == '\t' || code[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* Appends a word to an argv-form command line, single-quoted. */
+static void
+code_add_word(struct buf *cmd, const char *w)
+{
+	buf_append_str(cmd, cmd->len ? " '" : "'");
+	for (; *w; w++) {
+		if (*w == '\'')
+			buf_append_str(cmd, "'\\''");
+		else
+			buf_append(cmd, w, 1);
+	}
+	buf_append(cmd, "'", 1);
+}
+
 /*
- * Calls that run a shell command (or, for exec/eval in Python and
+ * The arguments of a call, code[i, e): literals and lists of literals, then
+ * options (name=value, {...}). Fills cmd (one literal: as it is, in *single;
+ * more: as quoted words). Returns -1 if an argument is not literal.
+ */
+static int
+code_call_args(const char *code, size_t i, size_t e, struct buf *cmd, int *single)
+{
+	struct buf lit;
+	int items = 0, opts = 0, plain = 0;
+
+	*single = 0;
+	buf_init(&lit, SHP_MAX_INPUT);
+	for (i = code_skip_blank(code, i, e); i < e;) {
+		if (code[i] == '[' || code[i] == '(') {
+			char close = code[i] == '[' ? ']' : ')';
+			for (i = code_skip_blank(code, i + 1, e); i < e && code[i] != close;) {
+				buf_reset(&lit);
+				if (!code_literal_at(code, &i, e, &lit))
+					goto bad;
+				code_add_word(cmd, lit.data ? lit.data : "");
+				i = code_skip_blank(code, i, e);
+				if (i < e && code[i] == ',')
+					i = code_skip_blank(code, i + 1, e);
+			}
+			if (i >= e)
+				goto bad;
+			i++;
+			items++;
+		} else if (!opts && code_literal_at(code, &i, e, (buf_reset(&lit), &lit))) {
+			if (items == 0 && lit.data) {
+				buf_append_str(cmd, lit.data);
+				plain = 1;
+			} else {
+				if (plain) {
+					/* the first was a word, not a command line */
+					char *first = buf_steal(cmd, NULL);
+					code_add_word(cmd, first);
+					free(first);
+					plain = 0;
+				}
+				code_add_word(cmd, lit.data ? lit.data : "");
+			}
+			items++;
+		} else {
+			/* an option (shell=True, {stdio: 'x'}, cwd: ...) or a variable */
+			size_t k = i;
+			int depth = 0;
+			if (items == 0)
+				goto bad;
+			while (k < e && (depth > 0 || code[k] != ',')) {
+				if (code[k] == '{' || code[k] == '(' || code[k] == '[')
+					depth++;
+				else if (code[k] == '}' || code[k] == ')' || code[k] == ']')
+					depth--;
+				k++;
+			}
+			if (code[i] != '{' && memchr(code + i, '=', k - i) == NULL &&
+			    memchr(code + i, ':', k - i) == NULL)
+				goto bad;
+			opts = 1;
+			i = k;
+		}
+		i = code_skip_blank(code, i, e);
+		if (i < e && code[i] != ',')
+			goto bad; /* "rm -rf " + path, "%s" % x */
+		if (i < e)
+			i = code_skip_blank(code, i + 1, e);
+	}
+	buf_release(&lit);
+	*single = plain;
+	return items > 0 ? 0 : -1;
+bad:
+	buf_release(&lit);
+	return -1;
+}
+
+/*
+ * Calls that run a shell command (or, for exec/eval in Python and eval in
  * JavaScript, code of the same language): the argument is read if it is
  * literal, else the line asks.
  */
 static void
 code_shellouts(struct pol *P, enum lang lang, const char *code, const struct loc *cwd)
 {
-	static const char *const calls[] = {"system(",
-					    "popen(",
-					    "subprocess.",
-					    "check_output(",
-					    "check_call(",
-					    "Popen(",
-					    "spawn(",
-					    "spawnSync(",
-					    "exec(",
-					    "execSync(",
-					    "execFile(",
-					    "execFileSync(",
-					    "shell_exec(",
-					    "passthru(",
-					    "proc_open(",
-					    "IO.popen(",
-					    "getstatusoutput(",
-					    "getoutput(",
-					    "eval(",
-					    "os.exec",
-					    "pty.spawn(",
-					    NULL};
 	size_t len = strlen(code);
 
-	for (size_t c = 0; calls[c] && !P->v->ask; c++) {
-		const char *p = code;
-		while ((p = strstr(p, calls[c])) != NULL && !P->v->ask) {
-			size_t pos = (size_t)(p - code), i = pos + strlen(calls[c]) - 1, e;
-			char *lits[64];
-			size_t n, j = i;
-			int code_call = (strcmp(calls[c], "exec(") == 0 && (lang == LANG_PYTHON)) ||
-					strcmp(calls[c], "eval(") == 0;
+	for (size_t c = 0; code_calls[c].tok && !P->v->ask; c++) {
+		const char *tok = code_calls[c].tok, *p = code;
+		size_t tl = strlen(tok);
+
+		if (code_calls[c].needs != NULL && strstr(code, code_calls[c].needs) == NULL)
+			continue;
+
+		while ((p = strstr(p, tok)) != NULL && !P->v->ask) {
+			size_t pos = (size_t)(p - code), i = pos + tl, e;
+			enum call_kind kind = code_calls[c].kind;
+			int single, bare = 0;
 			struct buf cmd;
 
-			p += strlen(calls[c]);
-			if (code[i] != '(') {
-				/* subprocess.run( ... ) or os.execvp( ...: find the call */
-				while (j < len && code[j] != '(' && code[j] != ';' &&
-				       code[j] != '\n')
-					j++;
-				if (j >= len || code[j] != '(')
-					continue;
-				i = j;
-			}
+			p += tl;
 			if (pos > 0 && (code[pos - 1] == '_' ||
 					(code[pos - 1] >= 'a' && code[pos - 1] <= 'z') ||
-					(code[pos - 1] >= 'A' && code[pos - 1] <= 'Z')))
+					(code[pos - 1] >= 'A' && code[pos - 1] <= 'Z') ||
+					(code[pos - 1] >= '0' && code[pos - 1] <= '9')))
 				continue; /* part of a longer name: my_exec( */
-			e = code_args_end(code, i, len);
-			j = i + 1;
-			while (j < e && (code[j] == ' ' || code[j] == '\t'))
-				j++;
-			if (j >= e) {
-				continue; /* exec() with no argument */
-			}
-			if (code[j] != '\'' && code[j] != '"' && code[j] != '[' && code[j] != '`') {
-				hit(P, code_call ? "pipe-to-shell" : "unparsed",
-				    "%s runs %s it cannot read", calls[c],
-				    code_call ? "code" : "a command");
-				break;
-			}
-			if (code[j] == '[') {
-				size_t k = j, close = j;
-				while (close < e && code[close] != ']')
-					close++;
-				n = code_literals(code, k, close, lits, 64);
-			} else {
-				n = code_literals(code, j, e, lits, 1);
-			}
+			if (i < len && code[i] != '(' &&
+			    ((code[i] >= 'a' && code[i] <= 'z') ||
+			     (code[i] >= 'A' && code[i] <= 'Z') || code[i] == '_' ||
+			     (code[i] >= '0' && code[i] <= '9')))
+				continue; /* a longer name: system_info */
+			i = code_skip_blank(code, i, len);
+			if (i < len && code[i] == '(') {
+				e = code_args_end(code, i, len);
+				i++;
+			} else if (code_calls[c].bare && (lang == LANG_PERL || lang == LANG_RUBY) &&
+				   i < len &&
+				   (code[i] == '\'' || code[i] == '"' || code[i] == '[')) {
+				/* Perl/Ruby: system "cmd"; up to the end of the statement */
+				e = i;
+				while (e < len && code[e] != ';' && code[e] != '\n' &&
+				       code[e] != '}')
+					e++;
+				bare = 1;
+			} else
+				continue; /* a name, not a call */
+			if (kind == CALL_EXEC)
+				kind = lang == LANG_PYTHON ? CALL_CODE : CALL_SHELL;
+			if (kind == CALL_CODE && lang != LANG_PYTHON && lang != LANG_NODE &&
+			    lang != LANG_PERL && lang != LANG_RUBY)
+				continue;
+			if (code_skip_blank(code, i, e) >= e)
+				continue; /* no argument */
 			buf_init(&cmd, SHP_MAX_INPUT);
-			for (size_t k = 0; k < n; k++) {
-				if (code[j] == '[') {
-					/* argv form: each element one word */
-					buf_append_str(&cmd, k ? " '" : "'");
-					for (const char *q = lits[k]; *q; q++) {
-						if (*q == '\'')
-							buf_append_str(&cmd, "'\\''");
-						else
-							buf_append(&cmd, q, 1);
-					}
-					buf_append(&cmd, "'", 1);
-				} else
-					buf_append_str(&cmd, lits[k]);
-				free(lits[k]);
-			}
-			if (cmd.data) {
-				if (code_call)
+			if (code_call_args(code, i, e, &cmd, &single) < 0 ||
+			    (kind == CALL_CODE && !single)) {
+				hit(P, kind == CALL_CODE ? "pipe-to-shell" : "unparsed",
+				    "%s%s runs %s it cannot read", tok, bare ? "" : "()",
+				    kind == CALL_CODE ? "code" : "a command");
+			} else if (cmd.data != NULL) {
+				if (kind == CALL_CODE)
 					judge_code(P, lang, cmd.data, cwd);
 				else
-					pol_eval(P, cmd.data, cmd.len, cwd, calls[c]);
+					pol_eval(P, cmd.data, cmd.len, cwd, tok);
 			}
 			buf_release(&cmd);
 		}
