@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "agent/shell-parse.h"
 #include "common/buf.h"
@@ -64,8 +65,13 @@ struct pol {
 	char dl[MAX_DL][LOC_MAX / 4]; /* files downloaded, resolved "/..." or "./..." */
 	int ndl;		      /* entries in dl */
 	int nest;		      /* nested judge_argv calls (wrappers) */
-	char ring[4][SHOW_MAX + 4];   /* words shortened for reasons */
-	int nring;		      /* next entry of ring */
+	struct {
+		char path[LOC_MAX / 4]; /* resolved like dl */
+		char *text;		/* what was written, if known (heap) */
+	} wr[MAX_DL];			/* files written by this line */
+	int nwr;			/* entries in wr */
+	char ring[4][SHOW_MAX + 4];	/* words shortened for reasons */
+	int nring;			/* next entry of ring */
 };
 
 /* The parse being judged and the working directory of each scope. */
@@ -79,6 +85,8 @@ static void pol_eval(struct pol *P, const char *text, size_t len, const struct l
 		     const char *what);
 static void judge_argv(struct pol *P, struct run *R, int ci, struct arg *a, size_t n,
 		       struct loc *cwd);
+static size_t operands(struct arg *a, size_t n, size_t *idx, size_t max, const char *with_value);
+static int has_word(struct arg *a, size_t n, const char *s);
 
 /* Records the first match; later ones are ignored. */
 static void __attribute__((format(printf, 3, 4)))
@@ -377,7 +385,8 @@ is_secret(const struct pol *P, const struct loc *l)
 	if (l->base == L_UNKNOWN)
 		return 0;
 	if (hr != NULL) {
-		if (starts(hr, "~/.ssh/") && (ends(hr, ".pub") || ends(hr, "/known_hosts")))
+		if (starts(hr, "~/.ssh/") && (ends(hr, ".pub") || ends(hr, "/known_hosts") ||
+					      strcmp(hr, "~/.ssh/config") == 0))
 			return 0;
 		for (i = 0; secret_home[i]; i++)
 			if (path_under(hr, secret_home[i]))
@@ -699,7 +708,7 @@ literal_output(const struct shp_result *r, int ci, struct buf *b)
 	size_t k = 1;
 	int esc = 0, first = 1;
 
-	if (!c->stage_simple || c->argc == 0 || c->nredir > 0)
+	if (!c->stage_simple || c->argc == 0)
 		return 0;
 	for (size_t j = 0; j < c->argc; j++)
 		if (r->words[c->argv[j]].flags & (SHP_W_UNKNOWN | SHP_W_GLOB | SHP_W_PROCIN))
@@ -859,7 +868,20 @@ stdin_text(const struct shp_result *r, int ci, struct buf *b, const char **what,
 
 /* ---- interpreter code ---- */
 
-enum lang { LANG_PYTHON, LANG_PERL, LANG_RUBY, LANG_NODE, LANG_PHP, LANG_OTHER, LANG_AWK };
+enum lang {
+	LANG_NONE = -2, /* not an interpreter */
+	LANG_SHELL = -1,
+	LANG_PYTHON,
+	LANG_PERL,
+	LANG_RUBY,
+	LANG_NODE,
+	LANG_PHP,
+	LANG_OTHER,
+	LANG_AWK
+};
+
+static int judge_written(struct pol *P, const struct arg *a, const char *name, enum lang lang,
+			 struct loc *cwd);
 
 /* Appends the string literals of code[a, b) to v (at most max). */
 static size_t
@@ -1232,6 +1254,14 @@ judge_code(struct pol *P, enum lang lang, const char *code, const struct loc *cw
 		}
 	}
 	code_shellouts(P, lang, code, cwd);
+	if (lang == LANG_AWK && (strstr(code, "getline") || strchr(code, '|'))) {
+		/* "cmd" | getline and print | "cmd" run their strings */
+		n = code_literals(code, 0, strlen(code), lits, 64);
+		for (i = 0; i < n; i++) {
+			pol_eval(P, lits[i], strlen(lits[i]), cwd, "awk");
+			free(lits[i]);
+		}
+	}
 	del = code_has(code, deletes);
 	wr = code_has(code, writes);
 	n = code_literals(code, 0, strlen(code), lits, 64);
@@ -1322,7 +1352,7 @@ interp_lang(const char *b)
 	if (strcmp(b, "awk") == 0 || strcmp(b, "gawk") == 0 || strcmp(b, "mawk") == 0 ||
 	    strcmp(b, "nawk") == 0)
 		return LANG_AWK;
-	return (enum lang) - 1;
+	return LANG_NONE;
 }
 
 /* True if file t (resolved) was downloaded earlier on the line. */
@@ -1368,7 +1398,7 @@ judge_stdin_code(struct pol *P, struct run *R, int ci, const char *name, enum la
 	buf_init(&b, SHP_MAX_INPUT);
 	rc = stdin_text(R->r, ci, &b, &what, 0);
 	if (rc == 1) {
-		if ((int)lang < 0)
+		if (lang == LANG_SHELL)
 			pol_eval(P, b.data ? b.data : "", b.len, cwd, name);
 		else
 			judge_code(P, lang, b.data ? b.data : "", cwd);
@@ -1377,6 +1407,11 @@ judge_stdin_code(struct pol *P, struct run *R, int ci, const char *name, enum la
 		if (was_downloaded(P, &a, cwd))
 			hit(P, "download-exec", "%s runs %s, which was downloaded", name,
 			    show_(P, what));
+		else
+			judge_written(P, &a, name, lang, cwd);
+	} else if (rc == 0 && R->r->cmds[ci].pipe_pos == 0 &&
+		   R->r->scopes[R->r->cmds[ci].scope].kind == SHP_S_PROCOUT) {
+		hit(P, "pipe-to-shell", "%s runs what is written into >(...)", name);
 	} else if (rc < 0) {
 		if (pipe_downloads(R->r, ci))
 			hit(P, "download-exec", "%s runs what is downloaded", name);
@@ -1386,9 +1421,66 @@ judge_stdin_code(struct pol *P, struct run *R, int ci, const char *name, enum la
 	buf_release(&b);
 }
 
+/* Index of a file this line wrote, or -1. */
+static int
+written_index(struct pol *P, const struct arg *a, const struct loc *cwd)
+{
+	struct loc l;
+	char t[LOC_MAX + 4];
+
+	resolve(P, cwd, a->t, a->f, &l);
+	if (l.base == L_UNKNOWN)
+		return -1;
+	loc_text(&l, t, sizeof(t));
+	for (int k = 0; k < P->nwr; k++)
+		if (strcmp(P->wr[k].path, t) == 0)
+			return k;
+	return -1;
+}
+
+/* Remembers a file this line writes, and what it writes if known (taken). */
+static void
+note_written(struct pol *P, const struct arg *a, const struct loc *cwd, char *text)
+{
+	struct loc l;
+	int k = written_index(P, a, cwd);
+
+	if (k >= 0) {
+		free(P->wr[k].text);
+		P->wr[k].text = text; /* the last write wins; appends are unknown */
+		return;
+	}
+	resolve(P, cwd, a->t, a->f, &l);
+	if (P->nwr >= MAX_DL || l.base == L_UNKNOWN) {
+		free(text);
+		return;
+	}
+	loc_text(&l, P->wr[P->nwr].path, sizeof(P->wr[0].path));
+	P->wr[P->nwr++].text = text;
+}
+
+/* Runs a file this line wrote: what it holds is judged, if known. */
+static int
+judge_written(struct pol *P, const struct arg *a, const char *name, enum lang lang, struct loc *cwd)
+{
+	int k = written_index(P, a, cwd);
+
+	if (k < 0)
+		return 0;
+	if (P->wr[k].text == NULL)
+		hit(P, "pipe-to-shell", "%s runs %s, which this command line writes", name,
+		    show_(P, a->t));
+	else if (lang == LANG_SHELL)
+		pol_eval(P, P->wr[k].text, strlen(P->wr[k].text), cwd, name);
+	else
+		judge_code(P, lang, P->wr[k].text, cwd);
+	return 1;
+}
+
 /* A script operand: downloaded, process substitution, or a file. */
 static void
-judge_script(struct pol *P, struct run *R, const struct arg *a, const char *name, struct loc *cwd)
+judge_script(struct pol *P, struct run *R, const struct arg *a, const char *name, enum lang lang,
+	     struct loc *cwd)
 {
 	if (a->f & SHP_W_PROCIN) {
 		if (a->w >= 0 && word_downloads(R->r, a->w))
@@ -1399,6 +1491,8 @@ judge_script(struct pol *P, struct run *R, const struct arg *a, const char *name
 	}
 	if (was_downloaded(P, a, cwd))
 		hit(P, "download-exec", "%s runs %s, which was downloaded", name, show_(P, a->t));
+	else
+		judge_written(P, a, name, lang, cwd);
 }
 
 /* Code held in a word: literal, or a substitution that may download. */
@@ -1413,7 +1507,7 @@ judge_code_word(struct pol *P, struct run *R, const struct arg *a, const char *n
 			hit(P, "unparsed", "%s runs code it cannot read: %s", name, show_(P, a->t));
 		return;
 	}
-	if ((int)lang < 0)
+	if (lang == LANG_SHELL)
 		pol_eval(P, a->t, strlen(a->t), cwd, name);
 	else
 		judge_code(P, lang, a->t, cwd);
@@ -1451,14 +1545,14 @@ judge_shell(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 			hit(P, "unparsed", "%s -c without a command", name);
 			return;
 		}
-		judge_code_word(P, R, &a[k], name, (enum lang) - 1, cwd);
+		judge_code_word(P, R, &a[k], name, LANG_SHELL, cwd);
 		return;
 	}
 	if (k < n && !dash_s) {
-		judge_script(P, R, &a[k], name, cwd);
+		judge_script(P, R, &a[k], name, LANG_SHELL, cwd);
 		return;
 	}
-	judge_stdin_code(P, R, ci, name, (enum lang) - 1, cwd);
+	judge_stdin_code(P, R, ci, name, LANG_SHELL, cwd);
 }
 
 /* python -c, perl -e, node -e, ruby -e, php -r, awk 'prog'. */
@@ -1525,7 +1619,7 @@ judge_interp(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, enum
 		for (; k < n; k++)
 			judge_target(P, OP_WRITE, &a[k], cwd, name);
 	else if (!code_seen && k < n && strcmp(a[k].t, "-") != 0)
-		judge_script(P, R, &a[k], name, cwd);
+		judge_script(P, R, &a[k], name, lang, cwd);
 	else if (!code_seen && lang != LANG_AWK)
 		judge_stdin_code(P, R, ci, name, lang, cwd);
 }
@@ -1675,6 +1769,34 @@ judge_xargs(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 	judge_argv(P, R, ci, sub, m, cwd);
 }
 
+/* True if the git config key kv ("core.pager=x" or "core.pager") names a command. */
+static int
+git_key_runs(const char *kv)
+{
+	static const char *const keys[] = {"core.pager",
+					   "core.editor",
+					   "core.sshCommand",
+					   "core.askPass",
+					   "core.fsmonitor",
+					   "core.hooksPath",
+					   "sequence.editor",
+					   "diff.external",
+					   "gpg.program",
+					   "credential.helper",
+					   "pager.",
+					   "alias.",
+					   "filter.",
+					   "diff.",
+					   "merge.",
+					   "uploadpack.packObjectsHook",
+					   NULL};
+	for (size_t k = 0; keys[k]; k++)
+		if (strncasecmp(kv, keys[k], strlen(keys[k])) == 0)
+			return strcmp(keys[k], "alias.") != 0 || strstr(kv, "=!") != NULL ||
+			       strchr(kv, '=') == NULL;
+	return 0;
+}
+
 /* git: push --force, hooks config, destructive commands elsewhere. */
 static void
 judge_git(struct pol *P, struct arg *a, size_t n, struct loc *cwd)
@@ -1691,9 +1813,15 @@ judge_git(struct pol *P, struct arg *a, size_t n, struct loc *cwd)
 			gcwd = nl;
 			k++;
 		} else if (strcmp(t, "-c") == 0 && k + 1 < n) {
-			if (strstr(a[k + 1].t, "hooksPath") || strstr(a[k + 1].t, "fsmonitor"))
+			const char *kv = a[k + 1].t, *v = strchr(kv, '=');
+			if (strstr(kv, "hooksPath") || strstr(kv, "fsmonitor"))
 				hit(P, "persistence", "git -c %s runs hooks from elsewhere",
-				    show_(P, a[k + 1].t));
+				    show_(P, kv));
+			else if (v && git_key_runs(kv)) {
+				/* the value is a command git runs now */
+				v += v[1] == '!' ? 2 : 1;
+				pol_eval(P, v, strlen(v), cwd, "git -c");
+			}
 			k++;
 		} else if (starts(t, "--work-tree=") || starts(t, "--git-dir=")) {
 			struct loc nl;
@@ -1721,11 +1849,16 @@ judge_git(struct pol *P, struct arg *a, size_t n, struct loc *cwd)
 		}
 		return;
 	}
+	if (strcmp(sub, "clone") == 0) {
+		size_t idx[MAX_ARGS], m = operands(a + k, n - k, idx, MAX_ARGS, "bcjou");
+		if (m >= 2)
+			judge_target(P, OP_WRITE, &a[k + idx[m - 1]], &gcwd, "git clone");
+		return;
+	}
 	if (strcmp(sub, "config") == 0) {
 		for (k++; k < n; k++)
-			if (strstr(a[k].t, "hooksPath") || strstr(a[k].t, "fsmonitor") ||
-			    strstr(a[k].t, "sshCommand") || starts(a[k].t, "core.pager") ||
-			    starts(a[k].t, "credential.helper") ||
+			if ((git_key_runs(a[k].t) && !starts(a[k].t, "alias.") &&
+			     !starts(a[k].t, "diff.") && !starts(a[k].t, "merge.")) ||
 			    (starts(a[k].t, "alias.") && k + 1 < n && a[k + 1].t[0] == '!')) {
 				hit(P, "persistence", "git config %s makes git run a command",
 				    show_(P, a[k].t));
@@ -1844,13 +1977,27 @@ opt_value(struct arg *a, size_t n, const char *shortopt, const char *longopt, st
 	return NULL;
 }
 
-/* NAME=value that turns shell history off. */
+/* NAME=value that turns shell history off, or names a command to run. */
 static void
-judge_assignment(struct pol *P, const char *t)
+judge_assignment(struct pol *P, const char *t, struct loc *cwd)
 {
+	static const char *const runs[] = {
+	    "PAGER=",	    "EDITOR=",	   "VISUAL=",	     "GIT_SSH_COMMAND=",
+	    "GIT_SSH=",	    "GIT_EDITOR=", "GIT_PAGER=",     "GIT_ASKPASS=",
+	    "SSH_ASKPASS=", "LESSOPEN=",   "LESSCLOSE=",     "PROMPT_COMMAND=",
+	    "BROWSER=",	    "MANPAGER=",   "SYSTEMD_PAGER=", NULL};
+
 	if (starts(t, "HISTFILE=") || starts(t, "HISTSIZE=0") || starts(t, "HISTFILESIZE=0") ||
 	    starts(t, "SAVEHIST=0"))
 		hit(P, "history-wipe", "%s stops shell history", show_(P, t));
+	for (size_t k = 0; runs[k]; k++)
+		if (starts(t, runs[k])) {
+			const char *v = t + strlen(runs[k]);
+			while (*v == '|' || *v == ' ')
+				v++; /* LESSOPEN="|cmd %s" */
+			if (*v != '\0')
+				pol_eval(P, v, strlen(v), cwd, runs[k]);
+		}
 }
 
 /* system-control commands by name. */
@@ -1939,7 +2086,7 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 		return;
 	while (n > 0 && strchr(a[0].t, '=') != NULL && !(a[0].f & SHP_W_QUOTED) &&
 	       a[0].t[0] != '=' && a[0].t[0] != '-') {
-		judge_assignment(P, a[0].t); /* env's NAME=value */
+		judge_assignment(P, a[0].t, cwd); /* env's NAME=value */
 		a++, n--;
 	}
 	if (n == 0)
@@ -1947,6 +2094,8 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 	if (a[0].f & (SHP_W_CMDSUB | SHP_W_VAR)) {
 		if (a[0].w >= 0 && word_downloads(R->r, a[0].w))
 			hit(P, "download-exec", "runs a command named by a download");
+		else if (has_word(a, n, "-c"))
+			judge_shell(P, R, ci, a, n, cwd); /* $SHELL -c '...' */
 		else
 			for (k = 1; k < n; k++) {
 				struct loc l;
@@ -1971,8 +2120,7 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 			const char *t = a[k].t;
 			if (strcmp(t, "-S") == 0 || strcmp(t, "--split-string") == 0) {
 				if (k + 1 < n)
-					judge_code_word(P, R, &a[k + 1], "env -S", (enum lang) - 1,
-							cwd);
+					judge_code_word(P, R, &a[k + 1], "env -S", LANG_SHELL, cwd);
 				return;
 			}
 			if (strcmp(t, "-u") == 0 || strcmp(t, "-C") == 0 ||
@@ -2002,7 +2150,7 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 				return;
 			k = skip_wrapper(wr, a, n);
 			if (strcmp(name, "flock") == 0 && k < n && strcmp(a[k - 1].t, "-c") == 0) {
-				judge_code_word(P, R, &a[k], "flock -c", (enum lang) - 1, cwd);
+				judge_code_word(P, R, &a[k], "flock -c", LANG_SHELL, cwd);
 				return;
 			}
 			judge_argv(P, R, ci, a + k, n - k, cwd);
@@ -2039,7 +2187,7 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 		buf_init(&b, SHP_MAX_INPUT);
 		for (k = 1; k < n && !P->v->ask; k++) {
 			if (a[k].f & SHP_W_UNKNOWN) {
-				judge_code_word(P, R, &a[k], "eval", (enum lang) - 1, cwd);
+				judge_code_word(P, R, &a[k], "eval", LANG_SHELL, cwd);
 				break;
 			}
 			buf_append_str(&b, a[k].t);
@@ -2051,10 +2199,10 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 		return;
 	}
 	if ((strcmp(name, "source") == 0 || strcmp(name, ".") == 0) && n > 1) {
-		judge_script(P, R, &a[1], name, cwd);
+		judge_script(P, R, &a[1], name, LANG_SHELL, cwd);
 		return;
 	}
-	if ((int)(lang = interp_lang(name)) >= 0) {
+	if ((lang = interp_lang(name)) != LANG_NONE) {
 		judge_interp(P, R, ci, a, n, lang, cwd);
 		return;
 	}
@@ -2070,6 +2218,8 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 		hit(P, "download-exec", "runs %s, which was downloaded", show_(P, a[0].t));
 		return;
 	}
+	if (strchr(a[0].t, '/') != NULL && judge_written(P, &a[0], name, LANG_SHELL, cwd))
+		return;
 	if (in_list(name, sysctl_cmds) || starts(name, "mkfs")) {
 		hit(P, "system-control", "%s changes the system", name);
 		return;
@@ -2186,7 +2336,7 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 	    strcmp(name, "typeset") == 0 || strcmp(name, "readonly") == 0 ||
 	    strcmp(name, "local") == 0) {
 		for (k = 1; k < n; k++)
-			judge_assignment(P, a[k].t);
+			judge_assignment(P, a[k].t, cwd);
 		if ((n == 1 || has_word(a, n, "-p")) && P->weak[0] == '\0')
 			snprintf(P->weak, sizeof(P->weak), "the environment (%s)", name);
 		return;
@@ -2200,6 +2350,36 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 		if (has_prefix_word(a, n, "--vacuum") || has_word(a, n, "--rotate") ||
 		    has_word(a, n, "--flush"))
 			hit(P, "history-wipe", "journalctl erases the system journal");
+		return;
+	}
+	if (strcmp(name, "alias") == 0) {
+		for (k = 1; k < n; k++) {
+			const char *eq = strchr(a[k].t, '=');
+			if (eq && eq[1])
+				judge_code_word(P, R, &(struct arg){eq + 1, a[k].f, a[k].w},
+						"alias", LANG_SHELL, cwd);
+		}
+		return;
+	}
+	if (strcmp(name, "ssh") == 0) {
+		struct buf b;
+		snprintf(P->net, sizeof(P->net), "ssh");
+		m = operands(a, n, idx, MAX_ARGS, "BbcDEeFIiJLlmOopQRSWw");
+		if (m < 2)
+			return;
+		/* the remote command: judged as if it ran here */
+		buf_init(&b, SHP_MAX_INPUT);
+		for (k = 1; k < m; k++) {
+			if (a[idx[k]].f & SHP_W_UNKNOWN) {
+				judge_code_word(P, R, &a[idx[k]], "ssh", LANG_SHELL, cwd);
+				break;
+			}
+			buf_append_str(&b, a[idx[k]].t);
+			buf_append(&b, " ", 1);
+		}
+		if (b.data && !P->v->ask)
+			pol_eval(P, b.data, b.len, cwd, "ssh");
+		buf_release(&b);
 		return;
 	}
 	if (strcmp(name, "cd") == 0 || strcmp(name, "pushd") == 0 || strcmp(name, "popd") == 0) {
@@ -2276,8 +2456,11 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 			     : strcmp(name, "mkdir") == 0  ? "m"
 			     : strcmp(name, "touch") == 0  ? "dtr"
 							   : NULL);
-		for (k = 0; k < m; k++)
+		for (k = 0; k < m; k++) {
 			judge_target(P, OP_WRITE, &a[idx[k]], cwd, name);
+			if (strcmp(name, "tee") == 0)
+				note_written(P, &a[idx[k]], cwd, NULL);
+		}
 		return;
 	}
 	if (strcmp(name, "chmod") == 0 || strcmp(name, "chown") == 0 ||
@@ -2366,7 +2549,7 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 		return;
 	}
 	if (strcmp(name, "nc") == 0 || strcmp(name, "ncat") == 0 || strcmp(name, "netcat") == 0 ||
-	    strcmp(name, "socat") == 0 || strcmp(name, "telnet") == 0 || strcmp(name, "ssh") == 0 ||
+	    strcmp(name, "socat") == 0 || strcmp(name, "telnet") == 0 ||
 	    strcmp(name, "sftp") == 0 || strcmp(name, "ftp") == 0 || strcmp(name, "tftp") == 0 ||
 	    strcmp(name, "mail") == 0 || strcmp(name, "mailx") == 0 ||
 	    strcmp(name, "sendmail") == 0) {
@@ -2382,6 +2565,31 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 	}
 }
 
+/* What cmd ci prints, if literal (echo, printf, cat or tee of a here-document). */
+static char *
+written_text(const struct shp_result *r, int ci)
+{
+	const struct shp_cmd *c = &r->cmds[ci];
+	struct buf b;
+	const char *name = c->argc ? base_name(r->words[c->argv[0]].text) : "";
+
+	buf_init(&b, SHP_MAX_INPUT);
+	if (literal_output(r, ci, &b))
+		return buf_steal(&b, NULL);
+	if (strcmp(name, "cat") == 0 || strcmp(name, "tee") == 0)
+		for (size_t k = 0; k < c->nredir; k++) {
+			const struct shp_word *w = &r->words[c->redir[k].word];
+			if ((c->redir[k].op == SHP_R_HEREDOC ||
+			     c->redir[k].op == SHP_R_HERESTRING) &&
+			    !(w->flags & SHP_W_UNKNOWN)) {
+				buf_append_str(&b, w->text);
+				return buf_steal(&b, NULL);
+			}
+		}
+	buf_release(&b);
+	return NULL;
+}
+
 /* Judges one parsed command: assignments, redirections, then its words. */
 static void
 judge_cmd(struct pol *P, struct run *R, int ci)
@@ -2394,7 +2602,7 @@ judge_cmd(struct pol *P, struct run *R, int ci)
 	for (size_t k = 0; k < c->nassign; k++) {
 		const struct shp_word *w = &R->r->words[c->assign[k]];
 		struct arg x = {w->text, w->flags, c->assign[k]};
-		judge_assignment(P, w->text);
+		judge_assignment(P, w->text, cwd);
 		note_read(P, &x, cwd);
 	}
 	for (size_t k = 0; k < c->nredir && !P->v->ask; k++) {
@@ -2414,6 +2622,15 @@ judge_cmd(struct pol *P, struct run *R, int ci)
 		case SHP_R_OUTERR:
 		case SHP_R_APPENDERR:
 			judge_target(P, OP_WRITE, &x, cwd, "a redirection");
+			if (rd->fd > 1)
+				break;
+			if (in_list(cmd_name(R->r, ci), downloaders))
+				note_download(P, x.t, x.f, cwd);
+			else if (!harmless_target(x.t))
+				note_written(P, &x, cwd,
+					     rd->op == SHP_R_OUT || rd->op == SHP_R_OUTERR
+						 ? written_text(R->r, ci)
+						 : NULL);
 			break;
 		default:
 			break;
@@ -2535,6 +2752,8 @@ shell_policy_check(const char *cmd, size_t len, const char *dir, struct shell_ve
 			 P->ncmds == 1 ? "" : "s");
 	}
 out:
+	for (int k = 0; k < P->nwr; k++)
+		free(P->wr[k].text);
 	free(d);
 	free(cwd);
 	free(P);
