@@ -70,6 +70,11 @@ struct pol {
 		char *text;		/* what was written, if known (heap) */
 	} wr[MAX_DL];			/* files written by this line */
 	int nwr;			/* entries in wr */
+	struct {
+		char path[LOC_MAX / 4]; /* the link, resolved like dl */
+		struct loc to;		/* where it points */
+	} ln[MAX_DL];			/* symbolic links this line makes to outside */
+	int nln;			/* entries in ln */
 	char ring[4][SHOW_MAX + 4];	/* words shortened for reasons */
 	int nring;			/* next entry of ring */
 };
@@ -530,6 +535,23 @@ judge_target(struct pol *P, enum op op, const struct arg *a, const struct loc *c
 		return;
 	}
 	resolve(P, cwd, a->t, a->f, &l);
+	if (l.base != L_UNKNOWN && P->nln > 0) {
+		char t[LOC_MAX + 4];
+		loc_text(&l, t, sizeof(t));
+		for (int k = 0; k < P->nln; k++) {
+			size_t pl = strlen(P->ln[k].path);
+			if (strncmp(t, P->ln[k].path, pl) == 0 && (t[pl] == '\0' || t[pl] == '/')) {
+				struct loc via = P->ln[k].to;
+				if (via.base == L_UNKNOWN || loc_append(&via, t + pl) < 0 ||
+				    !loc_inside(P, &via)) {
+					hit(P, outside,
+					    "%s %s %s, outside the project through a link", cmd,
+					    verb, show_(P, a->t));
+					return;
+				}
+			}
+		}
+	}
 	if (l.base == L_UNKNOWN) {
 		hit(P, outside, "%s %s %s: cannot tell where it points", cmd, verb, show_(P, a->t));
 		return;
@@ -1873,6 +1895,103 @@ judge_git(struct pol *P, struct arg *a, size_t n, struct loc *cwd)
 		hit(P, "delete-outside", "git %s changes files outside the project", sub);
 }
 
+/* ln -s TARGET [LINK]: a link to outside; later paths through it lead there. */
+static void
+note_link(struct pol *P, struct arg *a, size_t *idx, size_t m, const struct loc *cwd)
+{
+	struct loc lk, dirl, to;
+	const char *tt = a[idx[0]].t, *sl;
+
+	if (m >= 2)
+		resolve(P, cwd, a[idx[m - 1]].t, a[idx[m - 1]].f, &lk);
+	else {
+		lk = *cwd;
+		if (lk.base != L_UNKNOWN && loc_append(&lk, base_name(tt)) < 0)
+			lk.base = L_UNKNOWN;
+	}
+	if (lk.base == L_UNKNOWN)
+		return;
+	/* a relative target is relative to the link's directory */
+	dirl = lk;
+	sl = strrchr(dirl.path, '/');
+	dirl.path[sl ? (size_t)(sl - dirl.path) : 0] = '\0';
+	resolve(P, &dirl, tt, a[idx[0]].f, &to);
+	if (loc_inside(P, &to))
+		return;
+	loc_text(&lk, P->ln[P->nln].path, sizeof(P->ln[0].path));
+	P->ln[P->nln++].to = to;
+}
+
+/*
+ * A sed script: the e command and the s///e flag run commands; w, W and
+ * s///w write files. Read roughly: a command letter is one at the start of
+ * the script or after ; { } or a newline (addresses skipped).
+ */
+static void
+judge_sed_script(struct pol *P, const struct arg *a, const struct loc *cwd)
+{
+	const char *t = a->t;
+	size_t n = strlen(t), i = 0;
+
+	while (i < n && !P->v->ask) {
+		char c;
+		while (i < n && strchr(" \t;{}\n!0123456789,$", t[i]) != NULL)
+			i++;
+		if (i < n && (t[i] == '/' || t[i] == '\\')) {
+			char d = t[i] == '\\' && i + 1 < n ? t[++i] : '/';
+			for (i++; i < n && t[i] != d; i++)
+				if (t[i] == '\\')
+					i++;
+			i++;
+			continue; /* an address /re/ */
+		}
+		if (i >= n)
+			break;
+		c = t[i++];
+		if (c == 'e' && (i >= n || t[i] == ' ' || t[i] == ';' || t[i] == '\n')) {
+			hit(P, "unparsed", "sed e runs commands it cannot read");
+			return;
+		}
+		if (c == 'w' || c == 'W') {
+			size_t s0;
+			char path[LOC_MAX];
+			while (i < n && t[i] == ' ')
+				i++;
+			for (s0 = i; i < n && t[i] != '\n'; i++)
+				;
+			if (i > s0 && i - s0 < sizeof(path)) {
+				struct arg w = {path, a->f, -1};
+				memcpy(path, t + s0, i - s0);
+				path[i - s0] = '\0';
+				judge_target(P, OP_WRITE, &w, cwd, "sed w");
+			}
+			continue;
+		}
+		if (c == 's' && i < n) {
+			char d = t[i++];
+			int parts = 0;
+			for (; i < n && parts < 2; i++) {
+				if (t[i] == '\\')
+					i++;
+				else if (t[i] == d)
+					parts++;
+			}
+			/* flags; a w flag is read as a w command next */
+			for (; i < n && strchr("gpiImMe0123456789", t[i]) != NULL; i++)
+				if (t[i] == 'e') {
+					hit(P, "unparsed",
+					    "sed s///e runs commands it cannot read");
+					return;
+				}
+			continue;
+		}
+		/* other commands: skip their argument */
+		if (strchr("aicrRbtT:yqQlL", c) != NULL)
+			while (i < n && t[i] != '\n' && (strchr("aic", c) != NULL || t[i] != ';'))
+				i++;
+	}
+}
+
 /* chmod MODE: setuid/setgid or world-writable. */
 static int
 mode_dangerous(const char *m, const char **why)
@@ -1930,6 +2049,19 @@ operands(struct arg *a, size_t n, size_t *idx, size_t max, const char *with_valu
 			idx[m++] = k;
 	}
 	return m;
+}
+
+/* True if a short option cluster (-sf) holds c, before any "--". */
+static int
+has_short_flag(struct arg *a, size_t n, char c)
+{
+	for (size_t k = 1; k < n; k++) {
+		if (strcmp(a[k].t, "--") == 0)
+			return 0;
+		if (a[k].t[0] == '-' && a[k].t[1] != '-' && strchr(a[k].t + 1, c) != NULL)
+			return 1;
+	}
+	return 0;
 }
 
 /* True if any word equals s. */
@@ -2446,6 +2578,9 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 			if (!(colon && t[0] != '/' && t[0] != '.'))
 				judge_target(P, OP_WRITE, &a[idx[m - 1]], cwd, name);
 		}
+		if (strcmp(name, "ln") == 0 && m >= 1 && P->nln < MAX_DL &&
+		    (has_word(a, n, "--symbolic") || has_short_flag(a, n, 's')))
+			note_link(P, a, idx, m, cwd);
 		return;
 	}
 	if (strcmp(name, "touch") == 0 || strcmp(name, "mkdir") == 0 || strcmp(name, "tee") == 0 ||
@@ -2515,6 +2650,19 @@ judge_words(struct pol *P, struct run *R, int ci, struct arg *a, size_t n, struc
 			if (strcmp(t, "-e") == 0 || strcmp(t, "-f") == 0 ||
 			    starts(t, "--expression") || starts(t, "--file"))
 				script = 1;
+		}
+		for (k = 1; k < n && !P->v->ask; k++) {
+			const char *prev = a[k - 1].t;
+			if (strcmp(prev, "-e") == 0 || strcmp(prev, "--expression") == 0)
+				judge_sed_script(P, &a[k], cwd);
+			else if (starts(a[k].t, "--expression="))
+				judge_sed_script(P, &(struct arg){a[k].t + 13, a[k].f, -1}, cwd);
+		}
+		if (!script) {
+			/* the first operand is the script */
+			m = operands(a, n, idx, MAX_ARGS, "fl");
+			if (m > 0)
+				judge_sed_script(P, &a[idx[0]], cwd);
 		}
 		if (!inplace)
 			return;
