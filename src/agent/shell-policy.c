@@ -62,16 +62,16 @@ struct pol {
 	char weak[SHOW_MAX];	      /* environment / .env / token variable */
 	char net[SHOW_MAX];	      /* a command that talks to the network */
 	int downloader;		      /* some command downloads */
-	char dl[MAX_DL][LOC_MAX / 4]; /* files downloaded, resolved "/..." or "./..." */
+	char dl[MAX_DL][LOC_MAX + 4]; /* files downloaded, resolved "/..." or "./..." */
 	int ndl;		      /* entries in dl */
 	int nest;		      /* nested judge_argv calls (wrappers) */
 	struct {
-		char path[LOC_MAX / 4]; /* resolved like dl */
+		char path[LOC_MAX + 4]; /* resolved like dl */
 		char *text;		/* what was written, if known (heap) */
 	} wr[MAX_DL];			/* files written by this line */
 	int nwr;			/* entries in wr */
 	struct {
-		char path[LOC_MAX / 4]; /* the link, resolved like dl */
+		char path[LOC_MAX + 4]; /* the link, resolved like dl */
 		struct loc to;		/* where it points */
 	} ln[MAX_DL];			/* symbolic links this line makes to outside */
 	int nln;			/* entries in ln */
