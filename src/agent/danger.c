@@ -8,6 +8,7 @@
  */
 #include "agent/danger.h"
 
+#include "agent/classify.h"
 #include "agent/prompt-command.h"
 #include "agent/shell-policy.h"
 
@@ -20,6 +21,8 @@
 
 #define DANGER_LINE_MAX 1024	   /* bytes of a body line looked at */
 #define DANGER_BODY_MAX (8 * 1024) /* bytes of a command taken from a body */
+/* a body this close to CLASSIFY_BODY_MAX may have lost its last lines */
+#define DANGER_CUT_MARGIN 160
 
 struct danger_extra {
 	char name[DANGER_NAME_MAX]; /* rule name */
@@ -261,6 +264,9 @@ danger_hit_shell(struct danger_hit *hit, const struct shell_verdict *v, const ch
 	return danger_hit_set(hit, v->rule, text, n);
 }
 
+static const char danger_too_long[] = "the prompt is too long to read";
+static const char danger_cut[] = "the end of the command is not in the prompt";
+
 /* Runs the shell policy on the command of a command prompt's body. */
 static int
 danger_check_shell(const char *body, const char *session_dir, struct danger_hit *hit)
@@ -269,8 +275,11 @@ danger_check_shell(const char *body, const char *session_dir, struct danger_hit 
 	struct shell_verdict v;
 	int layout = prompt_command(body, cmd, sizeof(cmd), desc, sizeof(desc));
 
-	if (layout < 0)
-		return danger_hit_set(hit, "unparsed", "the prompt is too long to read", 30);
+	if (layout == -1)
+		return danger_hit_set(hit, "unparsed", danger_too_long, strlen(danger_too_long));
+	if (layout == PROMPT_LAYOUT_CUT || (layout == PROMPT_LAYOUT_WHOLE &&
+					    strlen(body) + DANGER_CUT_MARGIN >= CLASSIFY_BODY_MAX))
+		return danger_hit_set(hit, "unparsed", danger_cut, strlen(danger_cut));
 	if (shell_policy_check(cmd, strlen(cmd), session_dir, &v))
 		return danger_hit_shell(hit, &v, cmd);
 	/*

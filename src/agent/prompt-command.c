@@ -83,6 +83,8 @@ prompt_command(const char *body, char *cmd, size_t cmdsz, char *desc, size_t des
 			for (last = first; line_at(body, last, &s, &len); last++)
 				if (line_is_question(s, len) || line_is_option(s, len))
 					break;
+			if (!line_at(body, last, &s, &len))
+				return PROMPT_LAYOUT_CUT; /* the body ends inside the command */
 			/* lines [first, last): the command, then one description line */
 			if (last - first >= 2) {
 				line_at(body, last - 1, &s, &len);
@@ -105,6 +107,8 @@ prompt_command(const char *body, char *cmd, size_t cmdsz, char *desc, size_t des
 			for (i++; line_at(body, i, &s, &len) && !line_is_option(s, len); i++)
 				if (add(cmd, cmdsz, &o, s, len) < 0)
 					return -1;
+			if (!line_at(body, i, &s, &len))
+				return PROMPT_LAYOUT_CUT; /* no option after it: cut short */
 			return PROMPT_LAYOUT_CODEX;
 		}
 	}

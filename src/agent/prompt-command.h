@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 enum prompt_layout {
+	PROMPT_LAYOUT_CUT = -2,	 /* a known layout whose end is missing (body cut) */
 	PROMPT_LAYOUT_WHOLE = 0, /* no known layout: the whole body */
 	PROMPT_LAYOUT_CLAUDE,	 /* "Bash command" ... description, question */
 	PROMPT_LAYOUT_CODEX	 /* "$ command" */
@@ -30,7 +31,9 @@ enum prompt_layout {
 /*
  * Copies the command of body into cmd (lines joined by '\n') and, for the
  * Claude layout, the line that is probably its description into desc (""
- * otherwise). Returns the layout, or -1 if cmd or desc is too small.
+ * otherwise). Returns the layout, PROMPT_LAYOUT_CUT if the body ends before
+ * the command does (the question or options are missing), or -1 if cmd or
+ * desc is too small.
  */
 int prompt_command(const char *body, char *cmd, size_t cmdsz, char *desc, size_t descsz);
 

@@ -182,6 +182,23 @@ test_description(void **state)
 	assert_true(danger_check("Allow it? It's fine", PROFILE_PROMPT_COMMAND, "/srv/proj", NULL,
 				 NULL, &hit));
 	assert_string_equal(hit.rule, "unparsed");
+	/* a body cut before the question may have lost the rest of the command */
+	assert_true(danger_check("Bash command\nls\nmake", PROFILE_PROMPT_COMMAND, "/srv/proj",
+				 NULL, NULL, &hit));
+	assert_string_equal(hit.rule, "unparsed");
+	assert_true(danger_check("Would you like to run the following command?\n$ ls",
+				 PROFILE_PROMPT_COMMAND, "/srv/proj", NULL, NULL, &hit));
+	assert_string_equal(hit.rule, "unparsed");
+	{
+		char *longb = xmalloc(2048);
+		memset(longb, 'a', 2000);
+		memcpy(longb, "echo ", 5);
+		longb[2000] = '\0';
+		assert_true(
+		    danger_check(longb, PROFILE_PROMPT_COMMAND, "/srv/proj", NULL, NULL, &hit));
+		assert_string_equal(hit.rule, "unparsed");
+		free(longb);
+	}
 	/* other prompt kinds get no shell verdict */
 	assert_false(danger_check("Choose the text style\nrm -rf /", PROFILE_PROMPT_SETUP,
 				  "/srv/proj", NULL, NULL, &hit));
