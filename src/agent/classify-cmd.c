@@ -62,8 +62,8 @@ classify_cmd_verbose(const struct classify_result *r, const char *session_dir)
 	classify_cmd_put(d.why);
 }
 
-/* Loads the profile named by --profile. */
-static int
+/* Loads the profile named by --profile (see classify-cmd.h). */
+int
 classify_cmd_profile(const char *name, const char *dir, struct profile **own,
 		     struct profile_set **set, const struct profile **out)
 {
@@ -103,7 +103,7 @@ classify_cmd_profile(const char *name, const char *dir, struct profile **own,
 				   name);
 	}
 	if (*out == NULL && errors.len)
-		fprintf(stderr, "cm-agent classify: %s", errors.data);
+		fprintf(stderr, "cm-agent: %s", errors.data);
 	buf_release(&errors);
 	return *out ? 0 : CM_EUNKNOWNTOOL;
 }

@@ -25,6 +25,7 @@
 
 #include "agent/audit.h"
 #include "agent/classify-cmd.h"
+#include "agent/policy-cmd.h"
 #include "agent/screen/danger.h"
 #include "agent/screen/tools.h"
 #include "agent/sessions/session.h"
@@ -231,6 +232,8 @@ main(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "classify") == 0)
 		return classify_cmd_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "policy") == 0)
+		return policy_cmd_main(argc - 1, argv + 1);
 
 	agent_self = a;
 	TAILQ_INIT(&a->conns);

@@ -27,7 +27,7 @@
 #define CLASSIFY_QUESTION_MAX 256		     /* bytes of a question, NUL included */
 #define CLASSIFY_OPTION_MAX   128		     /* bytes of one option, NUL included */
 #define CLASSIFY_MAX_OPTIONS  8			     /* options kept */
-#define CLASSIFY_BODY_MAX     2048		     /* bytes of a prompt body, NUL included */
+#define CLASSIFY_BODY_MAX     PROMPT_BODY_MAX	     /* bytes of a prompt body, NUL included */
 #define CLASSIFY_RULE_MAX     (PROFILE_NAME_MAX + 1) /* bytes of a rule name */
 
 struct classify_prompt {

@@ -1,27 +1,28 @@
 /*
  * danger: rules that forbid auto-confirming a prompt (see danger.h).
  *
- * Built-in rules are of two sorts. Pattern rules (sudo, pipe-to-shell, ...)
- * are EREs over each body line. Path rules tokenise each line as a shell
- * command would (whitespace and operators split words, quotes are dropped),
- * find the command word of each simple command (after VAR=x, sudo, env,
- * nohup, time, xargs, command) and look at the paths it would delete or
- * write. The tokeniser is deliberately rough: it errs towards "dangerous".
+ * A command prompt's command (prompt-command.c finds it in the body) is
+ * judged by the shell policy (shell-policy.c), which parses it as a shell
+ * would. An edit prompt's file names are checked against the session's
+ * directory. Extra rules are EREs over every body line of any prompt.
  */
 #include "agent/screen/danger.h"
 
-#include <pthread.h>
+#include "agent/screen/prompt-command.h"
+#include "agent/screen/shell-policy.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/screen/profile-regex.h"
 #include "common/err.h"
-#include "common/log.h"
 #include "common/xmalloc.h"
 
-#define DANGER_MAX_WORDS 128  /* words looked at per body line */
-#define DANGER_LINE_MAX	 1024 /* bytes of a body line tokenised */
+#define DANGER_LINE_MAX 1024	   /* bytes of a body line looked at */
+#define DANGER_BODY_MAX (8 * 1024) /* bytes of a command taken from a body */
+/* a body this close to PROMPT_BODY_MAX may have lost its last lines */
+#define DANGER_CUT_MARGIN 160
 
 struct danger_extra {
 	char name[DANGER_NAME_MAX]; /* rule name */
@@ -33,67 +34,11 @@ struct danger_rules {
 	size_t n;		    /* entries in rules */
 };
 
-const char *const danger_builtin_names[] = {"rm-outside-dir",
-					    "sudo",
-					    "pipe-to-shell",
-					    "git-push-force",
-					    "chmod-777",
-					    "mkfs",
-					    "dd-of",
-					    "write-outside-dir",
-					    "fork-bomb",
-					    "shutdown",
-					    NULL};
-
-/* Pattern rules: a name and an ERE matched against every body line. */
-static const struct {
-	const char *name;    /* rule name */
-	const char *pattern; /* ERE */
-} danger_patterns[] = {
-    {"sudo", "(^|[^[:alnum:]_./-])(sudo|doas|pkexec)([[:space:]]|$)"},
-    {"sudo", "(^|[^[:alnum:]_./-])su[[:space:]]+(-|root|-c)"},
-    {"pipe-to-shell", "(curl|wget|fetch)[^|]*\\|[[:space:]]*(sudo[[:space:]]+)?([a-z]*/)*"
-		      "(ba|z|da|k|c|tc|fi)?sh([[:space:]]|$)"},
-    {"pipe-to-shell", "(curl|wget)[^|]*\\|[[:space:]]*(sudo[[:space:]]+)?([a-z]*/)*"
-		      "(python[0-9.]*|perl|ruby|node)([[:space:]]|$)"},
-    {"pipe-to-shell", "(ba|z|da|k)?sh[[:space:]]+(-c[[:space:]]+)?[\"']?(<\\(|\\$\\()[[:space:]]*"
-		      "(curl|wget)"},
-    {"git-push-force",
-     "(^|[^[:alnum:]_-])git[[:space:]](.*[[:space:]])?push([[:space:]].*)?[[:space:]]"
-     "(--force|--force-with-lease|--force-if-includes|-[a-z]*f[a-z]*|--mirror|--delete|"
-     "--prune|\\+[^[:space:]]+|:[^[:space:]]+)([[:space:]=]|$)"},
-    {"chmod-777", "chmod([[:space:]]+-[[:alpha:]]+)*[[:space:]]+(0?777|a\\+rwx|ugo\\+rwx|o\\+w)"
-		  "([[:space:]]|$)"},
-    {"mkfs", "(^|[^[:alnum:]_-])(mkfs|mke2fs|mkswap|wipefs|fdisk|parted|sfdisk)(\\.[[:alnum:]]+)?"
-	     "([[:space:]]|$)"},
-    {"dd-of", "(^|[^[:alnum:]_-])dd[[:space:]].*of="},
-    {"fork-bomb",
-     ":[[:space:]]*\\([[:space:]]*\\)[[:space:]]*\\{[^}]*:[[:space:]]*\\|[[:space:]]*:"},
-    {"shutdown", "(^|[^[:alnum:]_-])(shutdown|reboot|halt|poweroff)([[:space:]]|$)"},
-    {"shutdown", "(^|[^[:alnum:]_-])(init|telinit)[[:space:]]+[06]([[:space:]]|$)"},
-    {"write-outside-dir", ">[[:space:]]*/dev/(sd|nvme|hd|vd|xvd|mmcblk|disk)"},
-};
-
-#define DANGER_NPATTERNS (sizeof(danger_patterns) / sizeof(danger_patterns[0]))
-
-static struct profile_regex danger_compiled[DANGER_NPATTERNS];
-static pthread_once_t danger_once = PTHREAD_ONCE_INIT;
-
-/* Compiles the built-in patterns once; a failure is a bug in this file. */
-static void
-danger_init(void)
-{
-	struct buf why;
-	size_t i;
-
-	buf_init(&why, 256);
-	for (i = 0; i < DANGER_NPATTERNS; i++)
-		if (profile_regex_compile(&danger_compiled[i], danger_patterns[i].pattern, &why) !=
-		    0)
-			fatalx("built-in danger rule %s: %s", danger_patterns[i].name,
-			       why.data ? why.data : "");
-	buf_release(&why);
-}
+/* The shell policy's rules (shell_policy_rules, in the same order). */
+const char *const danger_builtin_names[] = {"delete-outside", "write-outside-dir", "privilege",
+					    "exfiltration",   "download-exec",	   "pipe-to-shell",
+					    "persistence",    "system-control",	   "history-wipe",
+					    "git-push-force", "unparsed",	   NULL};
 
 /* An empty set of extra rules. */
 struct danger_rules *
@@ -243,193 +188,6 @@ danger_path_outside(const char *path, const char *dir)
 	return p[dl] != '\0' && p[dl] != '/';
 }
 
-/* Device and stream paths that are fine to write to. */
-static int
-danger_harmless_target(const char *w)
-{
-	return strcmp(w, "/dev/null") == 0 || strcmp(w, "/dev/stdout") == 0 ||
-	       strcmp(w, "/dev/stderr") == 0 || strncmp(w, "/dev/fd/", 8) == 0 ||
-	       (w[0] == '&' && w[1] != '\0');
-}
-
-/* A word of a tokenised command line. */
-struct danger_word {
-	char *text; /* NUL-terminated, quotes removed */
-	int kind;   /* 0 word, 1 command boundary, 2 redirection (> or >>) */
-};
-
-/* Splits a line into words and operators (in the caller's storage). */
-static size_t
-danger_tokenise(const char *line, size_t len, char *store, struct danger_word *w, size_t max)
-{
-	size_t i = 0, o = 0, n = 0;
-	char quote = 0;
-	int in_word = 0;
-
-	while (i < len && n < max) {
-		char c = line[i];
-		if (quote) {
-			if (c == quote)
-				quote = 0;
-			else
-				store[o++] = c;
-			i++;
-			continue;
-		}
-		if (c == '\'' || c == '"') {
-			if (!in_word) {
-				w[n].text = store + o;
-				w[n].kind = 0;
-				in_word = 1;
-			}
-			quote = c;
-			i++;
-			continue;
-		}
-		if (c == ' ' || c == '\t' || c == ';' || c == '&' || c == '|' || c == '(' ||
-		    c == ')' || c == '`' || c == '>' || c == '<' || c == '{' || c == '}') {
-			if (in_word) {
-				store[o++] = '\0';
-				n++;
-				in_word = 0;
-			}
-			if (n >= max)
-				break;
-			if (c == '>') {
-				if (i + 1 < len && line[i + 1] == '>')
-					i++;
-				if (i + 1 < len && line[i + 1] == '&') {
-					i += 2; /* >&2: a descriptor, not a file */
-					continue;
-				}
-				w[n].text = store + o;
-				store[o++] = '\0';
-				w[n++].kind = 2;
-			} else if (c != ' ' && c != '\t' && c != '<') {
-				w[n].text = store + o;
-				store[o++] = '\0';
-				w[n++].kind = 1;
-			}
-			i++;
-			continue;
-		}
-		if (c == '$' && i + 1 < len && line[i + 1] == '(') {
-			if (in_word) {
-				store[o++] = '\0';
-				n++;
-				in_word = 0;
-			}
-			if (n >= max)
-				break;
-			w[n].text = store + o;
-			store[o++] = '\0';
-			w[n++].kind = 1;
-			i += 2;
-			continue;
-		}
-		if (!in_word) {
-			w[n].text = store + o;
-			w[n].kind = 0;
-			in_word = 1;
-		}
-		store[o++] = c;
-		i++;
-	}
-	if (in_word && n < max) {
-		store[o++] = '\0';
-		n++;
-	}
-	return n;
-}
-
-/* Base name of a command word ("/bin/rm" -> "rm"). */
-static const char *
-danger_base(const char *w)
-{
-	const char *s = strrchr(w, '/');
-
-	return s ? s + 1 : w;
-}
-
-/* True if w is a word that runs the next word as a command. */
-static int
-danger_wrapper(const char *w)
-{
-	static const char *const wrappers[] = {"sudo",	 "doas",    "env",  "nohup", "time",
-					       "xargs",	 "command", "exec", "nice",  "ionice",
-					       "stdbuf", "$",	    NULL};
-	size_t i;
-
-	for (i = 0; wrappers[i]; i++)
-		if (strcmp(danger_base(w), wrappers[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* True if cmd is in a NULL-terminated list. */
-static int
-danger_in(const char *cmd, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(cmd, *list) == 0)
-			return 1;
-	return 0;
-}
-
-/* Checks the simple commands of one line for deletes and writes outside dir. */
-static int
-danger_check_command(const char *line, size_t len, const char *dir, struct danger_hit *hit)
-{
-	static const char *const writers_all[] = {"touch",  "mkdir", "rmdir", "truncate",
-						  "chmod",  "chown", "chgrp", "shred",
-						  "unlink", "tee",   NULL};
-	static const char *const writers_last[] = {"cp",    "mv",  "install", "ln",
-						   "rsync", "scp", NULL};
-	char store[2 * DANGER_LINE_MAX + 2];
-	struct danger_word w[DANGER_MAX_WORDS];
-	size_t n, i, start, end, k, last;
-	const char *cmd;
-
-	if (len > DANGER_LINE_MAX)
-		len = DANGER_LINE_MAX;
-	n = danger_tokenise(line, len, store, w, DANGER_MAX_WORDS);
-	for (i = 0; i < n; i++)
-		if (w[i].kind == 2 && i + 1 < n && w[i + 1].kind == 0 &&
-		    !danger_harmless_target(w[i + 1].text) &&
-		    danger_path_outside(w[i + 1].text, dir))
-			return danger_hit_set(hit, "write-outside-dir", line, len);
-	for (start = 0; start < n; start = end + 1) {
-		for (end = start; end < n && w[end].kind != 1; end++)
-			;
-		k = start;
-		while (k < end && w[k].kind == 0 &&
-		       (danger_wrapper(w[k].text) || strchr(w[k].text, '=') != NULL ||
-			(k > start && w[k].text[0] == '-' && danger_wrapper(w[k - 1].text))))
-			k++;
-		if (k >= end || w[k].kind != 0)
-			continue;
-		cmd = danger_base(w[k].text);
-		last = 0;
-		for (i = k + 1; i < end; i++) {
-			if (w[i].kind != 0) {
-				i++; /* skip a redirection target */
-				continue;
-			}
-			if (w[i].text[0] == '-' || w[i].text[0] == '\0')
-				continue;
-			last = i;
-			if (strcmp(cmd, "rm") == 0 && danger_path_outside(w[i].text, dir))
-				return danger_hit_set(hit, "rm-outside-dir", line, len);
-			if (danger_in(cmd, writers_all) && !danger_harmless_target(w[i].text) &&
-			    danger_path_outside(w[i].text, dir))
-				return danger_hit_set(hit, "write-outside-dir", line, len);
-		}
-		if (last && danger_in(cmd, writers_last) && danger_path_outside(w[last].text, dir))
-			return danger_hit_set(hit, "write-outside-dir", line, len);
-	}
-	return 0;
-}
-
 /* True if a word of an edit prompt names a path outside dir. */
 static int
 danger_check_edit_line(const char *line, size_t len, const char *dir, struct danger_hit *hit)
@@ -490,6 +248,52 @@ danger_check_extra(const struct danger_rules *d, const char *line, struct danger
 	return 0;
 }
 
+/* A shell verdict as a hit: the reason, then the command it is about. */
+static int
+danger_hit_shell(struct danger_hit *hit, const struct shell_verdict *v, const char *cmd)
+{
+	char text[DANGER_MATCH_MAX];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "%s: %s", v->reason, cmd);
+	if (n >= sizeof(text))
+		n = sizeof(text) - 1;
+	for (size_t i = 0; i < n; i++)
+		if (text[i] == '\n' || text[i] == '\t')
+			text[i] = ' ';
+	return danger_hit_set(hit, v->rule, text, n);
+}
+
+static const char danger_too_long[] = "the prompt is too long to read";
+static const char danger_cut[] = "the end of the command is not in the prompt";
+
+/* Runs the shell policy on the command of a command prompt's body. */
+static int
+danger_check_shell(const char *body, const char *session_dir, struct danger_hit *hit)
+{
+	char cmd[DANGER_BODY_MAX], desc[DANGER_LINE_MAX + 1];
+	struct shell_verdict v;
+	int layout = prompt_command(body, cmd, sizeof(cmd), desc, sizeof(desc));
+
+	if (layout == -1)
+		return danger_hit_set(hit, "unparsed", danger_too_long, strlen(danger_too_long));
+	if (layout == PROMPT_LAYOUT_CUT ||
+	    (layout == PROMPT_LAYOUT_WHOLE && strlen(body) + DANGER_CUT_MARGIN >= PROMPT_BODY_MAX))
+		return danger_hit_set(hit, "unparsed", danger_cut, strlen(danger_cut));
+	if (shell_policy_check(cmd, strlen(cmd), session_dir, &v))
+		return danger_hit_shell(hit, &v, cmd);
+	/*
+	 * The line before the question is the description, or the command's
+	 * last line when there is none: judge it too, except when it is not
+	 * shell at all (text with a lone apostrophe), which a shell would
+	 * refuse to run anyway.
+	 */
+	if (desc[0] != '\0' && shell_policy_check(desc, strlen(desc), session_dir, &v) &&
+	    strcmp(v.rule, "unparsed") != 0)
+		return danger_hit_shell(hit, &v, desc);
+	return 0;
+}
+
 /* Checks a prompt body against every rule. */
 int
 danger_check(const char *body, enum profile_prompt_kind kind, const char *session_dir,
@@ -498,9 +302,8 @@ danger_check(const char *body, enum profile_prompt_kind kind, const char *sessio
 {
 	char line[DANGER_LINE_MAX + 1];
 	const char *p = body, *nl;
-	size_t len, i;
+	size_t len;
 
-	pthread_once(&danger_once, danger_init);
 	if (body == NULL)
 		return 0;
 	while (*p != '\0') {
@@ -510,19 +313,16 @@ danger_check(const char *body, enum profile_prompt_kind kind, const char *sessio
 			len = DANGER_LINE_MAX;
 		memcpy(line, p, len);
 		line[len] = '\0';
-		for (i = 0; i < DANGER_NPATTERNS; i++)
-			if (profile_regex_match(&danger_compiled[i], line, 0, NULL))
-				return danger_hit_set(hit, danger_patterns[i].name, line, len);
 		if (danger_check_extra(extra1, line, hit) || danger_check_extra(extra2, line, hit))
 			return 1;
-		if (kind == PROFILE_PROMPT_EDIT) {
-			/* the file is named in the question or on a line of its own */
-			if ((danger_one_word(line, len) || memchr(line, '?', len) != NULL) &&
-			    danger_check_edit_line(line, len, session_dir, hit))
-				return 1;
-		} else if (danger_check_command(line, len, session_dir, hit))
+		/* the file is named in the question or on a line of its own */
+		if (kind == PROFILE_PROMPT_EDIT &&
+		    (danger_one_word(line, len) || memchr(line, '?', len) != NULL) &&
+		    danger_check_edit_line(line, len, session_dir, hit))
 			return 1;
 		p = nl ? nl + 1 : p + strlen(p);
 	}
+	if (kind == PROFILE_PROMPT_COMMAND)
+		return danger_check_shell(body, session_dir, hit);
 	return 0;
 }

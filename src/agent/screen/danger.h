@@ -1,20 +1,19 @@
 /*
  * danger: rules that forbid auto-confirming a prompt.
  *
- * The built-in rules (danger_builtin_names) look at the text of a prompt's
- * body (the command or the file it shows) and need no configuration: rm of
- * anything outside the session's directory, sudo/doas/su, a download piped
- * into a shell, git push --force, chmod 777, mkfs, dd of=, writes outside the
- * session's directory (absolute, ~ or ../ paths in an edit prompt, and
- * redirections, tee, cp/mv targets, touch/mkdir/chmod arguments in a
- * command), a fork bomb, shutdown/reboot. Extra rules are named POSIX EREs
+ * The built-in rules (danger_builtin_names) need no configuration. For a
+ * command prompt, the command shown (prompt-command.h) is parsed as a shell
+ * would and judged by the shell policy (shell-policy.h: delete-outside,
+ * write-outside-dir, privilege, exfiltration, download-exec, pipe-to-shell,
+ * persistence, system-control, history-wipe, git-push-force, unparsed).
+ * For an edit prompt, a file outside the session's directory (absolute, ~
+ * or ../ paths) is write-outside-dir. Extra rules are named POSIX EREs
  * (from a profile's "danger" list or from the agent's config); each is
- * matched against every line of the body.
+ * matched against every line of the body of any prompt.
  *
- * Invariants: pure (no I/O, no logging, no global state except the
- * compiled built-in regexes, built once); a rule set never holds a regex
- * that did not compile. When in doubt a rule matches: a false alarm asks a
- * person, a miss runs a command.
+ * Invariants: pure (no I/O, no logging, no global state); a rule set never
+ * holds a regex that did not compile. When in doubt a rule matches: a false
+ * alarm asks a person, a miss runs a command.
  */
 #ifndef CM_AGENT_DANGER_H
 #define CM_AGENT_DANGER_H
@@ -32,7 +31,7 @@ struct danger_rules;
 
 struct danger_hit {
 	char rule[DANGER_NAME_MAX];   /* name of the rule that matched */
-	char match[DANGER_MATCH_MAX]; /* what it matched (truncated) */
+	char match[DANGER_MATCH_MAX]; /* what it matched, or why (truncated) */
 };
 
 /* Names of the built-in rules, NULL-terminated. */

@@ -3,9 +3,14 @@
  * the kind of each prompt it reads (profile.h); the danger rules look at
  * edit prompts differently from commands (danger.h). Kept apart so that
  * neither of the two needs the other's header.
+ *
+ * PROMPT_BODY_MAX is the classifier's bound on a prompt body: the danger
+ * check must know it to tell a body that was cut from a whole one.
  */
 #ifndef CM_AGENT_SCREEN_PROMPT_KIND_H
 #define CM_AGENT_SCREEN_PROMPT_KIND_H
+
+#define PROMPT_BODY_MAX 2048 /* bytes of a prompt body, NUL included */
 
 /* What a prompt asks for; "edit" prompts get the outside-directory check. */
 enum profile_prompt_kind {

@@ -304,7 +304,8 @@ void
 config_usage(void)
 {
 	printf("usage: cm-agent [options]\n"
-	       "       cm-agent classify --profile NAME FILE...\n\n"
+	       "       cm-agent classify --profile NAME FILE...\n"
+	       "       cm-agent policy check [--path DIR] [--profile NAME] -- COMMAND\n\n"
 	       "Runs AI coding tools in tmux and serves them over WebSocket (docs/PROTOCOL.md).\n\n"
 	       "  --config FILE            read settings from a JSON file (keys = option names)\n"
 	       "  --token TOKEN            the token (visible in the process list: prefer\n"

@@ -91,7 +91,7 @@ test_dangerous_prompt_asks_a_person(void **state)
 	ev = st_event("confirm_needed", 0);
 	assert_non_null(ev);
 	reason = json_string_value(json_object_get(ev, "reason"));
-	assert_non_null(strstr(reason, "danger rule rm-outside-dir"));
+	assert_non_null(strstr(reason, "danger rule delete-outside"));
 	assert_int_equal(st_count("auto_confirmed"), 0);
 	/* Listed with the prompt and its reason, for a person to decide. */
 	o = session_to_json(s);
