@@ -200,7 +200,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	long timeout = 0;
 	int c, rc, auto_confirm = -1, place = 0;
 	char *sid = NULL;
-	json_t *reply = NULL, *req, *ctxo;
+	json_t *reply = NULL, *req;
 
 	memset(&w, 0, sizeof(w));
 	memset(&single, 0, sizeof(single));
@@ -269,15 +269,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	w.ctx = cn->ctx.name;
 	if (!path)
 		path = cn->ctx.path;
-	req = json_pack("{s:s, s:s}", "action", "create_session", "tool", tool);
-	if (task)
-		json_object_set_new(req, "task", json_string(task));
-	ctxo = json_object();
-	if (path)
-		json_object_set_new(ctxo, "path", json_string(path));
-	json_object_set_new(req, "context", ctxo);
-	if (auto_confirm >= 0)
-		json_object_set_new(req, "autoConfirm", json_boolean(auto_confirm));
+	req = cm_request_create_session(tool, task, path, auto_confirm);
 	if ((rc = cm_client_call(cn->client, req, &reply)) < 0) {
 		rc = conn_request_failed(cn, rc);
 		goto out;
