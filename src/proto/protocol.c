@@ -194,19 +194,20 @@ proto_classify(const json_t *obj, struct buf *why)
 		return PROTO_REQ_AUTH;
 	action = json_object_get(obj, "action");
 	type = json_object_get(obj, "type");
+	/* A type first: an error reply names the failed request in its "action". */
+	if (type != NULL) {
+		if ((m = proto_type_parse(json_string_value(type))) < 0) {
+			proto_bad(why, "unknown type \"%s\"",
+				  json_is_string(type) ? json_string_value(type) : "?");
+			return -1;
+		}
+		return m;
+	}
 	if (action != NULL) {
 		if ((m = proto_action_parse(json_string_value(action))) < 0 ||
 		    m == PROTO_REQ_AUTH) {
 			proto_bad(why, "unknown action \"%s\"",
 				  json_is_string(action) ? json_string_value(action) : "?");
-			return -1;
-		}
-		return m;
-	}
-	if (type != NULL) {
-		if ((m = proto_type_parse(json_string_value(type))) < 0) {
-			proto_bad(why, "unknown type \"%s\"",
-				  json_is_string(type) ? json_string_value(type) : "?");
 			return -1;
 		}
 		return m;
@@ -280,7 +281,7 @@ proto_check_field(const struct proto_field *f, const json_t *v, int flags, struc
 		return 0;
 	if (!proto_type_ok(f->type, v))
 		return proto_bad(why, "\"%s\" must be %s %s", f->name,
-				 f->type == PROTO_T_INT || f->type == PROTO_T_ARRAY ? "an" : "a",
+				 strchr("aeiou", proto_type_name(f->type)[0]) ? "an" : "a",
 				 proto_type_name(f->type));
 	if ((flags & PROTO_CHECK_LIMITS) && !proto_limits_ok(f, v)) {
 		if (f->max == 0)
@@ -322,12 +323,14 @@ proto_check(enum proto_msg msg, const json_t *obj, int flags, struct buf *why, i
 		/* Requests and replies may carry an id; events, pushed messages and objects not. */
 		if ((m->kind & (PROTO_KIND_REQUEST | PROTO_KIND_REPLY)) && strcmp(key, "id") == 0) {
 			if (!proto_id_ok(v))
-				return proto_bad(why, "\"id\" must be an integer or a string of at most "
-						      "%d bytes",
+				return proto_bad(why,
+						 "\"id\" must be an integer or a string of at most "
+						 "%d bytes",
 						 PROTO_ID_MAX);
 			continue;
 		}
-		if (m->kind == PROTO_KIND_REQUEST && msg != PROTO_REQ_AUTH && !strcmp(key, "action"))
+		if (m->kind == PROTO_KIND_REQUEST && msg != PROTO_REQ_AUTH &&
+		    !strcmp(key, "action"))
 			continue;
 		if ((m->kind & (PROTO_KIND_REPLY | PROTO_KIND_EVENT | PROTO_KIND_PUSHED)) &&
 		    !strcmp(key, "type"))
