@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "common/xmalloc.h"
+#include "proto/protocol.h"
 #include "resolve.h"
 #include "sanitize.h"
 #include "tty.h"
@@ -194,10 +195,13 @@ cmd_attach_on_event(struct conn *cn, const json_t *msg)
 
 	if (!a->sid || !type || !sid || strcmp(sid, a->sid))
 		return;
-	if (!strcmp(type, "session_exited") || !strcmp(type, "session_killed")) {
+	if (proto_type_is(type, PROTO_MSG_SESSION_EXITED) ||
+	    proto_type_is(type, PROTO_MSG_SESSION_KILLED)) {
 		a->done = 1;
-		a->why = !strcmp(type, "session_killed") ? "session killed" : "tool exited";
-	} else if (!strcmp(type, "output_snapshot") || !strcmp(type, "output_subscribed")) {
+		a->why = proto_type_is(type, PROTO_MSG_SESSION_KILLED) ? "session killed"
+								       : "tool exited";
+	} else if (proto_type_is(type, PROTO_MSG_OUTPUT_SNAPSHOT) ||
+		   proto_type_is(type, PROTO_MSG_OUTPUT_SUBSCRIBED)) {
 		cmd_attach_draw(msg);
 	}
 }

@@ -65,7 +65,8 @@ cmd_logs_on_event(struct conn *cn, const json_t *msg)
 
 	if (!st->sid || !sid || strcmp(sid, st->sid) || !type)
 		return;
-	if (!strcmp(type, "session_exited") || !strcmp(type, "session_killed")) {
+	if (proto_type_is(type, PROTO_MSG_SESSION_EXITED) ||
+	    proto_type_is(type, PROTO_MSG_SESSION_KILLED)) {
 		st->done = 1;
 		st->status = 0;
 	}

@@ -97,6 +97,15 @@ proto_type_parse(const char *name)
 	return proto_find(name, PROTO_KIND_REPLY | PROTO_KIND_EVENT | PROTO_KIND_PUSHED);
 }
 
+/* Tells whether type names m. */
+int
+proto_type_is(const char *type, enum proto_msg m)
+{
+	const char *name = proto_msg_name(m);
+
+	return type != NULL && name != NULL && strcmp(type, name) == 0;
+}
+
 /* Finds the row of a wire error code. */
 static const struct proto_error_info *
 proto_error_find(int code)

@@ -129,6 +129,8 @@ const char *proto_msg_name(enum proto_msg msg);
 int proto_action_parse(const char *name);
 /* The reply/event/pushed message whose type is name; -1 if none. */
 int proto_type_parse(const char *name);
+/* True if type (may be NULL) is the "type" of message m. */
+int proto_type_is(const char *type, enum proto_msg m);
 /* Wire name of a wire error code ("busy"), or NULL if code is not one. */
 const char *proto_error_name(int code);
 /* Default message of a wire error code, or NULL if code is not one. */
