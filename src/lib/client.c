@@ -35,7 +35,6 @@
 #include "proto/protocol.h"
 
 /* Wire names, from the protocol table. */
-#define TYPE_NAME(sym)	proto_msg_name(PROTO_MSG_##sym)
 #define IS_TYPE(t, sym) proto_type_is((t), PROTO_MSG_##sym)
 #define IS_CODE(c, sym) ((c) != NULL && strcmp((c), proto_error_name(PROTO_ERR_##sym)) == 0)
 
