@@ -215,7 +215,7 @@ CM_API int cm_client_call(struct cm_client *c, json_t *req, json_t **reply);
  */
 /* A request without fields: "list_sessions", "list_profiles", "agent_info", "ping". */
 CM_API json_t *cm_request(const char *action);
-/* create_session; task, path NULL: none (the agent refuses a missing path); auto_confirm < 0: the
+/* create_session; task, path NULL: none (no path: the agent's home); auto_confirm < 0: the
  * agent's default. */
 CM_API json_t *cm_request_create_session(const char *tool, const char *task, const char *path,
 					 int auto_confirm);

@@ -132,10 +132,17 @@ test_validate(void **state)
 			       "\"context\":{\"path\":\"/tmp\"},\"id\":\"x\"}",
 			       PROTO_CHECK_LIMITS, &why),
 			 0);
+	/* No path: the agent's home; no context at all is refused. */
 	assert_int_equal(
 	    check("{\"action\":\"create_session\",\"tool\":\"claude\",\"context\":{}}", 0, &why),
-	    CM_EBADREQUEST);
-	assert_string_equal(why.data, "context: missing \"path\"");
+	    0);
+	assert_int_equal(check("{\"action\":\"create_session\",\"tool\":\"claude\"}", 0, &why),
+			 CM_EBADREQUEST);
+	assert_string_equal(why.data, "create_session: missing \"context\"");
+	assert_int_equal(check("{\"action\":\"create_session\",\"tool\":\"claude\","
+			       "\"context\":{\"path\":\"\"}}",
+			       PROTO_CHECK_LIMITS, &why),
+			 CM_EBADREQUEST);
 	assert_int_equal(
 	    check("{\"action\":\"send_keys\",\"sessionId\":\"cm-1\",\"keys\":1}", 0, &why),
 	    CM_EBADREQUEST);
