@@ -6,6 +6,10 @@
 # any of the files changes. The generated file is marked "do not edit" and is
 # never committed.
 #
+# Besides web/'s own files the dashboard loads /protocol.js, the protocol's
+# names generated from src/proto/protocol.def (cmake/protogen.cmake), so
+# that the page, the agent and libcm cannot disagree on them.
+#
 # The dashboard needs no bundler: web/*.html, *.js and *.css are served as
 # they are (plain ES modules), and xterm.js comes from npm as published
 # (pinned by web/package-lock.json) under /vendor/. So the build needs no node
@@ -49,6 +53,12 @@ function(cm_embed_web out)
     list(APPEND args /${name}=${file})
     list(APPEND deps ${file})
   endforeach()
+
+  # The protocol table as an ES module.
+  include(protogen)
+  cm_protogen(js protocol_js)
+  list(APPEND args /protocol.js=${protocol_js})
+  list(APPEND deps ${protocol_js})
 
   if(NOT TARGET cm-embed)
     find_package(PkgConfig REQUIRED)

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "proto/protocol.h"
 #include "resolve.h"
 #include "sanitize.h"
 
@@ -24,11 +25,11 @@ cmd_capture_exec(struct cli *cli, int argc, char **argv)
 	struct resolved r;
 	long lines = 0;
 	int c, rc, escapes = 0;
-	json_t *req, *reply = NULL;
+	json_t *reply = NULL;
 
 	while ((c = cli_getopt(cli, argc, argv, "n:e", opts)) != -1) {
 		if (c == 'n') {
-			if (cli_parse_int(cli, "-n", optarg, 1, 10000, &lines) < 0)
+			if (cli_parse_int(cli, "-n", optarg, 1, PROTO_LINES_MAX, &lines) < 0)
 				return CLI_EXIT_USAGE;
 		} else if (c == 'e') {
 			escapes = 1;
@@ -38,12 +39,8 @@ cmd_capture_exec(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = resolve_arg(cli, argc, argv, &r, NULL)) != 0)
 		return rc;
-	req = json_pack("{s:s, s:s}", "action", "capture_pane", "sessionId", r.sid);
-	if (lines > 0)
-		json_object_set_new(req, "lines", json_integer(lines));
-	if (escapes)
-		json_object_set_new(req, "escapes", json_true());
-	if ((rc = cm_client_call(r.conn->client, req, &reply)) < 0) {
+	rc = cm_client_call(r.conn->client, cm_request_capture(r.sid, (int)lines, escapes), &reply);
+	if (rc < 0) {
 		rc = conn_request_failed(r.conn, rc);
 	} else if (cli->json) {
 		json_t *o = output_with_context(reply, r.conn->ctx.name);

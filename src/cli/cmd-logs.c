@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "proto/protocol.h"
 #include "resolve.h"
 #include "sanitize.h"
 
@@ -64,7 +65,8 @@ cmd_logs_on_event(struct conn *cn, const json_t *msg)
 
 	if (!st->sid || !sid || strcmp(sid, st->sid) || !type)
 		return;
-	if (!strcmp(type, "session_exited") || !strcmp(type, "session_killed")) {
+	if (proto_type_is(type, PROTO_MSG_SESSION_EXITED) ||
+	    proto_type_is(type, PROTO_MSG_SESSION_KILLED)) {
 		st->done = 1;
 		st->status = 0;
 	}
@@ -83,10 +85,7 @@ cmd_logs_on_state(struct conn *cn, enum cm_conn_state s)
 		conn_warn_lost(cn);
 	} else if (s == CM_CONN_READY && st->lost) {
 		st->lost = 0;
-		cm_client_send(
-		    cn->client,
-		    json_pack("{s:s, s:s}", "action", "subscribe_output", "sessionId", st->sid),
-		    NULL, NULL);
+		cm_client_send(cn->client, cm_request_subscribe_output(st->sid), NULL, NULL);
 	} else if (s == CM_CONN_FAILED) {
 		st->done = 1;
 		st->status = conn_give_up(cn);
@@ -113,7 +112,7 @@ cmd_logs_exec(struct cli *cli, int argc, char **argv)
 		if (c == 'f')
 			follow = 1;
 		else if (c == 'n') {
-			if (cli_parse_int(cli, "-n", optarg, 1, 10000, &lines) < 0)
+			if (cli_parse_int(cli, "-n", optarg, 1, PROTO_LINES_MAX, &lines) < 0)
 				return CLI_EXIT_USAGE;
 		} else
 			return CLI_EXIT_USAGE;
@@ -126,8 +125,9 @@ cmd_logs_exec(struct cli *cli, int argc, char **argv)
 	hooks.arg = &st;
 	if ((rc = resolve_arg(cli, argc, argv, &r, &hooks)) != 0)
 		return rc;
-	rc = cm_client_capture(r.conn->client, r.sid, lines > 0 ? (int)lines : (follow ? 0 : 10000),
-			       0, &content);
+	rc =
+	    cm_client_capture(r.conn->client, r.sid,
+			      lines > 0 ? (int)lines : (follow ? 0 : PROTO_LINES_MAX), 0, &content);
 	if (rc < 0) {
 		rc = conn_request_failed(r.conn, rc);
 		goto out;

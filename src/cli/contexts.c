@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/xmalloc.h"
+#include "proto/names.h"
 
 #define CONTEXTS_FILE_MAX (4 * 1024 * 1024)
 #define TOKEN_MAX	  4096
@@ -37,24 +38,11 @@ contexts_path(char *buf, size_t n)
 	return r < 0 || (size_t)r >= n ? CM_ETOOBIG : 0;
 }
 
-/* True if name is usable as a context name. */
+/* True if name is usable as a context name: the rule of src/proto, which the agent shares. */
 int
 contexts_valid_name(const char *name)
 {
-	size_t i, len;
-
-	if (!name)
-		return 0;
-	len = strlen(name);
-	if (len == 0 || len > CTX_NAME_MAX || name[0] == '-' || name[0] == '.')
-		return 0;
-	for (i = 0; i < len; i++) {
-		char ch = name[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.'))
-			return 0;
-	}
-	return 1;
+	return names_context_valid(name);
 }
 
 /* Checks that key, if present, is a non-empty string without control characters. */
@@ -114,8 +102,8 @@ contexts_validate(const json_t *obj, const char *where, char *err, size_t n)
 	name = json_string_value(json_object_get(obj, "name"));
 	if (!contexts_valid_name(name)) {
 		snprintf(err, n,
-			 "%s.name: missing or invalid (1-%d of A-Z a-z 0-9 . _ -, not starting "
-			 "with - or .)",
+			 "%s.name: missing or invalid (1-%d of A-Z a-z 0-9 . _ -, starting "
+			 "with a letter or digit)",
 			 where, CTX_NAME_MAX);
 		return CM_EINVAL;
 	}
@@ -276,7 +264,7 @@ contexts_view(const json_t *obj, struct ctx *out)
 	out->host = contexts_str(m, "host");
 	out->user = contexts_str(m, "user");
 	v = json_object_get(m, "agentPort");
-	out->agent_port = json_is_integer(v) ? (int)json_integer_value(v) : 9876;
+	out->agent_port = json_is_integer(v) ? (int)json_integer_value(v) : PROTO_DEFAULT_PORT;
 	out->agent_socket = contexts_str(m, "agentSocket");
 	out->token = contexts_str(m, "authToken");
 	out->token_file = contexts_str(m, "authTokenFile");

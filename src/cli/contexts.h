@@ -29,7 +29,9 @@
 
 #include <jansson.h>
 
-#define CTX_NAME_MAX 64
+#include "proto/names.h"
+
+#define CTX_NAME_MAX NAMES_CONTEXT_MAX
 
 /* How a context reaches its agent. */
 enum ctx_type {
@@ -87,7 +89,7 @@ int contexts_remove(struct contexts *cs, const char *name);
 int contexts_save(const struct contexts *cs, char *err, size_t n);
 /* Validates one context object; message (with where) in err. */
 int contexts_validate(const json_t *obj, const char *where, char *err, size_t n);
-/* True if name is a valid context name ([A-Za-z0-9._-], 1..64, not starting with '-' or '.'). */
+/* True if name is a valid context name: names_context_valid() of src/proto/names.h. */
 int contexts_valid_name(const char *name);
 /*
  * Checks that a file cm trusts (contexts.json, a token file) is safe, as

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "common/xmalloc.h"
+#include "proto/protocol.h"
+#include "proto/state.h"
 #include "sanitize.h"
 
 /* True if colours should be used on fd. */
@@ -178,19 +180,21 @@ output_table_release(struct output_table *t)
 const char *
 output_state_color(const char *state)
 {
+	int st = cm_state_parse(state);
+
 	if (!state)
 		return NULL;
-	if (!strcmp(state, "thinking") || !strcmp(state, "editing") || !strcmp(state, "running"))
+	if (st >= 0 && cm_state_is_busy((enum cm_state)st))
 		return "33";
-	if (!strcmp(state, "waiting_confirm"))
+	if (st == CM_STATE_WAITING_CONFIRM)
 		return "1;35";
-	if (!strcmp(state, "done"))
+	if (st == CM_STATE_DONE)
 		return "32";
-	if (!strcmp(state, "error"))
+	if (st == CM_STATE_ERROR)
 		return "1;31";
-	if (!strcmp(state, "exited"))
+	if (st == CM_STATE_EXITED)
 		return "2";
-	if (!strcmp(state, "idle"))
+	if (st == CM_STATE_IDLE)
 		return "36";
 	return NULL;
 }
@@ -296,11 +300,13 @@ output_event_line(const char *ctx, const json_t *ev, int color, char *buf, size_
 		output_clean(sid, 0, csid, sizeof(csid));
 		sid = csid;
 	}
-	if (!strcmp(type, "state_change") || !strcmp(type, "session_completed"))
+	if (proto_type_is(type, PROTO_MSG_STATE_CHANGE) ||
+	    proto_type_is(type, PROTO_MSG_SESSION_COMPLETED))
 		col = output_state_color(state);
-	else if (!strcmp(type, "confirm_needed"))
+	else if (proto_type_is(type, PROTO_MSG_CONFIRM_NEEDED))
 		col = "1;35";
-	else if (!strcmp(type, "session_exited") || !strcmp(type, "session_killed"))
+	else if (proto_type_is(type, PROTO_MSG_SESSION_EXITED) ||
+		 proto_type_is(type, PROTO_MSG_SESSION_KILLED))
 		col = "2";
 	w = snprintf(buf, n, "%s %s%s%s %s%s%s", when, ctx ? ctx : "", ctx && sid ? "/" : "",
 		     sid ? sid : "", color && col ? "\033[" : "", color && col ? col : "",

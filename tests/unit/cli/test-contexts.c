@@ -175,7 +175,7 @@ test_bad_files(void **state)
 	}
 }
 
-/* Names: letters, digits, . _ -, not leading - or ., at most 64. */
+/* Names: letters, digits, . _ -, starting with a letter or digit (src/proto's rule), at most 64. */
 static void
 test_names(void **state)
 {
@@ -185,6 +185,9 @@ test_names(void **state)
 	assert_false(contexts_valid_name(""));
 	assert_false(contexts_valid_name("-x"));
 	assert_false(contexts_valid_name(".x"));
+	/* The agent refuses a leading '_' (names_context_valid); so must the CLI. */
+	assert_false(contexts_valid_name("_x"));
+	assert_true(contexts_valid_name("x_"));
 	assert_false(contexts_valid_name("a/b"));
 	assert_false(contexts_valid_name("a b"));
 	assert_false(contexts_valid_name(
