@@ -31,9 +31,9 @@ class Recorder(Client):
         super().__init__(agent, **kw)
         self.frames = frames
 
-    def _file(self, m):
+    def _file(self, m, *rest):
         self.frames.append(m)
-        super()._file(m)
+        super()._file(m, *rest)
 
     async def __aenter__(self):
         await super().__aenter__()
