@@ -35,6 +35,8 @@ enum cli_exit {
 	CLI_EXIT_WAITING = 10,	  /* `start --wait`: the session waits for a person */
 	CLI_EXIT_TASK_ERROR = 11, /* `start --wait`: the tool shows an error */
 	CLI_EXIT_EXITED = 12,	  /* `start --wait`: the tool exited or the session was killed */
+	CLI_EXIT_UNSUPPORTED =
+	    13, /* `agent install`: the server cannot run the agent (arch, tmux) */
 };
 
 /* State shared by main.c and the subcommands for one run of cm. */
@@ -54,6 +56,7 @@ struct cli {
 /* Flags of a command table row: the shared setup main.c runs first. */
 enum cli_cmd_flags {
 	CMD_NEEDS_CONTEXTS = 1 << 0, /* load contexts.json before exec */
+	CMD_EXACT_NAME = 1 << 1,     /* found by its whole name only, never by a prefix */
 };
 
 /* One row of the command table. */

@@ -10,12 +10,14 @@
 
 extern const struct cli_cmd cmd_ctx_entry, cmd_start_entry, cmd_ls_entry, cmd_show_entry,
     cmd_capture_entry, cmd_send_entry, cmd_approve_entry, cmd_deny_entry, cmd_logs_entry,
-    cmd_attach_entry, cmd_kill_entry, cmd_watch_entry, cmd_status_entry, cmd_help_entry;
+    cmd_attach_entry, cmd_kill_entry, cmd_watch_entry, cmd_status_entry, cmd_help_entry,
+    cmd_agent_entry;
 
 const struct cli_cmd *const cmd_table[] = {
-    &cmd_ctx_entry,  &cmd_start_entry,	 &cmd_ls_entry,	    &cmd_show_entry, &cmd_capture_entry,
-    &cmd_send_entry, &cmd_approve_entry, &cmd_deny_entry,   &cmd_logs_entry, &cmd_attach_entry,
-    &cmd_kill_entry, &cmd_watch_entry,	 &cmd_status_entry, &cmd_help_entry, NULL,
+    &cmd_ctx_entry,	&cmd_start_entry,  &cmd_ls_entry,      &cmd_show_entry,
+    &cmd_capture_entry, &cmd_send_entry,   &cmd_approve_entry, &cmd_deny_entry,
+    &cmd_logs_entry,	&cmd_attach_entry, &cmd_kill_entry,    &cmd_watch_entry,
+    &cmd_status_entry,	&cmd_help_entry,   &cmd_agent_entry,   NULL,
 };
 
 /* Finds a command by exact name or alias, else by unique prefix. */
@@ -37,7 +39,9 @@ cmd_find(const char *name, char *why, size_t n)
 		return NULL;
 	}
 	for (i = 0; cmd_table[i]; i++) {
-		if (strncmp(cmd_table[i]->name, name, len))
+		/* A command that changes servers is not run by a typo's prefix. */
+		if (strncmp(cmd_table[i]->name, name, len) ||
+		    (cmd_table[i]->flags & CMD_EXACT_NAME))
 			continue;
 		found = cmd_table[i];
 		count++;
