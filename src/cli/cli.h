@@ -57,6 +57,7 @@ struct cli {
 enum cli_cmd_flags {
 	CMD_NEEDS_CONTEXTS = 1 << 0, /* load contexts.json before exec */
 	CMD_EXACT_NAME = 1 << 1,     /* found by its whole name only, never by a prefix */
+	CMD_HIDDEN = 1 << 2,	     /* not listed by cm help (internal) */
 };
 
 /* One row of the command table. */
