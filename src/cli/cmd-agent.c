@@ -162,7 +162,7 @@ agent_report(struct agent_job *j, const char *out)
 	}
 }
 
-/* The directory of the local token files ($XDG_CONFIG_HOME/cm/tokens), created 0700. */
+/* The local token file of a context: $XDG_CONFIG_HOME/cm/tokens/NAME (directories made 0700). */
 static int
 agent_token_path(struct cli *cli, const char *name, char *buf, size_t n)
 {
@@ -172,23 +172,28 @@ agent_token_path(struct cli *cli, const char *name, char *buf, size_t n)
 	snprintf(dir, sizeof(dir), "%s", cli->contexts.path);
 	if ((slash = strrchr(dir, '/')))
 		*slash = '\0';
-	if (fs_private_dir(dir, &why) < 0 ||
-	    (strlen(dir) + 8 < sizeof(dir) &&
-	     (strcat(dir, "/tokens"), fs_private_dir(dir, &why)) < 0)) {
+	if (fs_private_dir(dir, &why) < 0) {
 		cli_error(cli, "%s: %s", dir, why ? why : strerror(errno));
 		return -1;
 	}
-	if ((size_t)snprintf(buf, n, "%s/%s", dir, name) >= n)
+	if ((size_t)snprintf(buf, n, "%s/tokens", dir) >= n)
+		return -1;
+	if (fs_private_dir(buf, &why) < 0) {
+		cli_error(cli, "%s: %s", buf, why ? why : strerror(errno));
+		return -1;
+	}
+	if ((size_t)snprintf(buf, n, "%s/tokens/%s", dir, name) >= n)
 		return -1;
 	return 0;
 }
 
-/* True if the context has the settings install would give it. */
+/* True if the context has the settings install would give it (token file included). */
 static int
-agent_ctx_same(const struct ctx *x, const struct agent_job *j)
+agent_ctx_same(const struct ctx *x, const struct agent_job *j, const char *token_path)
 {
 #define SAME(a, b) (((a) == NULL && (b) == NULL) || ((a) && (b) && !strcmp((a), (b))))
 	return x->type == CTX_AGENT && SAME(x->host, j->rm.host) && SAME(x->user, j->rm.user) &&
+	       SAME(x->token_file, token_path) && !x->token && !x->token_env &&
 	       x->ssh_port == j->rm.port && SAME(x->identity, j->rm.identity) &&
 	       SAME(x->ssh_config, j->rm.config) && x->agent_port == j->port &&
 	       x->agent_socket == NULL;
@@ -278,13 +283,15 @@ agent_abspath(const char *path)
 static int
 agent_install_run(struct cli *cli, struct agent_job *j)
 {
-	char arch[32], why[1024], val[64 * 1024], home[PATH_MAX], port[16],
+	char arch[32], why[1024], val[64 * 1024], home[PATH_MAX], port[16], tokpath[PATH_MAX],
 	    *unit = NULL, *dropin = NULL, *conf = NULL, *path = NULL;
 	struct remote_result r;
 	int is_static, systemd, rc, restart = 0;
 	struct ctx x;
 
-	if (contexts_find(&cli->contexts, j->name, &x) == 0 && !agent_ctx_same(&x, j)) {
+	if (agent_token_path(cli, j->name, tokpath, sizeof(tokpath)) < 0)
+		return CLI_EXIT_CONFIG;
+	if (contexts_find(&cli->contexts, j->name, &x) == 0 && !agent_ctx_same(&x, j, tokpath)) {
 		cli_error(cli,
 			  "context \"%s\" exists with other settings: choose another name with "
 			  "--ctx, or remove it first (cm ctx rm %s)",

@@ -101,8 +101,14 @@ run "${INSTALL[@]}"
 check "tmux missing: exit 13 ($(rc))" [ "$(rc)" = 13 ]
 check "tmux missing: says so ($(cat "$T/err"))" grep -q "tmux is not installed" "$T/err"
 rm -f "$UHOME/.shim"
-check "bad inputs created no context" [ ! -s "$XDG_CONFIG_HOME/cm/contexts.json" ] ||
-	! grep -q '"srv"' "$XDG_CONFIG_HOME/cm/contexts.json"
+printf 'some-token-some-token\n' >"$T/othertoken"
+chmod 600 "$T/othertoken"
+"$CM" ctx add clash --agent --host elsewhere --token-file "$T/othertoken" >/dev/null
+run "${INSTALL[@]}" --ctx clash
+check "a context of that name with other settings: exit 3 ($(rc))" [ "$(rc)" = 3 ]
+check "it says to choose another name ($(cat "$T/err"))" grep -q 'context "clash" exists with other settings' "$T/err"
+"$CM" ctx rm clash >/dev/null
+check "bad inputs created no context" bash -c "! grep -qs '\"srv\"' '$XDG_CONFIG_HOME/cm/contexts.json'"
 check "bad inputs copied no binary" [ ! -e "$UHOME/.local/bin/cm-agent" ]
 
 # --- a fresh install (detached: no systemd user manager here).
