@@ -26,8 +26,9 @@ if command -v systemd-analyze >/dev/null; then
 		systemd-analyze verify --man=no "$P/lib/systemd/user/cm-agent.service"
 fi
 flags=$(PKG_CONFIG_PATH="$PCDIR" pkg-config --cflags --libs cm)
-check "pkg-config --cflags --libs cm names the prefix ($flags)" \
-	bash -c "[[ \"\$(readlink -f '$LIBDIR')\" == \"\$(readlink -f '$P')\"/* ]] && [[ '$flags' == *-lcm* ]]"
+inc=$(PKG_CONFIG_PATH="$PCDIR" pkg-config --variable=includedir cm)
+check "pkg-config's includedir is the install's ($inc)" [ "$(readlink -f "$inc")" = "$(readlink -f "$P/include")" ]
+check "pkg-config --libs names -lcm ($flags)" bash -c "[[ '$flags' == *-lcm* ]]"
 # shellcheck disable=SC2086 # the flags are words
 cc -std=c17 -o "$T/seed-client" "$CM_SOURCE_DIR/examples/seed-client.c" $flags -Wl,-rpath,"$LIBDIR" 2>"$T/cc.log"
 check "seed-client.c builds against the installed libcm ($(head -c 300 "$T/cc.log"))" [ -x "$T/seed-client" ]
@@ -37,7 +38,8 @@ export FAKETOOL_SCRIPT="$T/script"
 agent_start || { fail "agent starts"; finish; }
 CM_AGENT_TOKEN="$AGENT_TOKEN" "$T/seed-client" --port "$AGENT_PORT" --tool fake --path "$T/work" \
 	"Add logging" >"$T/ex.out" 2>&1
-check "the installed-libcm example runs a session to completion ($(tr '\n' '|' <"$T/ex.out"))" [ $? -eq 0 ]
+erc=$?
+check "the installed-libcm example runs a session to completion ($(tr '\n' '|' <"$T/ex.out"))" [ "$erc" -eq 0 ]
 check "the example saw session_completed" grep -q "session_completed" "$T/ex.out"
 check "the installed cm talks to the agent" bash -c "XDG_CONFIG_HOME='$T/cfg' '$P/bin/cm' ctx add here --local --port $AGENT_PORT --token-file '$T/token' >/dev/null && XDG_CONFIG_HOME='$T/cfg' '$P/bin/cm' status | grep -q '^here *ok'"
 agent_stop
