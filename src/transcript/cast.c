@@ -251,7 +251,7 @@ tr_json_seconds(const char **pp, const char *end, uint64_t *us)
 	double v;
 	char *e;
 
-	while (p < end && n < sizeof num - 1 && strchr("0123456789.eE+-", *p) != NULL)
+	while (p < end && n < sizeof num - 1 && *p != '\0' && strchr("0123456789.eE+-", *p) != NULL)
 		num[n++] = *p++;
 	num[n] = '\0';
 	if (n == 0)
@@ -354,13 +354,20 @@ tr_json_skip(const char **pp, const char *end, int depth)
 			p = tr_ws(p, end);
 			if (p < end && *p == ',')
 				p = tr_ws(p + 1, end);
+			else if (p >= end || *p != close)
+				return -1; /* neither a comma nor the end: not JSON */
 		}
 		if (p >= end)
 			return -1;
 		p++;
 	} else {
-		while (p < end && strchr(",}] \t\r\n", *p) == NULL)
+		const char *v = p;
+
+		/* numbers, true, false, null: nothing else is a JSON scalar */
+		while (p < end && *p != '\0' && strchr("+-.0123456789Eabeflnrstu", *p) != NULL)
 			p++;
+		if (p == v)
+			return -1;
 	}
 	*pp = p;
 	return 0;
@@ -385,7 +392,8 @@ tr_member_number(const char **pp, const char *end, double *v)
 	char num[40], *e;
 	size_t n = 0;
 
-	while (*pp < end && n < sizeof num - 1 && strchr("0123456789.eE+-", **pp) != NULL)
+	while (*pp < end && n < sizeof num - 1 && **pp != '\0' &&
+	       strchr("0123456789.eE+-", **pp) != NULL)
 		num[n++] = *(*pp)++;
 	num[n] = '\0';
 	*v = strtod(num, &e);
@@ -434,7 +442,7 @@ tr_header_parse(const char *line, size_t len, struct tr_header *h)
 			free(*str);
 			if ((*str = tr_member_string(&p, end)) == NULL)
 				goto bad;
-		} else if (p < end && strchr("-0123456789", *p) != NULL &&
+		} else if (p < end && *p != '\0' && strchr("-0123456789", *p) != NULL &&
 			   (strcmp(key, "version") == 0 || strcmp(key, "width") == 0 ||
 			    strcmp(key, "height") == 0 || strcmp(key, "timestamp") == 0 ||
 			    strcmp(key, "cm_start") == 0)) {

@@ -727,6 +727,31 @@ test_hostile(void **state)
 	transcript_store_close(s);
 }
 
+/* Headers that are not JSON are refused, never looped on (found by fuzzing). */
+static void
+test_bad_headers(void **state)
+{
+	static const char *const bad[] = {"{\"version\": 2, \"a\": [1 2], \"width\": 3}",
+					  "{\"version\": 2, \"a\": {\"b\" 1}}",
+					  "{\"version\": 2, \"a\": :}",
+					  "{\"version\": 1}",
+					  "[]",
+					  "{\"version\": 2, \"cm_tool\": \"x",
+					  ""};
+	struct tr_header h;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(tr_header_parse(bad[i], strlen(bad[i]), &h), CM_EINVAL);
+	assert_int_equal(tr_header_parse("{\"version\": 2, \"a\": \0}", 22, &h), CM_EINVAL);
+	assert_int_equal(
+	    tr_header_parse("{\"version\": 2, \"e\": {\"x\": [1, {}]}, \"cm_tool\": \"t\"}", 51,
+			    &h),
+	    0);
+	assert_string_equal(h.tool, "t");
+	tr_header_release(&h);
+}
+
 static char *
 strip(const char *const *chunks)
 {
@@ -887,6 +912,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	    cmocka_unit_test(test_strip),
+	    cmocka_unit_test(test_bad_headers),
 	    cmocka_unit_test_setup_teardown(test_asciinema, setup, teardown),
 	};
 
