@@ -9,6 +9,7 @@
 #include "transcript/tr-internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,27 +19,31 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-/* CRC-32C (Castagnoli), bitwise table built once. */
+static uint32_t crc_table[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void
+tr_crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+/* CRC-32C (Castagnoli); the table is built once, whichever thread asks first. */
 uint32_t
 tr_crc32c(const void *p, size_t n)
 {
-	static uint32_t table[256];
-	static int ready;
 	const unsigned char *s = p;
 	uint32_t crc = 0xffffffffu;
 
-	if (!ready) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-			table[i] = c;
-		}
-		ready = 1;
-	}
+	pthread_once(&crc_once, tr_crc_init);
 	while (n--)
-		crc = table[(crc ^ *s++) & 0xff] ^ (crc >> 8);
+		crc = crc_table[(crc ^ *s++) & 0xff] ^ (crc >> 8);
 	return crc ^ 0xffffffffu;
 }
 

@@ -96,6 +96,8 @@ transcript_store_open(const char *dir, const struct transcript_limits *limits,
 		s->lim.frame_bytes = 1024;
 	if (s->lim.frame_bytes > (16u << 20))
 		s->lim.frame_bytes = 16u << 20;
+	if (s->lim.queue_bytes < (64u << 10))
+		s->lim.queue_bytes = 64u << 10; /* room for a few writes at least */
 	if (s->lim.frame_interval_ms == 0)
 		s->lim.frame_interval_ms = 5000;
 	s->dir = xstrdup(dir);

@@ -104,7 +104,7 @@ collect(void *arg, double time, const char *data, size_t len)
 static struct transcript_read_result
 read_all(struct transcript_store *s, const char *id, enum transcript_mode mode, struct buf *b)
 {
-	struct transcript_read_opts o = {0, INFINITY, mode, 0, 0};
+	struct transcript_read_opts o = {0, INFINITY, mode, 256u << 20, 0};
 	struct transcript_read_result r;
 	char why[TRANSCRIPT_WHY_MAX];
 
@@ -324,7 +324,8 @@ test_torn_frames(void **state)
 		}
 	}
 	/* The last cut file: reopening cuts the torn tail and appends. */
-	copy_file(src, dst, (off_t)(full.frames[3].off + full.frames[3].csize + 7));
+	/* (all but the last byte of a frame: more than what is appended) */
+	copy_file(src, dst, (off_t)(full.frames[4].off + full.frames[4].csize - 1));
 	snprintf(idx, sizeof idx, "%s/tn/cm-5.idx", tmpdir);
 	unlink(idx);
 	t = rec_open(s, "cm-5", T0 + 100);
@@ -541,6 +542,49 @@ test_disk_full(void **state)
 	buf_release(&b);
 	transcript_store_close(s);
 	assert_int_equal(umount(mnt), 0);
+}
+
+/*
+ * A writer that cannot keep up: calls that do not fit the queue are
+ * dropped and counted, never block, and a marker says where the gap is.
+ */
+static void
+test_queue_full(void **state)
+{
+	struct transcript_limits l;
+	struct transcript_store *s;
+	struct transcript *t;
+	struct transcript_status st;
+	char dir[128], why[TRANSCRIPT_WHY_MAX], *chunk = xmalloc(64 << 10);
+	struct buf b;
+
+	(void)state;
+	transcript_limits_default(&l);
+	l.sync = 0;
+	l.min_free_bytes = 0;
+	l.queue_bytes = 128 << 10; /* two writes */
+	snprintf(dir, sizeof dir, "%s/q", tmpdir);
+	assert_int_equal(transcript_store_open(dir, &l, &s, why), 0);
+	t = rec_open(s, "cm-30", T0);
+	srandom(5);
+	for (size_t k = 0; k < (64u << 10); k++)
+		chunk[k] = (char)('a' + random() % 26);
+	for (int i = 0; i < 1000; i++)
+		transcript_output(t, T0 + i * 0.001, chunk, 64 << 10);
+	transcript_output(t, T0 + 2, "the end", 7);
+	transcript_close(t, T0 + 3);
+	transcript_store_flush(s);
+	transcript_store_status(s, &st);
+	assert_true(st.dropped_bytes > 0);
+	buf_init(&b, (size_t)1 << 30);
+	read_all(s, "cm-30", TRANSCRIPT_RAW, &b);
+	assert_int_equal(b.len + st.dropped_bytes, 1000u * (64 << 10) + 7);
+	assert_true(wait_event(s, TRANSCRIPT_EV_DROPPED, 1000));
+	read_all(s, "cm-30", TRANSCRIPT_CAST, &b);
+	assert_non_null(strstr(b.data, "bytes not recorded (queue full)"));
+	buf_release(&b);
+	free(chunk);
+	transcript_store_close(s);
 }
 
 /* A thousand recordings at once: no descriptor each, all complete. */
@@ -910,6 +954,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_append_after_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_thousand, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
