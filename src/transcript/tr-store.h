@@ -34,7 +34,9 @@ struct transcript {
 
 	/* [writer] */
 	struct transcript *w_next;
-	int ready; /* its file is open for appending */
+	int ready;    /* its file is open for appending */
+	char *header; /* a header still to be written (the disk was full) */
+	size_t header_len;
 	double start;
 	uint64_t last_us;
 	uint64_t size;	    /* of the data file: where the next frame goes */

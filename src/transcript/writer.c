@@ -423,6 +423,18 @@ tr_flush(struct transcript *t)
 	if (t->pending.len == 0 || !t->ready)
 		return;
 	tr_check_room(s, 0);
+	if (!s->full && t->header != NULL) {
+		if (tr_write_frame(t, t->header, t->header_len, 0, 0, 0) == 0) {
+			free(t->header);
+			t->header = NULL;
+		}
+	}
+	if (t->header != NULL) { /* no header yet: nothing else may be written */
+		tr_lose(t, t->pending.len);
+		buf_reset(&t->pending);
+		t->p_events = 0;
+		return;
+	}
 	if (!s->full && t->lost > 0) {
 		/* Say where the hole is, before what follows it. */
 		struct buf note;
@@ -561,10 +573,14 @@ tr_w_open(struct transcript *t, struct tr_rec *r)
 	}
 	t->size = 0;
 	t->nframes = 0;
-	/* The header is a frame of its own: listing reads only that one. */
-	if (tr_write_frame(t, r->data, r->len, 0, 0, 0) < 0)
-		return;
+	/*
+	 * The header is a frame of its own: listing reads only that one. If it
+	 * cannot be written now (a full disk), it is kept and written before
+	 * the first frame that can be.
+	 */
 	t->ready = 1;
+	if (tr_write_frame(t, r->data, r->len, 0, 0, 0) < 0)
+		t->header = xmemdup(r->data, r->len), t->header_len = r->len;
 }
 
 static void
@@ -587,6 +603,7 @@ tr_w_free(struct transcript *t)
 		}
 	pthread_mutex_unlock(&s->lock);
 	buf_release(&t->pending);
+	free(t->header);
 	free(t);
 }
 

@@ -486,7 +486,7 @@ test_disk_full(void **state)
 {
 	char mnt[128], filler[160], noise[8192];
 	struct transcript_store *s;
-	struct transcript *t;
+	struct transcript *t, *t2;
 	struct transcript_status st;
 	struct buf b;
 	int fd;
@@ -509,6 +509,10 @@ test_disk_full(void **state)
 	while (write(fd, noise, sizeof noise) > 0)
 		;
 	close(fd);
+	/* A session that starts while the disk is full gets its header later. */
+	t2 = rec_open(s, "cm-8", T0 + 1);
+	transcript_output(t2, T0 + 1.5, "lost\n", 5);
+	transcript_store_flush(s);
 	srandom(3);
 	for (int i = 0; i < 20; i++) {
 		for (size_t k = 0; k < sizeof noise; k++)
@@ -533,12 +537,16 @@ test_disk_full(void **state)
 	assert_true(wait_event(s, TRANSCRIPT_EV_RESUMED, 3000));
 	transcript_output(t, T0 + 6, "resumed\n", 8);
 	transcript_close(t, T0 + 7);
+	transcript_output(t2, T0 + 6, "second session\n", 15);
+	transcript_close(t2, T0 + 7);
 	transcript_store_flush(s);
 	buf_init(&b, 1 << 24);
 	read_all(s, "cm-7", TRANSCRIPT_CAST, &b);
 	assert_non_null(strstr(b.data, "before"));
 	assert_non_null(strstr(b.data, "\"gap: "));
 	assert_non_null(strstr(b.data, "resumed"));
+	read_all(s, "cm-8", TRANSCRIPT_RAW, &b);
+	assert_string_equal(b.data, "second session\n");
 	buf_release(&b);
 	transcript_store_close(s);
 	assert_int_equal(umount(mnt), 0);
