@@ -7,10 +7,13 @@
  */
 #include "transcript/tr-store.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/timeutil.h"
@@ -200,11 +203,19 @@ transcript_search(struct transcript_store *s, const char *const *ids, size_t nid
 		       TR_MATCHES_MAX, TR_IDS_MAX);
 		return CM_ELIMIT;
 	}
-	for (size_t i = 0; i < nids; i++)
+	for (size_t i = 0; i < nids; i++) {
+		char name[TRANSCRIPT_ID_MAX + 16];
+
 		if (!transcript_id_valid(ids[i])) {
 			tr_why(why, "invalid transcript id (expected cm-N or cm-N-N)");
 			return CM_EBADSESSIONID;
 		}
+		snprintf(name, sizeof name, "%s%s", ids[i], TR_DATA_SUFFIX);
+		if (faccessat(s->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+			tr_why(why, "no transcript %s", ids[i]);
+			return CM_ENOENT;
+		}
+	}
 	memset(&q, 0, sizeof q);
 	if ((rc = regcomp(&q.re, opts->pattern,
 			  REG_EXTENDED | REG_NOSUB | REG_NEWLINE |

@@ -777,6 +777,13 @@ test_hostile(void **state)
 	assert_int_equal(transcript_search(s, NULL, 0, &so, NULL, NULL, &sr, why), CM_ELIMIT);
 	so.max_matches = 0;
 	assert_int_equal(transcript_search(s, bad, 1, &so, NULL, NULL, &sr, why), CM_EBADSESSIONID);
+	{
+		const char *missing[] = {"cm-9", "cm-404"};
+
+		assert_int_equal(transcript_search(s, missing, 2, &so, NULL, NULL, &sr, why),
+				 CM_ENOENT);
+		assert_string_equal(why, "no transcript cm-404");
+	}
 	transcript_close(t, T0 + 2);
 	transcript_store_close(s);
 }
