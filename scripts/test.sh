@@ -67,7 +67,7 @@ asan() {
 
 valgrind_stage() {
 	local rc=0 t
-	for t in build/ci/tests/agent_test-* build/ci/tests/cli_test-*; do
+	for t in build/ci/tests/agent_test-* build/ci/tests/cli_test-* build/ci/tests/transcript_test-*; do
 		[ -x "$t" ] || continue
 		if ! valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 			"$t" >"$t.valgrind.log" 2>&1; then
