@@ -108,6 +108,7 @@ session_free(struct session *s)
 	free(s->prompt.command);
 	free(s->prompt.reason);
 	json_decref(s->prompt.options);
+	json_decref(s->prompt.auto_ev);
 	json_decref(s->create_id);
 	json_decref(s->kill_id);
 	free(s);

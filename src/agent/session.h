@@ -61,6 +61,7 @@ struct session_prompt {
 	uint64_t fp;			  /* fingerprint as a number */
 	int announced;			  /* confirm_needed was published for this prompt */
 	int answering;			  /* an answer is in progress */
+	json_t *auto_ev;		  /* auto_confirmed held until the answer is seen taken */
 	struct autoconfirm_memory memory; /* what auto-confirm answered, and when */
 };
 
