@@ -68,45 +68,46 @@ struct session_prompt {
 struct session_op;
 
 struct session {
-	TAILQ_ENTRY(session) entry;	   /* in agent->sessions */
-	int refs;			   /* references; freed at zero */
-	struct agent *agent;		   /* owner */
-	char id[NAMES_SESSION_ID_MAX + 1]; /* "cm-1770795611" */
-	char *tool;			   /* profile name */
-	char *task;			   /* the task text, as given */
-	char *path;			   /* working directory */
-	char *socket;			   /* tmux socket path */
-	double created;			   /* wall time */
-	int auto_confirm;		   /* answer safe prompts */
-	int cols, rows;			   /* window size */
-	const struct profile *profile;	   /* NULL if the profile is gone */
-	enum cm_state state;		   /* current state */
-	double state_since;		   /* wall time of the last change */
-	char *rule;			   /* rule that gave the state */
-	int worked;			   /* busy since the last completion */
-	int task_pending;		   /* the task is typed once the tool is ready */
-	int pane_dead;			   /* the tool's process has ended */
-	int exit_status;		   /* its status, -1 if unknown */
-	int killed;			   /* kill requested */
-	enum session_link link;		   /* control client state */
-	struct tmuxcc_client *cc;	   /* control client, NULL when none */
-	pid_t cc_pid;			   /* its pid, 0 when reaped */
-	struct fdwatch rwatch;		   /* tmux's stdout in the loop */
-	struct fdwatch wwatch;		   /* tmux's stdin in the loop */
-	uint64_t create_conn;		   /* connection awaiting session_created */
-	json_t *create_id;		   /* that request's id */
-	uint64_t kill_conn;		   /* connection awaiting session_killed */
-	json_t *kill_id;		   /* that request's id */
-	lws_sorted_usec_list_t debounce;   /* screen read after output */
-	int debounce_armed;		   /* debounce is scheduled */
-	long debounce_ms;		   /* current delay: grows while output never stops */
-	uint64_t last_read_us;		   /* monotonic time the last screen read started */
-	int reading;			   /* a screen read is in flight */
-	int dirty;			   /* output came during the read */
-	struct session_prompt prompt;	   /* the prompt on screen, if any */
-	TAILQ_HEAD(, session_op) ops;	   /* requests awaiting tmux */
-	char *screen;			   /* the last screen read (plain text) */
-	size_t screen_len;		   /* its length */
+	TAILQ_ENTRY(session) entry;	    /* in agent->sessions */
+	int refs;			    /* references; freed at zero */
+	struct agent *agent;		    /* owner */
+	char id[NAMES_SESSION_ID_MAX + 1];  /* "cm-1770795611" */
+	char *tool;			    /* profile name */
+	char *task;			    /* the task text, as given */
+	char *path;			    /* working directory */
+	char *socket;			    /* tmux socket path */
+	double created;			    /* wall time */
+	int auto_confirm;		    /* answer safe prompts */
+	int cols, rows;			    /* window size */
+	const struct profile *profile;	    /* NULL if the profile is gone */
+	enum cm_state state;		    /* current state */
+	double state_since;		    /* wall time of the last change */
+	char *rule;			    /* rule that gave the state */
+	int worked;			    /* busy since the last completion */
+	int task_pending;		    /* the task is typed once the tool is ready */
+	int pane_dead;			    /* the tool's process has ended */
+	int exit_status;		    /* its status, -1 if unknown */
+	int killed;			    /* kill requested */
+	enum session_link link;		    /* control client state */
+	struct tmuxcc_client *cc;	    /* control client, NULL when none */
+	pid_t cc_pid;			    /* its pid, 0 when reaped */
+	struct fdwatch rwatch;		    /* tmux's stdout in the loop */
+	struct fdwatch wwatch;		    /* tmux's stdin in the loop */
+	uint64_t create_conn;		    /* connection awaiting session_created */
+	json_t *create_id;		    /* that request's id */
+	uint64_t kill_conn;		    /* connection awaiting session_killed */
+	json_t *kill_id;		    /* that request's id */
+	lws_sorted_usec_list_t debounce;    /* screen read after output */
+	int debounce_armed;		    /* debounce is scheduled */
+	long debounce_ms;		    /* current delay: grows while output never stops */
+	uint64_t last_read_us;		    /* monotonic time the last screen read started */
+	int reading;			    /* a screen read is in flight */
+	int dirty;			    /* output came during the read */
+	lws_sorted_usec_list_t ready_timer; /* the profile's ready timeout */
+	struct session_prompt prompt;	    /* the prompt on screen, if any */
+	TAILQ_HEAD(, session_op) ops;	    /* requests awaiting tmux */
+	char *screen;			    /* the last screen read (plain text) */
+	size_t screen_len;		    /* its length */
 };
 
 /* Loads STATE_DIR/sessions and re-attaches every session found. */
