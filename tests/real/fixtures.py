@@ -4,7 +4,9 @@ reallib.Recorder) into tests/fixtures: every screen not already there, named
 FLOW-STATE-NN.txt (+ .ansi) under the tool's folder, with a row in
 labels.tsv. A screen is kept only if the agent's classification when it was
 recorded and `cm-agent classify` of the saved file agree (a capture taken
-between two frames is dropped). Used by scripts/record-fixtures.sh.
+between two frames is dropped); a "done" screen that classify calls idle is
+kept with both accepted (done is idle after work, which one screen cannot
+show). Used by scripts/record-fixtures.sh.
 
   fixtures.py RECORDED_DIR FIXTURES_DIR CM_AGENT"""
 
@@ -47,7 +49,11 @@ def main():
             continue
         out = subprocess.run([agent, "classify", "--profile", tool, src], capture_output=True,
                              text=True).stdout.split("\t")
-        if len(out) < 2 or out[1] != state:
+        accept = state
+        if state == "done" and len(out) > 1 and out[1] == "idle":
+            # "done" is idle after work: the screen alone says idle (as done-01).
+            accept = "done|idle"
+        elif len(out) < 2 or out[1] != state:
             print(f"record-fixtures: dropped {file}: recorded as {state}, "
                   f"classified {out[1] if len(out) > 1 else '?'} (between two frames?)")
             continue
@@ -64,7 +70,7 @@ def main():
         if os.path.exists(ansi):
             with open(ansi) as f, open(os.path.join(fixtures, base + ".ansi"), "w") as g:
                 g.write(f.read())
-        rows.append(f"{base}.txt\t{tool}\t{state}\t{state}\t"
+        rows.append(f"{base}.txt\t{tool}\t{state}\t{accept}\t"
                     f"real {tool}, flow {flow} (rule {note}); recorded by scripts/record-fixtures.sh")
         added += 1
     with open(labels, "w") as f:

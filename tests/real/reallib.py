@@ -153,7 +153,8 @@ class Recorder:
 async def watch(c, sid, rec, stop):
     """Records a screen at every state change until stop is set."""
     i = 0
-    while not stop.is_set():
+    while True:
+        last = stop.is_set()  # one more pass after stop: the last state too
         while i < len(c.events):
             e = c.events[i]
             i += 1
@@ -162,6 +163,8 @@ async def watch(c, sid, rec, stop):
                     await rec.snap(c, sid, e["state"], e.get("rule", ""))
                 except Exception:
                     pass
+        if last:
+            return
         await asyncio.sleep(0.05)
 
 
@@ -337,7 +340,7 @@ async def one_run(t, tool, flow, n, sem):
                 finally:
                     stop.set()
                     if w:
-                        await asyncio.wait([w], timeout=2)
+                        await asyncio.wait([w], timeout=5)
                         w.cancel()
                 if sid:
                     await c.request("kill_session", sessionId=sid)
