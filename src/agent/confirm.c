@@ -99,12 +99,13 @@ confirm_report_auto(struct session *s, int took)
 		return;
 	s->prompt.auto_ev = NULL;
 	json_object_set_new(ev, "took_effect", json_boolean(took));
-	audit_write_json(s->agent, s->id, "auto_confirmed", ev);
-	bus_publish(s->agent, ev, NULL);
+	/* Logged first: bus_publish takes ev. */
 	log_info("%s: auto-confirmed \"%s\" with %s: %s after %lld attempt(s)", s->id,
 		 json_string_value(json_object_get(ev, "prompt")),
 		 json_string_value(json_object_get(ev, "answer")), took ? "taken" : "NOT taken",
 		 (long long)json_integer_value(json_object_get(ev, "attempts")));
+	audit_write_json(s->agent, s->id, "auto_confirmed", ev);
+	bus_publish(s->agent, ev, NULL);
 }
 
 /* True if the held auto_confirmed of s is about the prompt with hex fingerprint fp. */
