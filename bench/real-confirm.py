@@ -5,7 +5,7 @@ Runs inside the real-tool stage's private namespace (it needs the CLIs and
 the API stand-in that tests/real/run.sh prepares):
 
   tests/real/run.sh build/ci --exec /usr/bin/python3 bench/real-confirm.py raw \
-      [--tool codex] [--delays 0,5,10,15,20,30,50] [--n 5]
+      [--tool codex] [--delays 0,5,10,15,20,30,50] [--n 5] [--retry-ms 600]
   tests/real/run.sh build/ci --exec /usr/bin/python3 bench/real-confirm.py agent \
       [--tool codex|claude] [--n 10]
 
@@ -13,7 +13,8 @@ raw: no agent. A tmux control client watches the tool's output; the moment
 the session's first approval prompt arrives, it waits DELAY ms and sends the
 answer key, then looks whether the tool took it. Prints, per delay, how
 many answers were taken: the least delay that is always taken is the
-smallest safe `settle_ms`.
+smallest safe `settle_ms`. With --retry-ms, a key not taken by then is sent
+once more (as the agent's second try), to see whether that one lands.
 
 agent: cm-agent answers with auto-confirm on; for every prompt, the time
 from the state_change to waiting_confirm (the agent saw the prompt) to the
@@ -64,9 +65,10 @@ PROMPT = {"codex": ("Press enter to confirm", "y", "You approved"),
 
 
 REDRAW = []  # ms from a taken answer to the prompt gone from the screen
+RETRIED = []  # one entry per second key sent (--retry-ms)
 
 
-def raw_once(tool, delay_ms, root):
+def raw_once(tool, delay_ms, root, retry_ms=None):
     """One fresh session, its first approval answered after delay_ms.
     Returns True if taken, False if not, None if no prompt came."""
     home = tempfile.mkdtemp(dir=root)
@@ -121,15 +123,20 @@ def raw_once(tool, delay_ms, root):
         sent = time.time()
         cc.stdin.write(f"send-keys {key}\n".encode())
         # How long the tool takes to draw something else than the prompt.
-        gone = None
-        while gone is None and time.time() < sent + 1.5:
+        gone, again = None, retry_ms is None
+        while gone is None and time.time() < sent + 1.5 + (retry_ms or 0) / 1000:
             out = subprocess.run(tmux + ["capture-pane", "-p"], capture_output=True, text=True,
                                  env=env).stdout
             if want not in out:
                 gone = time.time()
+            elif not again and time.time() >= sent + retry_ms / 1000:
+                # Lost: the same key once more, as the agent's second try does.
+                again = True
+                RETRIED.append(1)
+                cc.stdin.write(f"send-keys {key}\n".encode())
             else:
                 time.sleep(0.005)
-        time.sleep(max(0, sent + 1.5 - time.time()))
+        time.sleep(max(0, sent + 1.5 + (retry_ms or 0) / 1000 - time.time()))
         out = subprocess.run(tmux + ["capture-pane", "-p"], capture_output=True, text=True,
                              env=env).stdout
         if taken_text in out and gone is not None:
@@ -147,10 +154,12 @@ def raw(a):
     try:
         print(f"{a.tool}: first approval of a session, answered DELAY ms after it was drawn")
         for d in [int(x) for x in a.delays.split(",")]:
-            res = [raw_once(a.tool, d, root) for _ in range(a.n)]
+            del RETRIED[:]
+            res = [raw_once(a.tool, d, root, a.retry_ms) for _ in range(a.n)]
             ok = sum(1 for r in res if r)
             none = sum(1 for r in res if r is None)
             print(f"  delay {d:3d} ms: taken {ok}/{a.n - none}" +
+                  (f", {len(RETRIED)} sent again after {a.retry_ms} ms" if a.retry_ms else "") +
                   (f" ({none} without a prompt)" if none else ""), flush=True)
         print(f"  answer taken -> prompt gone from the screen (the tool's own time): "
               f"p50 {pct(REDRAW, 50):.0f} ms, p99 {pct(REDRAW, 99):.0f} ms over {len(REDRAW)}")
@@ -207,6 +216,7 @@ def main():
     ap.add_argument("--tool", default="codex", choices=("codex", "claude"))
     ap.add_argument("--delays", default="0,5,10,15,20,30,50")
     ap.add_argument("--n", type=int, default=5)
+    ap.add_argument("--retry-ms", type=int, help="raw: send the key again if not taken by then")
     a = ap.parse_args()
     if a.mode == "raw":
         raw(a)
