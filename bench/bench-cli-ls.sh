@@ -10,6 +10,8 @@ set -u
 : "${CM_BUILD_DIR:?CM_BUILD_DIR must name the build directory}"
 CM_SOURCE_DIR=${CM_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 RUNS=${1:-20}
+# The agents' logs would only slow what is measured.
+AGENT_LOG_LEVEL=${AGENT_LOG_LEVEL:-warn}
 . "$CM_SOURCE_DIR/tests/integration/lib.sh"
 . "$CM_SOURCE_DIR/tests/integration/lib-sshd.sh"
 export XDG_CONFIG_HOME="$T/cfg" NO_COLOR=1
@@ -33,18 +35,15 @@ PIDS=()
 PORTS=()
 agent_start || exit 1
 PORTS+=("$AGENT_PORT")
-# Nine more agents, each with its own state.
+# Waits for these agents only: a bare `wait` would also wait for the first
+# agent and sshd, which are still running, and never return.
+trap 'kill "${PIDS[@]}" 2>/dev/null; wait "${PIDS[@]}" 2>/dev/null; sshd_stop; cleanup' EXIT
+# Nine more agents, each with its own state (same token).
 for i in $(seq 2 10); do
-	mkdir -p "$T/a$i/state" "$T/a$i/sockets"
-	chmod 700 "$T/a$i/state" "$T/a$i/sockets"
-	"$CM_AGENT" --port 0 --token-file "$T/token" --state-dir "$T/a$i/state" \
-		--socket-dir "$T/a$i/sockets" --profiles-dir "$CM_SOURCE_DIR/profiles" \
-		>>"$T/agent$i.log" 2>&1 &
-	PIDS+=($!)
-	for _ in $(seq 1 100); do [ -s "$T/a$i/state/agent.port" ] && break; sleep 0.05; done
-	PORTS+=("$(cat "$T/a$i/state/agent.port")")
+	agent_spawn "$T/a$i" || exit 1
+	PIDS+=("$SPAWNED_PID")
+	PORTS+=("$SPAWNED_PORT")
 done
-trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; sshd_stop; cleanup' EXIT
 
 for i in $(seq 1 10); do
 	"$CM" ctx add "a$i" --agent --host "$SSH_HOST" --token-file "$T/token" \

@@ -1,11 +1,12 @@
 """Shared helpers of the cm benchmarks (run with Debian's /usr/bin/python3,
 which has python3-websockets).
 
-- Agent: a real cm-agent with private state, socket and profile directories
-  under a throwaway directory (quiet log level), cleaned up with every tmux
-  server it started.
-- Client: a WebSocket client of docs/PROTOCOL.md that timestamps every
-  message when it is read (no polling sleeps in the measured path).
+- Agent, Client: tests/integration/agentlib.py's (the one harness of tests
+  and benchmarks), with the benchmarks' defaults: --log-level warn, the
+  bench profiles and cm-bench-flip on PATH, build/bench unless
+  $CM_BUILD_DIR; a client without compression or keepalive pings that
+  timestamps every message when it is read (hooks on_event/on_binary/
+  on_other get (message, t); no polling sleeps in the measured path).
 - TmuxServer / TmuxCC: a private tmux server and a bare `tmux -C` reader,
   the baselines.
 - proc_*: numbers from /proc (RSS, PSS, context switches, CPU time).
@@ -17,23 +18,21 @@ with a private socket path.
 import asyncio
 import json
 import os
-import secrets
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-
-try:
-    import websockets
-except ImportError:
-    sys.exit("python3-websockets is missing: run with Debian's /usr/bin/python3")
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(BENCH)
-BUILD = os.environ.get("CM_BUILD_DIR") or os.path.join(SOURCE, "build", "bench")
-AGENT_BIN = os.environ.get("CM_AGENT", os.path.join(BUILD, "src", "agent", "cm-agent"))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
+import agentlib  # noqa: E402
+from agentlib import _read, kill_tmux_servers, pids_matching  # noqa: E402,F401
+
+# Absolute: the agent runs its tools from their sessions' directories, so a
+# relative PATH entry (a relative CM_BUILD_DIR) would not find cm-bench-flip.
+BUILD = agentlib.build_dir(os.path.join(SOURCE, "build", "bench"))
+AGENT_BIN = agentlib.agent_binary(BUILD)
 FLIP_BIN = os.path.join(BUILD, "bench", "cm-bench-flip")
 
 
@@ -95,11 +94,6 @@ def write_json(path, obj):
 
 # ---------------------------------------------------------------- /proc
 
-def _read(path):
-    with open(path) as f:
-        return f.read()
-
-
 def proc_mem(pid):
     """{rss_kb, anon_kb, file_kb, pss_kb}: VmRSS, RssAnon, RssFile from status,
     Pss from smaps_rollup."""
@@ -147,21 +141,6 @@ def proc_threads(pid):
     return len(os.listdir(f"/proc/{pid}/task"))
 
 
-def pids_matching(text):
-    """Pids whose command line contains text (e.g. a private socket dir)."""
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit() or int(d) == os.getpid():
-            continue
-        try:
-            cmd = _read(f"/proc/{d}/cmdline")
-        except OSError:
-            continue
-        if text in cmd:
-            out.append(int(d))
-    return out
-
-
 def tmux_procs(socket_dir):
     """(servers, control clients) among the tmux processes of socket_dir.
     A tmux server forks from `tmux ... new-session`, so both have the same
@@ -207,220 +186,33 @@ def group_stats(pids, cpu=True):
     return out
 
 
-# ---------------------------------------------------------------- the agent
+# ---------------------------------------------------------------- agent, client
 
-class Agent:
-    """A cm-agent process with private directories; a context manager."""
+class Agent(agentlib.Agent):
+    """agentlib's agent with the benchmarks' defaults: --log-level warn, the
+    bench and test profiles, cm-bench-flip on PATH, this build tree."""
 
-    def __init__(self, extra=None, log_level="warn"):
-        self.root = tempfile.mkdtemp(prefix="cmbench.")
-        os.chmod(self.root, 0o700)
-        self.token = secrets.token_hex(16)
-        self.extra = list(extra or [])
-        self.log_level = log_level
-        self.proc = None
-        for d in ("state", "sockets", "work"):
-            os.makedirs(os.path.join(self.root, d), mode=0o700)
-        self.token_file = os.path.join(self.root, "token")
-        with open(self.token_file, "w") as f:
-            f.write(self.token + "\n")
-        os.chmod(self.token_file, 0o600)
-        self.log_path = os.path.join(self.root, "agent.log")
-        self.work = os.path.join(self.root, "work")
-        self.state_dir = os.path.join(self.root, "state")
-        self.socket_dir = os.path.join(self.root, "sockets")
-        self.url = None
-
-    def argv(self):
-        return [AGENT_BIN, "--port", "0", "--bind", "127.0.0.1",
-                "--token-file", self.token_file,
-                "--state-dir", self.state_dir, "--socket-dir", self.socket_dir,
-                "--profiles-dir", os.path.join(SOURCE, "tests", "profiles"),
-                "--profiles-dir", os.path.join(BENCH, "profiles"),
-                "--log-level", self.log_level] + self.extra
-
-    def start(self):
-        port_file = os.path.join(self.state_dir, "agent.port")
-        env = dict(os.environ)
-        env["PATH"] = os.path.dirname(FLIP_BIN) + os.pathsep + env.get("PATH", "")
-        log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=log, env=env,
-                                     stdin=subprocess.DEVNULL)
-        log.close()
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
-                with open(port_file) as f:
-                    self.port = int(f.read())
-                self.url = f"ws://127.0.0.1:{self.port}/"
-                return self
-            if self.proc.poll() is not None:
-                raise RuntimeError("agent exited at start:\n" + self.log())
-            time.sleep(0.02)
-        raise RuntimeError("agent did not start:\n" + self.log())
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def log(self):
-        try:
-            return _read(self.log_path)
-        except OSError:
-            return ""
+    def __init__(self, extra=None, log_level="warn", **kw):
+        kw.setdefault("build", BUILD)
+        kw.setdefault("profiles_dirs", [os.path.join(SOURCE, "tests", "profiles"),
+                                        os.path.join(BENCH, "profiles")])
+        kw.setdefault("tool_dirs", [os.path.dirname(FLIP_BIN)])
+        super().__init__(extra, log_level=log_level, **kw)
 
     def tmux(self):
         return tmux_procs(self.socket_dir)
 
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        kill_tmux_servers(self.socket_dir)
 
-    def __enter__(self):
-        return self.start()
+class Client(agentlib.Client):
+    """agentlib's client with what the measured path needs: no compression,
+    no keepalive pings (they would wake an idle agent), binary frames only
+    to on_binary (a 20 MB flood is not kept)."""
 
-    def __exit__(self, *exc):
-        self.stop()
-        if exc[0] is not None:
-            print("---- agent log (last 30 lines)")
-            print("\n".join(self.log().splitlines()[-30:]))
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def kill_tmux_servers(socket_dir):
-    """kill-server on every socket of socket_dir, then SIGKILL stragglers."""
-    if not os.path.isdir(socket_dir):
-        return
-    procs = []
-    for name in os.listdir(socket_dir):
-        path = os.path.join(socket_dir, name)
-        procs.append(subprocess.Popen(["tmux", "-S", path, "kill-server"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        if len(procs) >= 16:
-            for p in procs:
-                p.wait()
-            procs = []
-    for p in procs:
-        p.wait()
-    time.sleep(0.1)
-    for pid in pids_matching(socket_dir):
-        try:
-            if os.path.basename(_read(f"/proc/{pid}/cmdline").split("\0")[0]) == "tmux":
-                os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
-# ---------------------------------------------------------------- the client
-
-class Client:
-    """A protocol client. Every message is stamped with time.time() when the
-    reader task gets it; hooks see (message, t) at once."""
-
-    def __init__(self, agent):
-        self.agent = agent
-        self.ws = None
-        self.next_id = 1
-        self.pending = {}
-        self.events = []
-        self.on_event = None     # f(event, t)
-        self.on_binary = None    # f(bytes, t)
-        self.on_other = None     # f(message, t): replies without id
-        self.other = []
-        self.reader = None
-
-    async def connect(self):
-        self.ws = await websockets.connect(self.agent.url, max_size=64 << 20,
-                                           open_timeout=20, compression=None,
-                                           ping_interval=None)
-        await self.ws.send(json.dumps({"auth_token": self.agent.token}))
-        while True:
-            m = json.loads(await asyncio.wait_for(self.ws.recv(), 20))
-            if m.get("type") == "authenticated":
-                break
-        self.reader = asyncio.ensure_future(self._read())
-        return self
-
-    async def _read(self):
-        try:
-            async for raw in self.ws:
-                t = time.time()
-                if isinstance(raw, bytes):
-                    if self.on_binary:
-                        self.on_binary(raw, t)
-                    continue
-                m = json.loads(raw)
-                rid = m.get("id")
-                if rid is not None and rid in self.pending:
-                    fut = self.pending.pop(rid)
-                    if not fut.done():
-                        fut.set_result(m)
-                    continue
-                if "seq" in m and m.get("type") != "error":
-                    self.events.append(m)
-                    if self.on_event:
-                        self.on_event(m, t)
-                else:
-                    self.other.append(m)
-                    if self.on_other:
-                        self.on_other(m, t)
-        except websockets.ConnectionClosed:
-            pass
-
-    async def request(self, action, timeout=30, **fields):
-        rid = self.next_id
-        self.next_id += 1
-        fut = asyncio.get_running_loop().create_future()
-        self.pending[rid] = fut
-        msg = {"action": action, "id": rid}
-        msg.update(fields)
-        await self.ws.send(json.dumps(msg))
-        return await asyncio.wait_for(fut, timeout)
-
-    async def send(self, action, **fields):
-        """Sends a request without waiting for its reply (it is dropped)."""
-        rid = self.next_id
-        self.next_id += 1
-        fut = asyncio.get_running_loop().create_future()
-        self.pending[rid] = fut
-        msg = {"action": action, "id": rid}
-        msg.update(fields)
-        await self.ws.send(json.dumps(msg))
-        return fut
-
-    async def create(self, tool="cat", task=None, **kw):
-        fields = {"tool": tool, "context": {"path": self.agent.work}}
-        if task is not None:
-            fields["task"] = task
-        fields.update(kw)
-        r = await self.request("create_session", **fields)
-        if r.get("type") != "session_created":
-            raise RuntimeError(f"create_session failed: {r}")
-        return r["sessionId"]
-
-    async def wait_state(self, sid, states, timeout=20):
-        if isinstance(states, str):
-            states = (states,)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            r = await self.request("list_sessions")
-            for s in r.get("sessions", []):
-                if s["sessionId"] == sid and s.get("state") in states:
-                    return s
-            await asyncio.sleep(0.05)
-        raise TimeoutError(f"{sid} never reached {states}")
-
-    async def close(self):
-        if self.reader:
-            self.reader.cancel()
-        if self.ws:
-            await self.ws.close()
+    def __init__(self, agent, **kw):
+        kw.setdefault("compression", None)
+        kw.setdefault("ping_interval", None)
+        kw.setdefault("keep_binary", False)
+        super().__init__(agent, **kw)
 
 
 async def create_many(client, n, tool="cat", task_of=None, batch=8):
@@ -429,7 +221,7 @@ async def create_many(client, n, tool="cat", task_of=None, batch=8):
     for i in range(0, n, batch):
         k = min(batch, n - i)
         ids += await asyncio.gather(*[
-            client.create(tool, task=task_of(i + j) if task_of else None)
+            client.new_session(tool, task=task_of(i + j) if task_of else None)
             for j in range(k)])
     return ids
 

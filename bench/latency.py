@@ -45,7 +45,7 @@ async def agent_state_latency(agent, n_sessions, samples):
     fifos = [mkfifo(agent.work, f"flip{n_sessions}-{i}") for i in range(n_sessions)]
     sids = await create_many(c, n_sessions, "bench-flip", task_of=lambda i: fifos[i])
     for sid in sids:
-        await c.wait_state(sid, ("idle", "done"))
+        await c.wait_listed(sid, ("idle", "done"))
     writers = [Fifo(p) for p in fifos]
     last = {sid: "idle" for sid in sids}
     waiting = {}
@@ -128,8 +128,8 @@ CHARS = "abcdefghijklmnopqrstuvwxyz"
 
 async def agent_echo_latency(agent, samples):
     c = await Client(agent).connect()
-    sid = await c.create("cat")
-    await c.wait_state(sid, ("idle",))
+    sid = await c.new_session("cat")
+    await c.wait_listed(sid, ("idle",))
     r = await c.request("subscribe_output", sessionId=sid)
     assert r.get("type") == "output_subscribed", r
     fut = None

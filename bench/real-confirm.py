@@ -189,7 +189,7 @@ async def agent_mode(a):
                         (first if k == 0 else lat).append(ms)
                         k += 1
                 for e in reallib.of(c, sid, "auto_confirmed"):
-                    took += e.get("took_effect") is True
+                    took += e.get("tookEffect") is True
                     attempts.append(e.get("attempts", 1))
                 left += len(reallib.of(c, sid, "confirm_needed"))
                 await c.request("kill_session", sessionId=sid)
@@ -206,7 +206,7 @@ async def agent_mode(a):
           f"over {len(first)}")
     print(f"  later prompts (the agent leaves 300 ms between two auto-answers): "
           f"p50 {pct(lat, 50):.0f} ms, p99 {pct(lat, 99):.0f} ms over {len(lat)}")
-    print(f"  auto_confirmed took_effect: {took}/{len(attempts)}, "
+    print(f"  auto_confirmed tookEffect: {took}/{len(attempts)}, "
           f"retried: {sum(1 for x in attempts if x > 1)}, left to a person: {left}")
 
 

@@ -5,7 +5,7 @@ VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup) of the agent
 process alone, then of tmux's processes (one server and one `tmux -C`
 control client per session) reported apart. Two agents, one after the
 other, each with private directories:
-  run 1: idle (no client) -> 1 client -> 20 `cat` sessions -> 100 sessions
+  run 1: idle (no client) -> 1 client -> 20 `cat` sessions -> N (default 100)
   run 2: idle (no client) -> 50 connected, authenticated clients
 Per session = (RSS with N sessions - RSS with 1 client, 0 sessions) / N;
 per client = (RSS with 50 clients - RSS idle) / 50.
@@ -55,7 +55,7 @@ async def run_sessions(counts):
         for n in counts:
             ids += await create_many(c, n - len(ids), "cat")
             for sid in ids:
-                await c.wait_state(sid, ("idle",))
+                await c.wait_listed(sid, ("idle",))
             await settle(1.5)
             rows.append(snap(agent, f"1 client, {n} sessions"))
         await c.close()
@@ -81,7 +81,8 @@ async def run_clients(n):
 
 
 async def main(args):
-    counts = [20, args.sessions]
+    # 20 sessions as a first step, then N; N alone when it is 20 or fewer.
+    counts = [n for n in (20,) if n < args.sessions] + [args.sessions]
     print("== memory of cm-agent with `cat` sessions")
     srows = await run_sessions(counts)
     print(f"== memory of cm-agent with {args.clients} authenticated clients")
@@ -123,5 +124,8 @@ if __name__ == "__main__":
     ap.add_argument("--sessions", type=int, default=100)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--json", help="also write the numbers to this file")
+    args = ap.parse_args()
+    if args.sessions < 1 or args.clients < 1:
+        ap.error("--sessions and --clients must be at least 1")
     need_build()
-    asyncio.run(main(ap.parse_args()))
+    asyncio.run(main(args))

@@ -183,9 +183,9 @@ async def agent_side(args):
         mod = load("latency")
         lat = {}
         with Agent() as agent:
-            lat["state_1"] = await mod.agent_state_latency(agent, 1, 200)
+            lat["state_1"] = await mod.agent_state_latency(agent, 1, args.samples)
         with Agent() as agent:
-            lat["state_n"] = await mod.agent_state_latency(agent, args.sessions, 200)
+            lat["state_n"] = await mod.agent_state_latency(agent, args.sessions, args.samples)
     if args.agent_wakeups:
         with open(args.agent_wakeups) as f:
             wak = json.load(f)
@@ -235,7 +235,7 @@ async def main(args):
               f"tmux servers {idle['tmux_servers_wakeups_per_s']:.1f} wake-ups/s; poller VmRSS "
               f"{idle['poller_rss_kb']} KB", flush=True)
 
-        out["latency_n"] = await latency(p, servers, fifos, max(1, 200 // n))
+        out["latency_n"] = await latency(p, servers, fifos, max(1, args.samples // n))
         print(f"  latency, {n} sessions:  {fmt_ms(out['latency_n'])}  missing "
               f"{out['latency_n']['missing']}", flush=True)
         await p.stop()
@@ -243,7 +243,7 @@ async def main(args):
         k = min(20, n)
         p = await Poller(servers[:k]).start()
         await asyncio.sleep(1)
-        out["latency_small"] = await latency(p, servers[:k], fifos[:k], max(1, 200 // k))
+        out["latency_small"] = await latency(p, servers[:k], fifos[:k], max(1, args.samples // k))
         out["latency_small"]["sessions"] = k
         print(f"  latency, {k} sessions:   {fmt_ms(out['latency_small'])}  missing "
               f"{out['latency_small']['missing']}", flush=True)
@@ -285,6 +285,8 @@ if __name__ == "__main__":
     ap.add_argument("--sessions", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=10.0, help="idle window")
     ap.add_argument("--settle", type=float, default=3.0)
+    ap.add_argument("--samples", type=int, default=200,
+                    help="detection samples per run, spread over the sessions")
     ap.add_argument("--agent-latency", help="latency.py --json output (else measured here)")
     ap.add_argument("--agent-wakeups", help="wakeups.py --json output (else measured here)")
     ap.add_argument("--json", help="also write the numbers to this file")

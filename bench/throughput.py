@@ -92,8 +92,8 @@ async def agent_run(nbytes, extra):
     with Agent(extra) as agent:
         c = await Client(agent).connect()
         fifo = mkfifo(agent.work, "flip")
-        sid = await c.create("bench-flip", task=fifo)
-        await c.wait_state(sid, ("idle",))
+        sid = await c.new_session("bench-flip", task=fifo)
+        await c.wait_listed(sid, ("idle",))
         rep = await c.request("subscribe_output", sessionId=sid)
         assert rep.get("type") == "output_subscribed", rep
         await asyncio.sleep(0.3)

@@ -32,7 +32,7 @@ async def measure(n_sessions, seconds, settle):
         c = await Client(agent).connect()
         ids = await create_many(c, n_sessions, "cat")
         for sid in ids:
-            await c.wait_state(sid, ("idle",))
+            await c.wait_listed(sid, ("idle",))
         await asyncio.sleep(settle)
         a = sample(agent)
         await asyncio.sleep(seconds)

@@ -2,9 +2,13 @@
 #
 # cm_embed_web(out_var) builds the host tool tools/embed/cm-embed and adds a
 # build step that runs it over the dashboard's files, writing a gzip-compressed
-# table `cm_web_assets[]` (see src/agent/web-assets.h). The step reruns when
+# table `cm_web_assets[]` (see src/agent/transport/web-assets.h). The step reruns when
 # any of the files changes. The generated file is marked "do not edit" and is
 # never committed.
+#
+# Besides web/'s own files the dashboard loads /protocol.js, the protocol's
+# names generated from src/proto/protocol.def (cmake/protogen.cmake), so
+# that the page, the agent and libcm cannot disagree on them.
 #
 # The dashboard needs no bundler: web/*.html, *.js and *.css are served as
 # they are (plain ES modules), and xterm.js comes from npm as published
@@ -49,6 +53,12 @@ function(cm_embed_web out)
     list(APPEND args /${name}=${file})
     list(APPEND deps ${file})
   endforeach()
+
+  # The protocol table as an ES module.
+  include(protogen)
+  cm_protogen(js protocol_js)
+  list(APPEND args /protocol.js=${protocol_js})
+  list(APPEND deps ${protocol_js})
 
   if(NOT TARGET cm-embed)
     find_package(PkgConfig REQUIRED)

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/autoconfirm.h"
-#include "agent/classify.h"
-#include "agent/profile.h"
+#include "agent/screen/autoconfirm.h"
+#include "agent/screen/classify.h"
+#include "agent/screen/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

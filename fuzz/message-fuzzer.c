@@ -5,15 +5,17 @@
  * and no tools, so every path ends in validation or an error reply; what
  * is checked is that no input crashes, leaks or trips a sanitizer.
  */
+#include <libwebsockets.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "agent/conn.h"
-#include "agent/dispatch.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
+#include "agent/transport/fanout.h"
+#include "agent/transport/dispatch.h"
 #include "common/xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,12 +29,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct conn *c;
 
 	if (!ready) {
+		struct lws_context_creation_info info;
+
+		/* A loop without listeners: a wrong token's answer waits on its timer. */
+		memset(&info, 0, sizeof info);
+		info.port = CONTEXT_PORT_NO_LISTEN;
+		lws_set_log_level(0, NULL);
+		agent.lws = lws_create_context(&info);
 		config_init(&agent.cfg);
 		agent.cfg.token = xstrdup("fuzz-token-0123456789");
 		auth_init(&agent.auth, agent.cfg.token);
 		TAILQ_INIT(&agent.conns);
-		TAILQ_INIT(&agent.sessions);
-		bus_init(&agent.bus, 64, NULL);
+		sessions_init(&agent.sessions);
+		agent.sessions.cfg = &agent.cfg;
+		agent.sessions.lws = agent.lws;
+		bus_init(&agent.sessions.bus, 64, NULL);
+		bus_add_sink(&agent.sessions.bus, "clients", conn_fanout, &agent);
 		agent_self = &agent;
 		ready = 1;
 	}

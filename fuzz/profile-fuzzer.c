@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/classify.h"
-#include "agent/profile.h"
+#include "agent/screen/classify.h"
+#include "agent/screen/profile.h"
 #include "common/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

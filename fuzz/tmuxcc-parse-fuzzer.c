@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "agent/tmuxcc-client.h"
-#include "agent/tmuxcc-parse.h"
+#include "agent/tmux/tmuxcc-client.h"
+#include "agent/tmux/tmuxcc-parse.h"
 #include "common/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

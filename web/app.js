@@ -5,6 +5,7 @@
 // list is the `session_list` snapshot plus the events after it, never
 // polled. Text from outside enters the page only through dom.js (text nodes).
 
+import { Action, Type, State, ErrorCode } from './protocol.js';
 import { Conn } from './conn.js';
 import { h, replace, $ } from './dom.js';
 import { stateWord, stateTone, duration, clock, firstLine, shortPath } from './format.js';
@@ -47,7 +48,7 @@ const conn = new Conn({
     if (app.term && id === app.selected) app.term.write(bytes);
   },
   onMessage: (msg) => {
-    if (msg.type === 'output_snapshot' && app.term && msg.sessionId === app.selected) {
+    if (msg.type === Type.OUTPUT_SNAPSHOT && app.term && msg.sessionId === app.selected) {
       app.term.showSnapshot(msg);
     }
   },
@@ -64,7 +65,7 @@ function now() {
 async function measureClock() {
   const t0 = Date.now() / 1000;
   try {
-    const pong = await conn.request('ping');
+    const pong = await conn.request(Action.PING);
     const t1 = Date.now() / 1000;
     if (typeof pong.timestamp === 'number') app.clockOffset = pong.timestamp - (t0 + t1) / 2;
   } catch (e) {
@@ -123,7 +124,7 @@ function showStatus(st) {
     app.retryTick = setInterval(paint, 1000);
   } else if (st.state === 'signed-out') {
     // No detail of why: a wrong token and an unknown one look the same.
-    const message = st.error === 'rate_limited'
+    const message = st.error === ErrorCode.RATE_LIMITED
       ? 'Too many sign-in attempts. Wait a minute, then try again.'
       : st.wasSignedIn ? 'The agent no longer accepts this token. Sign in again.' : 'Sign-in failed.';
     signOut(message);
@@ -142,18 +143,18 @@ async function onAuthenticated(msg, resumed) {
   $('#token-input').value = '';
   showView('app');
   measureClock();
-  conn.request('agent_info').then((info) => {
+  conn.request(Action.AGENT_INFO).then((info) => {
     $('#agent-host').textContent = info.hostname ? `${info.hostname} · v${info.version}` : '';
   }).catch(() => {});
   loadProfiles();
   if (!resumed) {
     try {
-      const list = await conn.request('list_sessions');
+      const list = await conn.request(Action.LIST_SESSIONS);
       replaceSessions(list.sessions);
       renderAll();
       // The recent past, for the events panel only (see onOldEvent).
       if (typeof msg.seq === 'number' && msg.seq > 0) {
-        conn.request('subscribe', { since: Math.max(0, msg.seq - 100) }).catch(() => {});
+        conn.request(Action.SUBSCRIBE, { since: Math.max(0, msg.seq - 100) }).catch(() => {});
       }
     } catch (e) {
       showDetailError(e);
@@ -165,7 +166,7 @@ async function onAuthenticated(msg, resumed) {
 
 async function loadProfiles() {
   try {
-    const r = await conn.request('list_profiles');
+    const r = await conn.request(Action.LIST_PROFILES);
     app.profiles = Array.isArray(r.profiles) ? r.profiles : [];
   } catch (e) {
     app.profiles = [];
@@ -206,23 +207,23 @@ function addEvent(ev) {
 function applyEvent(msg, { history = false } = {}) {
   const id = msg.sessionId;
   const s = id && !history ? app.sessions.get(id) : null;
-  const label = msg.type === 'session_created' && msg.task ? firstLine(msg.task, 60) : sessionLabel(id);
+  const label = msg.type === Type.SESSION_CREATED && msg.task ? firstLine(msg.task, 60) : sessionLabel(id);
   const base = { seq: msg.seq, ts: msg.timestamp, sessionId: id, label };
   switch (msg.type) {
-    case 'session_created': {
+    case Type.SESSION_CREATED: {
       if (!history) app.sessions.set(id, {
         sessionId: id, tool: msg.tool, task: msg.task, path: msg.path,
-        autoConfirm: msg.autoConfirm, socket: msg.socket, state: 'starting',
+        autoConfirm: msg.autoConfirm, socket: msg.socket, state: State.STARTING,
         stateSince: msg.timestamp, created: msg.timestamp, ...(s || {}),
       });
       addEvent({ ...base, tone: 'info', text: `Started ${msg.tool || 'a tool'} in ${msg.path || '?'}` });
       break;
     }
-    case 'state_change': {
+    case Type.STATE_CHANGE: {
       if (s) {
         s.state = msg.state;
         s.stateSince = msg.timestamp;
-        if (msg.state !== 'waiting_confirm') delete s.prompt;
+        if (msg.state !== State.WAITING_CONFIRM) delete s.prompt;
       }
       addEvent({
         ...base, tone: stateTone(msg.state),
@@ -232,14 +233,14 @@ function applyEvent(msg, { history = false } = {}) {
       });
       break;
     }
-    case 'confirm_needed': {
+    case Type.CONFIRM_NEEDED: {
       if (s) {
         s.prompt = {
           text: msg.prompt, options: msg.options, reason: msg.reason,
           command: msg.command, fingerprint: msg.fingerprint,
         };
-        if (s.state !== 'waiting_confirm') {
-          s.state = 'waiting_confirm';
+        if (s.state !== State.WAITING_CONFIRM) {
+          s.state = State.WAITING_CONFIRM;
           s.stateSince = msg.timestamp;
         }
       }
@@ -250,7 +251,7 @@ function applyEvent(msg, { history = false } = {}) {
       });
       break;
     }
-    case 'auto_confirmed': {
+    case Type.AUTO_CONFIRMED: {
       const opts = Array.isArray(msg.options) ? msg.options : [];
       // Options may come numbered ("1. Yes") or not ("Yes", in screen order).
       const n = /^\d+$/.test(String(msg.answer)) ? Number(msg.answer) : 0;
@@ -263,7 +264,7 @@ function applyEvent(msg, { history = false } = {}) {
       });
       break;
     }
-    case 'prompt_answered': {
+    case Type.PROMPT_ANSWERED: {
       if (s) delete s.prompt;
       addEvent({
         ...base, tone: msg.approve ? 'done' : 'error',
@@ -272,20 +273,20 @@ function applyEvent(msg, { history = false } = {}) {
       });
       break;
     }
-    case 'session_completed':
+    case Type.SESSION_COMPLETED:
       addEvent({ ...base, tone: 'done', text: 'Finished its task' });
       break;
-    case 'session_exited':
+    case Type.SESSION_EXITED:
       if (s) s.exitStatus = msg.exitStatus;
       addEvent({ ...base, tone: 'gone', text: `Tool exited${msg.exitStatus !== undefined ? ` (status ${msg.exitStatus})` : ''}` });
       break;
-    case 'session_killed':
+    case Type.SESSION_KILLED:
       addEvent({ ...base, tone: 'gone', text: `Killed: ${sessionLabel(id)}` });
       if (history) break;
       app.sessions.delete(id);
       if (app.selected === id) closeDetail();
       break;
-    case 'agent_started':
+    case Type.AGENT_STARTED:
       addEvent({ ...base, tone: 'info', text: `Agent started (v${msg.version || '?'}, ${msg.sessions ?? 0} sessions)` });
       break;
     default:
@@ -305,8 +306,8 @@ function renderAll() {
 function sortedSessions() {
   // Waiting sessions first, then the newest.
   return [...app.sessions.values()].sort((a, b) => {
-    const wa = a.state === 'waiting_confirm' ? 1 : 0;
-    const wb = b.state === 'waiting_confirm' ? 1 : 0;
+    const wa = a.state === State.WAITING_CONFIRM ? 1 : 0;
+    const wb = b.state === State.WAITING_CONFIRM ? 1 : 0;
     if (wa !== wb) return wb - wa;
     return (b.created || 0) - (a.created || 0);
   });
@@ -323,7 +324,7 @@ function renderList() {
   $('#session-count').textContent = sessions.length ? String(sessions.length) : '';
   $('#session-empty').classList.toggle('hidden', sessions.length > 0);
   replace(list, sessions.map((s) => {
-    const waiting = s.state === 'waiting_confirm';
+    const waiting = s.state === State.WAITING_CONFIRM;
     return h('li', {
       class: `session-row${s.sessionId === app.selected ? ' selected' : ''}${waiting ? ' waiting' : ''}`,
       dataset: { sessionId: s.sessionId, state: s.state || '' },
@@ -349,7 +350,7 @@ function sinceText(since) {
 }
 
 function renderWaitingCount() {
-  const n = [...app.sessions.values()].filter((s) => s.state === 'waiting_confirm').length;
+  const n = [...app.sessions.values()].filter((s) => s.state === State.WAITING_CONFIRM).length;
   const el = $('#waiting-count');
   el.classList.toggle('hidden', n === 0);
   el.textContent = n === 1 ? '1 waiting for you' : `${n} waiting for you`;
@@ -386,7 +387,7 @@ function renderDetail() {
   $('#detail-task').classList.toggle('muted', !s.task);
   $('#detail-path').textContent = s.path || '';
   $('#detail-path').title = s.path || '';
-  const alive = s.state !== 'exited';
+  const alive = s.state !== State.EXITED;
   $('#type-btn').disabled = !alive;
   renderPrompt(s);
 }
@@ -404,7 +405,7 @@ function promptBody(p) {
 function renderPrompt(s) {
   const box = $('#prompt-box');
   const p = s.prompt;
-  const waiting = s.state === 'waiting_confirm';
+  const waiting = s.state === State.WAITING_CONFIRM;
   box.classList.toggle('hidden', !waiting);
   if (!waiting) return;
   const key = JSON.stringify([s.sessionId, p && p.fingerprint, p && p.text]);
@@ -492,7 +493,7 @@ async function answerPrompt(approve) {
   const fields = { sessionId: s.sessionId, approve };
   if (s.prompt && s.prompt.fingerprint) fields.prompt = s.prompt.fingerprint;
   try {
-    const r = await conn.request('confirm', fields);
+    const r = await conn.request(Action.CONFIRM, fields);
     result.textContent = `${approve ? 'Approved' : 'Denied'} (sent ${r.keys || 'keys'})`;
   } catch (e) {
     const why = {
@@ -534,7 +535,7 @@ async function submitNew(ev) {
   $('#new-submit').disabled = true;
   $('#new-error').textContent = '';
   try {
-    const r = await conn.request('create_session', {
+    const r = await conn.request(Action.CREATE_SESSION, {
       tool, task: $('#new-task').value, context: { path }, autoConfirm: $('#new-auto').checked,
     });
     localStorage.setItem(PATH_KEY, path);
@@ -542,7 +543,7 @@ async function submitNew(ev) {
     $('#new-task').value = '';
     if (!app.sessions.has(r.sessionId)) {
       // The reply is the session_created event; it was applied on arrival.
-      applyEvent({ ...r, type: 'session_created' });
+      applyEvent({ ...r, type: Type.SESSION_CREATED });
     }
     openSession(r.sessionId);
   } catch (e) {
@@ -564,7 +565,7 @@ async function killSelected() {
   if (!id) return;
   $('#kill-confirm').disabled = true;
   try {
-    await conn.request('kill_session', { sessionId: id });
+    await conn.request(Action.KILL_SESSION, { sessionId: id });
     $('#kill-dialog').close();
   } catch (e) {
     $('#kill-error').textContent = e.message;

@@ -15,6 +15,8 @@
 //   onOldEvent(msg) for an event at or before the last seq (history, overlap)
 //   onOutput(sessionId, bytes)     onMessage(msg) for other unsolicited messages
 
+import { Action, Type, ErrorCode } from './protocol.js';
+
 const REQUEST_TIMEOUT_MS = 20000;
 const PING_EVERY_MS = 25000;
 
@@ -161,12 +163,12 @@ export class Conn {
     }
     if (!msg || typeof msg !== 'object') return;
 
-    if (msg.type === 'authenticated') {
+    if (msg.type === Type.AUTHENTICATED) {
       this.onAuthenticated(msg);
       return;
     }
-    if (!this.authenticated && msg.type === 'error' &&
-        (msg.code === 'auth_failed' || msg.code === 'rate_limited')) {
+    if (!this.authenticated && msg.type === Type.ERROR &&
+        (msg.code === ErrorCode.AUTH_FAILED || msg.code === ErrorCode.RATE_LIMITED)) {
       // A wrong token, or too many tries: no retry with the same token.
       const wasSignedIn = this.everAuthenticated;
       this.stop();
@@ -180,16 +182,16 @@ export class Conn {
       const p = this.pending.get(msg.id);
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
-      if (msg.type === 'error') p.reject(new AgentError(msg.code, msg.message));
+      if (msg.type === Type.ERROR) p.reject(new AgentError(msg.code, msg.message));
       else p.resolve(msg);
     }
-    if (msg.type === 'resync') {
+    if (msg.type === Type.RESYNC) {
       this.lastSeq = typeof msg.seq === 'number' ? msg.seq : this.lastSeq;
       if (this.h.onResync) this.h.onResync(msg);
       return;
     }
     // Events carry both seq and timestamp; replies never carry both.
-    if (typeof msg.seq === 'number' && typeof msg.timestamp === 'number' && msg.type !== 'error') {
+    if (typeof msg.seq === 'number' && typeof msg.timestamp === 'number' && msg.type !== Type.ERROR) {
       if (this.lastSeq !== null && msg.seq <= this.lastSeq) {
         // Seen already (a replay overlapping live events), or history asked
         // for on purpose: it is never applied twice.
@@ -215,7 +217,7 @@ export class Conn {
     clearInterval(this.pingTimer);
     // A ping now and then finds a dead connection that TCP would keep for minutes.
     this.pingTimer = setInterval(() => {
-      this.request('ping').catch(() => {
+      this.request(Action.PING).catch(() => {
         if (this.ws) this.ws.close();
       });
     }, PING_EVERY_MS);

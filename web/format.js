@@ -1,16 +1,18 @@
 // format: words, colours and durations shown for sessions and events.
 
-// Session states of docs/PROTOCOL.md: words for people and a class for colour.
+import { State } from './protocol.js';
+
+// Session states (protocol.js, from the protocol table): words for people and a class for colour.
 const STATES = {
-  starting: { word: 'Starting', tone: 'neutral' },
-  idle: { word: 'Idle', tone: 'idle' },
-  thinking: { word: 'Thinking', tone: 'busy' },
-  editing: { word: 'Editing files', tone: 'busy' },
-  running: { word: 'Running a command', tone: 'busy' },
-  waiting_confirm: { word: 'Waiting for you', tone: 'waiting' },
-  done: { word: 'Done', tone: 'done' },
-  error: { word: 'Error', tone: 'error' },
-  exited: { word: 'Exited', tone: 'gone' },
+  [State.STARTING]: { word: 'Starting', tone: 'neutral' },
+  [State.IDLE]: { word: 'Idle', tone: 'idle' },
+  [State.THINKING]: { word: 'Thinking', tone: 'busy' },
+  [State.EDITING]: { word: 'Editing files', tone: 'busy' },
+  [State.RUNNING]: { word: 'Running a command', tone: 'busy' },
+  [State.WAITING_CONFIRM]: { word: 'Waiting for you', tone: 'waiting' },
+  [State.DONE]: { word: 'Done', tone: 'done' },
+  [State.ERROR]: { word: 'Error', tone: 'error' },
+  [State.EXITED]: { word: 'Exited', tone: 'gone' },
 };
 
 export function stateWord(state) {

@@ -15,6 +15,7 @@
 // and the terminal renders as intended. Nothing else in the page creates
 // <style> elements.
 
+import { Action } from './protocol.js';
 import { Terminal } from './vendor/xterm.mjs';
 import { FitAddon } from './vendor/addon-fit.mjs';
 import { toRequests } from './keys.js';
@@ -98,7 +99,7 @@ export class TermView {
 
   // Asks the agent for the screen and the live output.
   async subscribe() {
-    const msg = await this.conn.request('subscribe_output', { sessionId: this.sessionId });
+    const msg = await this.conn.request(Action.SUBSCRIBE_OUTPUT, { sessionId: this.sessionId });
     this.showSnapshot(msg);
   }
 
@@ -160,7 +161,7 @@ export class TermView {
     if (cols === this.cols && rows === this.rows) return;
     this.cols = cols;
     this.rows = rows;
-    this.conn.request('resize', { sessionId: this.sessionId, cols, rows }).catch((e) => this.onError(e));
+    this.conn.request(Action.RESIZE, { sessionId: this.sessionId, cols, rows }).catch((e) => this.onError(e));
   }
 
   setTyping(on) {
@@ -179,7 +180,7 @@ export class TermView {
     if (!this.typing) return;
     for (const req of toRequests(data)) {
       this.sendChain = this.sendChain
-        .then(() => this.conn.request('send_keys', { sessionId: this.sessionId, ...req }))
+        .then(() => this.conn.request(Action.SEND_KEYS, { sessionId: this.sessionId, ...req }))
         .catch((e) => this.onError(e));
     }
   }
@@ -187,7 +188,7 @@ export class TermView {
   dispose() {
     clearTimeout(this.resizeTimer);
     this.resizeObserver.disconnect();
-    this.conn.request('unsubscribe_output', { sessionId: this.sessionId }).catch(() => {});
+    this.conn.request(Action.UNSUBSCRIBE_OUTPUT, { sessionId: this.sessionId }).catch(() => {});
     this.term.dispose();
   }
 }

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "proto/message.h"
@@ -18,28 +17,28 @@ static int audit_fd = -1;
 
 /* Opens the log on first use. */
 static int
-audit_open(struct agent *a)
+audit_open(const char *path)
 {
 	if (audit_fd >= 0)
 		return 0;
-	audit_fd = open(a->cfg.audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	audit_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (audit_fd < 0) {
-		log_error("cannot open audit log %s: %s", a->cfg.audit_log, strerror(errno));
+		log_error("cannot open audit log %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
 /* Writes one record with optional extra fields. */
-void
-audit_write_json(struct agent *a, const char *session, const char *action, json_t *extra)
+static void
+audit_write_json(const char *path, const char *session, const char *action, const json_t *extra)
 {
 	json_t *o = extra ? json_deep_copy(extra) : json_object();
 	char ts[64];
 	size_t len;
 	char *line;
 
-	if (audit_open(a) < 0) {
+	if (audit_open(path) < 0) {
 		json_decref(o);
 		return;
 	}
@@ -48,7 +47,9 @@ audit_write_json(struct agent *a, const char *session, const char *action, json_
 	json_object_set_new(o, "action", json_string(action));
 	if (session)
 		json_object_set_new(o, "sessionId", json_string(session));
+	/* The record has its own time: the event's seq and timestamp are not kept. */
 	json_object_del(o, "seq");
+	json_object_del(o, "timestamp");
 	line = message_encode(o, &len);
 	json_decref(o);
 	line[len] = '\n';
@@ -58,15 +59,33 @@ audit_write_json(struct agent *a, const char *session, const char *action, json_
 }
 
 /* Writes a record with a text detail. */
-void
-audit_write(struct agent *a, const char *session, const char *action, const char *detail)
+static void
+audit_write(const char *path, const char *session, const char *action, const char *detail)
 {
 	json_t *o = json_object();
 
 	if (detail)
 		message_set_str(o, "detail", detail);
-	audit_write_json(a, session, action, o);
+	audit_write_json(path, session, action, o);
 	json_decref(o);
+}
+
+/* The audit sink: the events and records worth keeping. */
+void
+audit_sink(void *arg, const struct event *ev)
+{
+	const char *path = arg, *type = ev->type ? ev->type : "";
+
+	if (EVENT_IS_RECORD(ev))
+		audit_write_json(path, ev->session, type, ev->obj);
+	else if (strcmp(type, "session_created") == 0)
+		audit_write(path, ev->session, type,
+			    json_string_value(json_object_get(ev->obj, "tool")));
+	else if (strcmp(type, "session_killed") == 0)
+		audit_write(path, ev->session, type, NULL);
+	else if (strcmp(type, "confirm_needed") == 0 || strcmp(type, "auto_confirmed") == 0 ||
+		 strcmp(type, "prompt_answered") == 0)
+		audit_write_json(path, ev->session, type, ev->obj);
 }
 
 /* Closes the log. */

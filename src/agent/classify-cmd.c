@@ -22,10 +22,10 @@
 
 #include <jansson.h>
 
-#include "agent/autoconfirm.h"
-#include "agent/builtin-profiles.h"
-#include "agent/classify.h"
-#include "agent/profile.h"
+#include "agent/screen/autoconfirm.h"
+#include "agent/screen/builtin-profiles.h"
+#include "agent/screen/classify.h"
+#include "agent/screen/profile.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/fsutil.h"
@@ -218,8 +218,8 @@ classify_cmd_check_versions(const struct profile *p, int report)
 	return newer;
 }
 
-/* Loads the profile named by --profile. */
-static int
+/* Loads the profile named by --profile (see classify-cmd.h). */
+int
 classify_cmd_profile(const char *name, const char *dir, struct profile **own,
 		     struct profile_set **set, const struct profile **out)
 {
@@ -259,7 +259,7 @@ classify_cmd_profile(const char *name, const char *dir, struct profile **own,
 				   name);
 	}
 	if (*out == NULL && errors.len)
-		fprintf(stderr, "cm-agent classify: %s", errors.data);
+		fprintf(stderr, "cm-agent: %s", errors.data);
 	buf_release(&errors);
 	return *out ? 0 : CM_EUNKNOWNTOOL;
 }

@@ -16,6 +16,16 @@
 #ifndef CM_AGENT_CLASSIFY_CMD_H
 #define CM_AGENT_CLASSIFY_CMD_H
 
+struct profile;
+struct profile_set;
+
 int classify_cmd_main(int argc, char **argv);
+/*
+ * Loads a profile by name (from dir, or the built-in ones when dir is NULL)
+ * or from a .json path. *out is borrowed from *own or *set (free both).
+ * Returns 0, or CM_EUNKNOWNTOOL with the reason on stderr.
+ */
+int classify_cmd_profile(const char *name, const char *dir, struct profile **own,
+			 struct profile_set **set, const struct profile **out);
 
 #endif

@@ -1,33 +1,38 @@
 /*
  * cm-agent: runs AI coding tools in tmux and serves them over WebSocket.
  *
- * Start order: flags and config, private directories and the token, tool
- * profiles, the event bus (restored from its log), the listener, the
- * signalfd, then every session found in the state directory is re-adopted
- * and `agent_started` is published. One loop (lws_service) serves
- * everything. SIGTERM/SIGINT stop it: clients are closed, control clients
- * detached, and the tmux sessions keep running for the next start.
+ * Start order: flags and config, private directories and the token, the
+ * state directory's lock (one agent per STATE_DIR), tool profiles, the
+ * event bus (restored from its log), the listener, the signalfd, then every
+ * session found in the state directory is re-adopted and `agent_started` is
+ * published. One loop (lws_service) serves everything. SIGTERM/SIGINT stop
+ * it: clients are closed, control clients detached, and the tmux sessions
+ * keep running for the next start.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/agent.h"
 #include "agent/audit.h"
 #include "agent/classify-cmd.h"
-#include "agent/danger.h"
-#include "agent/fdwatch.h"
-#include "agent/listener.h"
-#include "agent/session.h"
-#include "agent/tools.h"
+#include "agent/policy-cmd.h"
+#include "agent/screen/danger.h"
+#include "agent/screen/tools.h"
+#include "agent/sessions/session.h"
+#include "agent/tmux/fdwatch.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/fanout.h"
+#include "agent/transport/listener.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -36,6 +41,8 @@
 #include "proto/message.h"
 
 static struct fdwatch main_signal_watch;
+/* STATE_DIR/agent.lock, locked and open until the process ends. */
+static int main_lock_fd = -1;
 
 /* Reaps every finished child and tells the sessions. */
 static void
@@ -45,7 +52,7 @@ main_reap(struct agent *a)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		session_reaped(a, pid, status);
+		session_reaped(&a->sessions, pid, status);
 }
 
 /* A signal arrived on the signalfd. */
@@ -62,13 +69,13 @@ main_on_signal(void *arg)
 			break;
 		case SIGHUP:
 			log_info("SIGHUP: reloading profiles");
-			tools_load(a);
+			tools_load(a->cfg.profile_dirs, a->cfg.n_profile_dirs);
 			break;
 		default:
 			if (!a->stopping)
 				log_info("signal %u: stopping (sessions keep running)",
 					 si.ssi_signo);
-			a->stopping = 1;
+			a->stopping = a->sessions.stopping = 1;
 			lws_cancel_service(a->lws);
 			break;
 		}
@@ -94,7 +101,7 @@ main_signals(struct agent *a)
 	a->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (a->signal_fd < 0)
 		return -1;
-	return fdwatch_add(a, &main_signal_watch, a->signal_fd, main_on_signal, NULL, a);
+	return fdwatch_add(a->vhost, &main_signal_watch, a->signal_fd, main_on_signal, NULL, a);
 }
 
 /* Children (tmux) must not start with our blocked signal mask. */
@@ -146,6 +153,50 @@ main_danger_rules(struct agent *a)
 	return 0;
 }
 
+/*
+ * Takes STATE_DIR/agent.lock for the life of the process: a second agent on
+ * the same state would re-adopt the first one's sessions and write the same
+ * event log. The lock belongs to the open file, which is close-on-exec, so
+ * tmux children never hold it; it is released when the agent dies, however
+ * it dies. The file holds the holder's pid for the refusal message.
+ */
+static int
+main_lock_state(struct agent *a)
+{
+	char *path = xasprintf("%s/agent.lock", a->cfg.state_dir);
+	char text[32] = "";
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "cm-agent: %s: %s\n", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK) {
+			n = pread(fd, text, sizeof text - 1, 0);
+			text[n > 0 ? n : 0] = '\0';
+			text[strcspn(text, "\n")] = '\0';
+			fprintf(stderr,
+				"cm-agent: another cm-agent%s%s%s already uses the state directory "
+				"%s\n",
+				*text ? " (pid " : "", text, *text ? ")" : "", a->cfg.state_dir);
+		} else
+			fprintf(stderr, "cm-agent: cannot lock %s: %s\n", path, strerror(errno));
+		close(fd);
+		free(path);
+		return -1;
+	}
+	n = snprintf(text, sizeof text, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)n, 0) != n)
+		log_warn("cannot write the pid to %s", path);
+	free(path);
+	main_lock_fd = fd; /* never closed: the lock lasts as long as the process */
+	return 0;
+}
+
 /* Writes the bound port for scripts and tests (--port 0). */
 static void
 main_write_port(struct agent *a)
@@ -167,8 +218,8 @@ main_announce(struct agent *a)
 
 	json_object_set_new(ev, "type", json_string("agent_started"));
 	json_object_set_new(ev, "version", json_string(CM_VERSION));
-	json_object_set_new(ev, "sessions", json_integer((json_int_t)a->n_sessions));
-	bus_publish(a, ev, NULL);
+	json_object_set_new(ev, "sessions", json_integer((json_int_t)a->sessions.n));
+	bus_publish(&a->sessions.bus, ev, NULL);
 }
 
 int
@@ -181,10 +232,12 @@ main(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "classify") == 0)
 		return classify_cmd_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "policy") == 0)
+		return policy_cmd_main(argc - 1, argv + 1);
 
 	agent_self = a;
 	TAILQ_INIT(&a->conns);
-	TAILQ_INIT(&a->sessions);
+	sessions_init(&a->sessions);
 	a->signal_fd = -1;
 	config_init(&a->cfg);
 	rc = config_parse_args(&a->cfg, argc, argv);
@@ -200,24 +253,33 @@ main(int argc, char **argv)
 		log_warn("no token configured: generated one in %s (mode 0600)", a->cfg.token_file);
 	if (main_danger_rules(a) < 0)
 		return 2;
+	if (main_lock_state(a) < 0)
+		return 1;
 	pthread_atfork(NULL, NULL, main_unblock_in_child);
 	main_raise_nofile();
 	gethostname(a->hostname, sizeof a->hostname - 1);
 	a->started = time_wall();
 	auth_init(&a->auth, a->cfg.token);
-	log_info("%zu tools: built in, then %zu profiles dirs", tools_load(a),
-		 a->cfg.n_profile_dirs);
+	log_info("%zu tools: built in, then %zu profiles dirs",
+		 tools_load(a->cfg.profile_dirs, a->cfg.n_profile_dirs), a->cfg.n_profile_dirs);
 	log_path = xasprintf("%s/events.log", a->cfg.state_dir);
-	bus_init(&a->bus, (size_t)a->cfg.replay_events, log_path);
+	/* Events leave the session layer through these sinks, in this order. */
+	bus_init(&a->sessions.bus, (size_t)a->cfg.replay_events, log_path);
 	free(log_path);
+	bus_add_sink(&a->sessions.bus, "audit", audit_sink, a->cfg.audit_log);
+	bus_add_sink(&a->sessions.bus, "clients", conn_fanout, a);
 	if (listener_start(a) < 0 || main_signals(a) < 0) {
 		listener_stop(a);
 		return 1;
 	}
-	session_adopt_all(a);
+	a->sessions.cfg = &a->cfg;
+	a->sessions.lws = a->lws;
+	a->sessions.vhost = a->vhost;
+	a->sessions.danger = agent_danger_rules;
+	session_adopt_all(&a->sessions);
 	main_announce(a);
 	main_write_port(a);
-	log_info("cm-agent %s ready: %zu sessions, state in %s", CM_VERSION, a->n_sessions,
+	log_info("cm-agent %s ready: %zu sessions, state in %s", CM_VERSION, a->sessions.n,
 		 a->cfg.state_dir);
 
 	while (!a->stopping)
@@ -225,10 +287,10 @@ main(int argc, char **argv)
 			break;
 
 	fdwatch_remove(&main_signal_watch);
-	session_detach_all(a);
+	session_detach_all(&a->sessions);
 	listener_stop(a);
 	main_reap(a);
-	bus_release(&a->bus);
+	bus_release(&a->sessions.bus);
 	audit_close();
 	tools_release();
 	danger_rules_free(agent_danger_rules);

@@ -12,8 +12,12 @@
 
 #include "cm.h"
 #include "common/err.h"
+#include "sanitize.h"
 
-/* Prints one error line: "cm CMD: message". */
+/*
+ * Prints one error line: "cm CMD: message". Messages carry what agents
+ * say (their errors, session ids): sanitized, and kept to one line.
+ */
 void
 cli_error(struct cli *cli, const char *fmt, ...)
 {
@@ -24,7 +28,7 @@ cli_error(struct cli *cli, const char *fmt, ...)
 	else
 		fprintf(stderr, "cm: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sanitize_vprintf(stderr, SANITIZE_ONELINE, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -38,7 +42,7 @@ cli_warn(struct cli *cli, const char *fmt, ...)
 	(void)cli;
 	fprintf(stderr, "cm: warning: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sanitize_vprintf(stderr, SANITIZE_ONELINE, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -157,6 +161,14 @@ cli_load_contexts(struct cli *cli)
 		cli_error(cli, "%s", err);
 		contexts_release(&cli->contexts);
 		return CLI_EXIT_CONFIG;
+	}
+	/* Who may change it chooses the hosts cm connects to; who may read it, the tokens. */
+	if (cli->contexts.exists &&
+	    contexts_check_file(path, "contexts file", contexts_holds_token(&cli->contexts), err,
+				sizeof(err)) < 0) {
+		cli_error(cli, "%s", err);
+		contexts_release(&cli->contexts);
+		return CLI_EXIT_UNSAFE;
 	}
 	cli->contexts_loaded = 1;
 	return 0;

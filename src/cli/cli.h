@@ -35,6 +35,8 @@ enum cli_exit {
 	CLI_EXIT_WAITING = 10,	  /* `start --wait`: the session waits for a person */
 	CLI_EXIT_TASK_ERROR = 11, /* `start --wait`: the tool shows an error */
 	CLI_EXIT_EXITED = 12,	  /* `start --wait`: the tool exited or the session was killed */
+	CLI_EXIT_UNSAFE = 13,	  /* contexts.json or a token file others may change or read */
+	CLI_EXIT_AMBIGUOUS = 14,  /* a session id (or prefix) found on more than one context */
 };
 
 /* State shared by main.c and the subcommands for one run of cm. */

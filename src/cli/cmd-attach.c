@@ -15,7 +15,9 @@
 
 #include "cli.h"
 #include "common/xmalloc.h"
+#include "proto/protocol.h"
 #include "resolve.h"
+#include "sanitize.h"
 #include "tty.h"
 
 #define ATTACH_DETACH_KEY 0x1c /* Ctrl-\ */
@@ -53,26 +55,23 @@ cmd_attach_write(const void *buf, size_t len)
 static void
 cmd_attach_send(struct cmd_attach_state *a, const char *buf, size_t len)
 {
-	json_t *keys;
+	json_t *req;
 
 	if (len == 0)
 		return;
-	keys = json_stringn(buf, len);
-	if (!keys) {
+	req = cm_request_send_keys(a->sid, buf, len, 0, NULL);
+	if (!req) {
 		char *copy = xmemdup(buf, len);
 		size_t i;
 		for (i = 0; i < len; i++)
 			if ((unsigned char)copy[i] >= 0x80)
 				copy[i] = '?';
-		keys = json_stringn(copy, len);
+		req = cm_request_send_keys(a->sid, copy, len, 0, NULL);
 		free(copy);
-		if (!keys)
+		if (!req)
 			return;
 	}
-	cm_client_send(
-	    a->cn->client,
-	    json_pack("{s:s, s:s, s:o}", "action", "send_keys", "sessionId", a->sid, "keys", keys),
-	    NULL, NULL);
+	cm_client_send(a->cn->client, req, NULL, NULL);
 }
 
 /* Reads keys from the terminal: detach keys are handled here, the rest is sent. */
@@ -126,10 +125,7 @@ cmd_attach_resize(struct cmd_attach_state *a)
 	int cols, rows;
 
 	if (tty_size(STDIN_FILENO, &cols, &rows) == 0)
-		cm_client_send(a->cn->client,
-			       json_pack("{s:s, s:s, s:i, s:i}", "action", "resize", "sessionId",
-					 a->sid, "cols", cols, "rows", rows),
-			       NULL, NULL);
+		cm_client_send(a->cn->client, cm_request_resize(a->sid, cols, rows), NULL, NULL);
 }
 
 /* Handles SIGWINCH (resize) and SIGTERM/SIGHUP (detach). */
@@ -199,10 +195,13 @@ cmd_attach_on_event(struct conn *cn, const json_t *msg)
 
 	if (!a->sid || !type || !sid || strcmp(sid, a->sid))
 		return;
-	if (!strcmp(type, "session_exited") || !strcmp(type, "session_killed")) {
+	if (proto_type_is(type, PROTO_MSG_SESSION_EXITED) ||
+	    proto_type_is(type, PROTO_MSG_SESSION_KILLED)) {
 		a->done = 1;
-		a->why = !strcmp(type, "session_killed") ? "session killed" : "tool exited";
-	} else if (!strcmp(type, "output_snapshot") || !strcmp(type, "output_subscribed")) {
+		a->why = proto_type_is(type, PROTO_MSG_SESSION_KILLED) ? "session killed"
+								       : "tool exited";
+	} else if (proto_type_is(type, PROTO_MSG_OUTPUT_SNAPSHOT) ||
+		   proto_type_is(type, PROTO_MSG_OUTPUT_SUBSCRIBED)) {
 		cmd_attach_draw(msg);
 	}
 }
@@ -221,10 +220,7 @@ cmd_attach_on_state(struct conn *cn, enum cm_conn_state s)
 		a->lost = 0;
 		cmd_attach_resize(a);
 		/* The reply (output_subscribed with a snapshot) redraws the screen. */
-		cm_client_send(
-		    cn->client,
-		    json_pack("{s:s, s:s}", "action", "subscribe_output", "sessionId", a->sid),
-		    NULL, NULL);
+		cm_client_send(cn->client, cm_request_subscribe_output(a->sid), NULL, NULL);
 	} else if (s == CM_CONN_FAILED) {
 		a->done = 1;
 		a->why = cm_client_error(cn->client);
@@ -289,13 +285,13 @@ cmd_attach_exec(struct cli *cli, int argc, char **argv)
 	cm_watch_free(win);
 	cm_watch_free(wsig);
 	if (cm_client_state(a.cn->client) == CM_CONN_READY)
-		cm_client_send(
-		    a.cn->client,
-		    json_pack("{s:s, s:s}", "action", "unsubscribe_output", "sessionId", a.sid),
-		    NULL, NULL);
+		cm_client_send(a.cn->client, cm_request_unsubscribe_output(a.sid), NULL, NULL);
 	tty_restore(&a.tty);
-	fprintf(stderr, "\r\n[%s %s/%s%s%s]\r\n", a.why ? "left" : "detached from", a.cn->ctx.name,
-		a.sid, a.why ? ": " : "", a.why ? a.why : "");
+	/* The session's bytes are passed as they are; this line is cm's, sanitized. */
+	fputs("\r\n", stderr);
+	sanitize_printf(stderr, "[%s %s/%s%s%s]", a.why ? "left" : "detached from", a.cn->ctx.name,
+			a.sid, a.why ? ": " : "", a.why ? a.why : "");
+	fputs("\r\n", stderr);
 	rc = a.status;
 out:
 	tty_restore(&a.tty);

@@ -1,13 +1,17 @@
 /*
  * cmd-capture: `cm capture ID [-n LINES] [-e]`, the screen (and history)
- * of a session as text, or with its colours as escape sequences (-e).
+ * of a session as text, sanitized (sanitize.h), or with its colours as
+ * escape sequences (-e): then the bytes are the agent's, unchanged, for
+ * whoever asked for them to reach a terminal or a file as they are.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "output.h"
+#include "proto/protocol.h"
 #include "resolve.h"
+#include "sanitize.h"
 
 /* cm capture: prints the pane. */
 static int
@@ -21,11 +25,11 @@ cmd_capture_exec(struct cli *cli, int argc, char **argv)
 	struct resolved r;
 	long lines = 0;
 	int c, rc, escapes = 0;
-	json_t *req, *reply = NULL;
+	json_t *reply = NULL;
 
 	while ((c = cli_getopt(cli, argc, argv, "n:e", opts)) != -1) {
 		if (c == 'n') {
-			if (cli_parse_int(cli, "-n", optarg, 1, 10000, &lines) < 0)
+			if (cli_parse_int(cli, "-n", optarg, 1, PROTO_LINES_MAX, &lines) < 0)
 				return CLI_EXIT_USAGE;
 		} else if (c == 'e') {
 			escapes = 1;
@@ -35,12 +39,8 @@ cmd_capture_exec(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = resolve_arg(cli, argc, argv, &r, NULL)) != 0)
 		return rc;
-	req = json_pack("{s:s, s:s}", "action", "capture_pane", "sessionId", r.sid);
-	if (lines > 0)
-		json_object_set_new(req, "lines", json_integer(lines));
-	if (escapes)
-		json_object_set_new(req, "escapes", json_true());
-	if ((rc = cm_client_call(r.conn->client, req, &reply)) < 0) {
+	rc = cm_client_call(r.conn->client, cm_request_capture(r.sid, (int)lines, escapes), &reply);
+	if (rc < 0) {
 		rc = conn_request_failed(r.conn, rc);
 	} else if (cli->json) {
 		json_t *o = output_with_context(reply, r.conn->ctx.name);
@@ -51,7 +51,10 @@ cmd_capture_exec(struct cli *cli, int argc, char **argv)
 	} else {
 		const char *content = json_string_value(json_object_get(reply, "content"));
 		size_t len = content ? strlen(content) : 0;
-		fwrite(content ? content : "", 1, len, stdout);
+		if (escapes)
+			fwrite(content ? content : "", 1, len, stdout);
+		else
+			sanitize_write(stdout, content ? content : "", len, 0);
 		if (len && content[len - 1] != '\n')
 			fputc('\n', stdout);
 		rc = 0;

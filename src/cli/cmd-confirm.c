@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "common/err.h"
 #include "resolve.h"
+#include "sanitize.h"
 
 /* Shared body of approve and deny. */
 static int
@@ -32,7 +33,8 @@ cmd_confirm_run(struct cli *cli, int argc, char **argv, int approve)
 	if (rc < 0)
 		rc = conn_request_failed(r.conn, rc);
 	else
-		printf("%s %s/%s\n", approve ? "approved" : "denied", r.conn->ctx.name, r.sid);
+		sanitize_printf(stdout, "%s %s/%s\n", approve ? "approved" : "denied",
+				r.conn->ctx.name, r.sid);
 	resolve_release(&r);
 	return rc;
 }

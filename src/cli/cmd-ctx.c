@@ -92,7 +92,6 @@ cmd_ctx_add(struct cli *cli, int argc, char **argv)
 	int type = -1, make_default = 0, c, rc;
 	json_t *obj, *m;
 	char err[1024];
-	struct stat st;
 
 	while ((c = cli_getopt(cli, argc, argv, "H:u:t:p:i:F:", opts)) != -1) {
 		switch (c) {
@@ -162,8 +161,8 @@ cmd_ctx_add(struct cli *cli, int argc, char **argv)
 	}
 	if (!contexts_valid_name(argv[optind])) {
 		cli_error(cli,
-			  "invalid context name \"%s\" (1-%d of A-Z a-z 0-9 . _ -, not starting "
-			  "with - or .)",
+			  "invalid context name \"%s\" (1-%d of A-Z a-z 0-9 . _ -, starting "
+			  "with a letter or digit)",
 			  argv[optind], CTX_NAME_MAX);
 		return CLI_EXIT_USAGE;
 	}
@@ -178,16 +177,10 @@ cmd_ctx_add(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (token_file) {
-		if (stat(token_file, &st) < 0) {
-			cli_error(cli, "token file %s: %s", token_file, strerror(errno));
-			return CLI_EXIT_CONFIG;
-		}
-		if (st.st_mode & 077) {
-			cli_error(cli,
-				  "token file %s is readable by group or others (mode %04o): run "
-				  "chmod 600 %s",
-				  token_file, (unsigned)(st.st_mode & 07777), token_file);
-			return CLI_EXIT_CONFIG;
+		char why[768];
+		if ((rc = contexts_check_file(token_file, "token file", 1, why, sizeof(why))) < 0) {
+			cli_error(cli, "%s", why);
+			return rc == CM_EPERM ? CLI_EXIT_UNSAFE : CLI_EXIT_CONFIG;
 		}
 	}
 	if (ssh_config && access(ssh_config, R_OK) < 0) {
@@ -484,6 +477,13 @@ cmd_ctx_exec(struct cli *cli, int argc, char **argv)
 	return CLI_EXIT_USAGE;
 }
 
+/* The default port in the help text, spelled from the one definition. */
+#define CTX_STR_(x) #x
+#define CTX_STR(x)  CTX_STR_(x)
+#define CTX_PORT_HELP                                                                              \
+	"    --port N         the agent's port on its machine's loopback (" CTX_STR(               \
+	    CM_DEFAULT_PORT) ")\n"
+
 const struct cli_cmd cmd_ctx_entry = {
     .name = "ctx",
     .alias = "context",
@@ -494,8 +494,7 @@ const struct cli_cmd cmd_ctx_entry = {
 	    "               (--token T | --token-file F | --token-env VAR)\n"
 	    "               [--port N | --socket PATH] [--path P] [--pool P] [--default]\n"
 	    "    --agent          the agent runs on HOST, reached through an ssh tunnel\n"
-	    "    --local          the agent runs on this machine (no ssh)\n"
-	    "    --port N         the agent's port on its machine's loopback (9876)\n"
+	    "    --local          the agent runs on this machine (no ssh)\n" CTX_PORT_HELP
 	    "    --socket PATH    the agent's Unix socket instead of a port\n"
 	    "    --token-file F   read the token from F (must be mode 0600)\n"
 	    "    --token-env VAR  read the token from environment variable VAR\n"

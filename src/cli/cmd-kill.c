@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 #include "resolve.h"
+#include "sanitize.h"
 
 /* cm kill: kill_session for each id. */
 static int
@@ -25,7 +26,7 @@ cmd_kill_exec(struct cli *cli, int argc, char **argv)
 			if (rc < 0)
 				rc = conn_request_failed(r.conn, rc);
 			else
-				printf("killed %s/%s\n", r.conn->ctx.name, r.sid);
+				sanitize_printf(stdout, "killed %s/%s\n", r.conn->ctx.name, r.sid);
 			resolve_release(&r);
 		}
 		if (rc && !worst)

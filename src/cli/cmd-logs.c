@@ -2,14 +2,19 @@
  * cmd-logs: `cm logs ID [-f] [-n LINES]`: the session's text so far (its
  * screen and history); with -f, then its live output as the tool writes it
  * (subscribe_output), until the session ends or cm is interrupted. A drop
- * of the connection is bridged: cm reconnects and subscribes again.
+ * of the connection is bridged: cm reconnects and subscribes again. Both
+ * are sanitized (sanitize.h): the live output's escape sequences show as
+ * text ("^[[1m") instead of acting on the terminal; `cm attach` is the
+ * terminal view.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "proto/protocol.h"
 #include "resolve.h"
+#include "sanitize.h"
 
 /* What a following `cm logs -f` keeps. */
 struct cmd_logs_state {
@@ -17,6 +22,8 @@ struct cmd_logs_state {
 	int done;	 /* the session ended or the connection gave up */
 	int status;	 /* exit status */
 	int lost;	 /* the connection dropped since the subscription */
+	char held[4];	 /* the start of a UTF-8 sequence cut by the last chunk */
+	size_t nheld;	 /* bytes in held */
 };
 
 /* Writes live output of the session to stdout. */
@@ -24,11 +31,28 @@ static void
 cmd_logs_on_output(struct conn *cn, const char *sid, const void *data, size_t len)
 {
 	struct cmd_logs_state *st = cn->hooks->arg;
+	struct buf in, out;
+	size_t used;
 
-	if (st->sid && !strcmp(sid, st->sid)) {
-		fwrite(data, 1, len, stdout);
-		fflush(stdout);
+	if (!st->sid || strcmp(sid, st->sid))
+		return;
+	/* A character cut between two chunks is joined before it is judged. */
+	buf_init(&in, st->nheld + len);
+	buf_init(&out, 8 * (st->nheld + len) + 16);
+	buf_append(&in, st->held, st->nheld);
+	buf_append(&in, data, len);
+	used = sanitize(&out, in.data, in.len, SANITIZE_PARTIAL);
+	st->nheld = in.len - used;
+	if (st->nheld >= sizeof(st->held)) {
+		/* Cannot happen (at most 3 bytes are held); flush them as escapes. */
+		sanitize(&out, in.data + used, st->nheld, 0);
+		st->nheld = 0;
 	}
+	memcpy(st->held, in.data + used, st->nheld);
+	fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	fflush(stdout);
+	buf_release(&in);
+	buf_release(&out);
 }
 
 /* Stops following when the session ends. */
@@ -41,7 +65,8 @@ cmd_logs_on_event(struct conn *cn, const json_t *msg)
 
 	if (!st->sid || !sid || strcmp(sid, st->sid) || !type)
 		return;
-	if (!strcmp(type, "session_exited") || !strcmp(type, "session_killed")) {
+	if (proto_type_is(type, PROTO_MSG_SESSION_EXITED) ||
+	    proto_type_is(type, PROTO_MSG_SESSION_KILLED)) {
 		st->done = 1;
 		st->status = 0;
 	}
@@ -60,10 +85,7 @@ cmd_logs_on_state(struct conn *cn, enum cm_conn_state s)
 		conn_warn_lost(cn);
 	} else if (s == CM_CONN_READY && st->lost) {
 		st->lost = 0;
-		cm_client_send(
-		    cn->client,
-		    json_pack("{s:s, s:s}", "action", "subscribe_output", "sessionId", st->sid),
-		    NULL, NULL);
+		cm_client_send(cn->client, cm_request_subscribe_output(st->sid), NULL, NULL);
 	} else if (s == CM_CONN_FAILED) {
 		st->done = 1;
 		st->status = conn_give_up(cn);
@@ -90,7 +112,7 @@ cmd_logs_exec(struct cli *cli, int argc, char **argv)
 		if (c == 'f')
 			follow = 1;
 		else if (c == 'n') {
-			if (cli_parse_int(cli, "-n", optarg, 1, 10000, &lines) < 0)
+			if (cli_parse_int(cli, "-n", optarg, 1, PROTO_LINES_MAX, &lines) < 0)
 				return CLI_EXIT_USAGE;
 		} else
 			return CLI_EXIT_USAGE;
@@ -103,8 +125,9 @@ cmd_logs_exec(struct cli *cli, int argc, char **argv)
 	hooks.arg = &st;
 	if ((rc = resolve_arg(cli, argc, argv, &r, &hooks)) != 0)
 		return rc;
-	rc = cm_client_capture(r.conn->client, r.sid, lines > 0 ? (int)lines : (follow ? 0 : 10000),
-			       0, &content);
+	rc =
+	    cm_client_capture(r.conn->client, r.sid,
+			      lines > 0 ? (int)lines : (follow ? 0 : PROTO_LINES_MAX), 0, &content);
 	if (rc < 0) {
 		rc = conn_request_failed(r.conn, rc);
 		goto out;
@@ -114,7 +137,7 @@ cmd_logs_exec(struct cli *cli, int argc, char **argv)
 		size_t len = strlen(content);
 		while (len > 1 && content[len - 1] == '\n' && content[len - 2] == '\n')
 			len--;
-		fwrite(content, 1, len, stdout);
+		sanitize_write(stdout, content, len, 0);
 		fflush(stdout);
 	}
 	rc = 0;
@@ -138,8 +161,8 @@ const struct cli_cmd cmd_logs_entry = {
     .alias = "log",
     .usage = "ID [-f] [-n LINES]",
     .summary = "print a session's output; -f follows it live",
-    .help = "    -f, --follow     then print the tool's output as it comes (raw terminal\n"
-	    "                     bytes), until the session ends or Ctrl-C\n"
+    .help = "    -f, --follow     then print the tool's output as it comes (escape\n"
+	    "                     sequences shown as text), until the session ends or Ctrl-C\n"
 	    "    -n, --lines N    how many lines of history to print first (default: all\n"
 	    "                     kept, up to 10000; with -f the screen)\n",
     .flags = CMD_NEEDS_CONTEXTS,

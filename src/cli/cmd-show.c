@@ -1,13 +1,15 @@
 /*
  * cmd-show: `cm show ID [--json]`, everything the agent knows about one
- * session.
+ * session. Every text is the agent's and goes through sanitize().
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
 #include "output.h"
 #include "resolve.h"
+#include "sanitize.h"
 
 /* Prints one "key: value" line for a field if present. */
 static void
@@ -34,6 +36,26 @@ cmd_show_field(const json_t *s, const char *key, const char *label)
 	}
 }
 
+/* Prints a text of several lines (a prompt's command) under one label. */
+static void
+cmd_show_lines(const json_t *s, const char *key, const char *label)
+{
+	const char *v = json_string_value(json_object_get(s, key));
+	char *clean, *line, *next;
+
+	if (!v || !*v)
+		return;
+	clean = sanitize_dup(v, 0);
+	for (line = clean; line; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (next && !*next)
+			next = NULL;
+		printf("%-12s %s\n", line == clean ? label : "", line);
+	}
+	free(clean);
+}
+
 /* cm show: prints a session. */
 static int
 cmd_show_exec(struct cli *cli, int argc, char **argv)
@@ -56,7 +78,7 @@ cmd_show_exec(struct cli *cli, int argc, char **argv)
 		resolve_release(&r);
 		return 0;
 	}
-	printf("%-12s %s/%s\n", "session", r.conn->ctx.name, r.sid);
+	sanitize_printf(stdout, "%-12s %s/%s\n", "session", r.conn->ctx.name, r.sid);
 	cmd_show_field(r.session, "tool", "tool");
 	cmd_show_field(r.session, "state", "state");
 	cmd_show_field(r.session, "stateSince", "since");
@@ -75,12 +97,14 @@ cmd_show_exec(struct cli *cli, int argc, char **argv)
 		const json_t *o;
 		size_t i;
 		cmd_show_field(prompt, "text", "prompt");
+		cmd_show_lines(prompt, "command", "command");
 		cmd_show_field(prompt, "reason", "reason");
 		json_array_foreach (json_object_get(prompt, "options"), i, o) {
 			char clean[512];
 			output_clean(json_string_value(o), 0, clean, sizeof(clean));
 			printf("%-12s %s\n", i == 0 ? "options" : "", clean);
 		}
+		cmd_show_field(prompt, "fingerprint", "fingerprint");
 	}
 	resolve_release(&r);
 	return 0;

@@ -20,6 +20,9 @@
 #include "conn.h"
 #include "output.h"
 #include "place.h"
+#include "proto/protocol.h"
+#include "proto/state.h"
+#include "sanitize.h"
 
 /* What --wait follows. */
 struct cmd_start_wait {
@@ -40,23 +43,25 @@ cmd_start_ending(const json_t *ev, int auto_confirm)
 {
 	const char *type = json_string_value(json_object_get(ev, "type"));
 	const char *state = json_string_value(json_object_get(ev, "state"));
+	int st = cm_state_parse(state);
 
 	if (!type)
 		return -1;
-	if (!strcmp(type, "session_completed"))
+	if (proto_type_is(type, PROTO_MSG_SESSION_COMPLETED))
 		return CLI_EXIT_OK;
-	if (!strcmp(type, "confirm_needed"))
+	if (proto_type_is(type, PROTO_MSG_CONFIRM_NEEDED))
 		return CLI_EXIT_WAITING;
-	if (!strcmp(type, "session_exited") || !strcmp(type, "session_killed"))
+	if (proto_type_is(type, PROTO_MSG_SESSION_EXITED) ||
+	    proto_type_is(type, PROTO_MSG_SESSION_KILLED))
 		return CLI_EXIT_EXITED;
-	if (!strcmp(type, "state_change") && state) {
-		if (!strcmp(state, "done"))
+	if (proto_type_is(type, PROTO_MSG_STATE_CHANGE) && state) {
+		if (st == CM_STATE_DONE)
 			return CLI_EXIT_OK;
-		if (!strcmp(state, "error"))
+		if (st == CM_STATE_ERROR)
 			return CLI_EXIT_TASK_ERROR;
-		if (!strcmp(state, "exited"))
+		if (st == CM_STATE_EXITED)
 			return CLI_EXIT_EXITED;
-		if (!strcmp(state, "waiting_confirm") && !auto_confirm)
+		if (st == CM_STATE_WAITING_CONFIRM && !auto_confirm)
 			return CLI_EXIT_WAITING;
 	}
 	return -1;
@@ -199,7 +204,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	long timeout = 0;
 	int c, rc, auto_confirm = -1, place = 0;
 	char *sid = NULL;
-	json_t *reply = NULL, *req, *ctxo;
+	json_t *reply = NULL, *req;
 
 	memset(&w, 0, sizeof(w));
 	memset(&single, 0, sizeof(single));
@@ -268,15 +273,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	w.ctx = cn->ctx.name;
 	if (!path)
 		path = cn->ctx.path;
-	req = json_pack("{s:s, s:s}", "action", "create_session", "tool", tool);
-	if (task)
-		json_object_set_new(req, "task", json_string(task));
-	ctxo = json_object();
-	if (path)
-		json_object_set_new(ctxo, "path", json_string(path));
-	json_object_set_new(req, "context", ctxo);
-	if (auto_confirm >= 0)
-		json_object_set_new(req, "autoConfirm", json_boolean(auto_confirm));
+	req = cm_request_create_session(tool, task, path, auto_confirm);
 	if ((rc = cm_client_call(cn->client, req, &reply)) < 0) {
 		rc = conn_request_failed(cn, rc);
 		goto out;
@@ -294,7 +291,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 		output_json(stdout, o);
 		json_decref(o);
 	} else {
-		printf("%s/%s\n", cn->ctx.name, sid);
+		sanitize_printf(stdout, "%s/%s\n", cn->ctx.name, sid);
 	}
 	fflush(stdout);
 	rc = 0;
@@ -306,7 +303,8 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 		json_array_foreach (w.early, i, ev) {
 			const char *esid = json_string_value(json_object_get(ev, "sessionId"));
 			const char *type = json_string_value(json_object_get(ev, "type"));
-			if (esid && !strcmp(esid, sid) && type && strcmp(type, "session_created"))
+			if (esid && !strcmp(esid, sid) && type &&
+			    !proto_type_is(type, PROTO_MSG_SESSION_CREATED))
 				cmd_start_event(&w, ev);
 		}
 	}
@@ -338,7 +336,7 @@ const struct cli_cmd cmd_start_entry = {
 	    "    --pool P             place on the healthiest, least loaded agent of pool P\n"
 	    "                         (also used over all contexts when no default is set)\n"
 	    "    --path P             project directory on the agent's machine (default: the\n"
-	    "                         context's path)\n"
+	    "                         context's path, else the agent's home)\n"
 	    "    --auto-confirm on|off  answer the tool's safe prompts by policy\n"
 	    "    --wait               follow the session until the task ends; exit status:\n"
 	    "                         0 done, 10 waiting for a person, 11 error, 12 exited\n"

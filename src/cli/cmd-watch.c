@@ -35,8 +35,7 @@ cmd_watch_on_event(struct conn *cn, const json_t *msg)
 		return;
 	if (w->cli->json) {
 		json_t *o = output_with_context(msg, cn->ctx.name);
-		json_dumpf(o, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
+		output_json_flags(stdout, o, JSON_COMPACT);
 		json_decref(o);
 	} else {
 		output_event_line(cn->ctx.name, msg, w->cli->color, line, sizeof(line));

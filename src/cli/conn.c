@@ -105,12 +105,13 @@ conn_prepare(struct cli *cli, struct conn *cn, const struct conn_hooks *h)
 {
 	struct cm_client_opts o;
 	char err[1024];
+	int rc;
 
 	cn->cli = cli;
 	cn->hooks = h;
-	if (contexts_token(&cn->ctx, &cn->token, err, sizeof(err)) < 0) {
+	if ((rc = contexts_token(&cn->ctx, &cn->token, err, sizeof(err))) < 0) {
 		snprintf(cn->err, sizeof(cn->err), "%s", err);
-		cn->status = CLI_EXIT_CONFIG;
+		cn->status = rc == CM_EPERM ? CLI_EXIT_UNSAFE : CLI_EXIT_CONFIG;
 		return cn->status;
 	}
 	conn_options(&cn->ctx, cn->token, &cn->ssh, &o);

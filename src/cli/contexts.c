@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/xmalloc.h"
+#include "proto/names.h"
 
 #define CONTEXTS_FILE_MAX (4 * 1024 * 1024)
 #define TOKEN_MAX	  4096
@@ -37,24 +38,11 @@ contexts_path(char *buf, size_t n)
 	return r < 0 || (size_t)r >= n ? CM_ETOOBIG : 0;
 }
 
-/* True if name is usable as a context name. */
+/* True if name is usable as a context name: the rule of src/proto, which the agent shares. */
 int
 contexts_valid_name(const char *name)
 {
-	size_t i, len;
-
-	if (!name)
-		return 0;
-	len = strlen(name);
-	if (len == 0 || len > CTX_NAME_MAX || name[0] == '-' || name[0] == '.')
-		return 0;
-	for (i = 0; i < len; i++) {
-		char ch = name[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.'))
-			return 0;
-	}
-	return 1;
+	return names_context_valid(name);
 }
 
 /* Checks that key, if present, is a non-empty string without control characters. */
@@ -114,8 +102,8 @@ contexts_validate(const json_t *obj, const char *where, char *err, size_t n)
 	name = json_string_value(json_object_get(obj, "name"));
 	if (!contexts_valid_name(name)) {
 		snprintf(err, n,
-			 "%s.name: missing or invalid (1-%d of A-Z a-z 0-9 . _ -, not starting "
-			 "with - or .)",
+			 "%s.name: missing or invalid (1-%d of A-Z a-z 0-9 . _ -, starting "
+			 "with a letter or digit)",
 			 where, CTX_NAME_MAX);
 		return CM_EINVAL;
 	}
@@ -276,7 +264,7 @@ contexts_view(const json_t *obj, struct ctx *out)
 	out->host = contexts_str(m, "host");
 	out->user = contexts_str(m, "user");
 	v = json_object_get(m, "agentPort");
-	out->agent_port = json_is_integer(v) ? (int)json_integer_value(v) : 9876;
+	out->agent_port = json_is_integer(v) ? (int)json_integer_value(v) : PROTO_DEFAULT_PORT;
 	out->agent_socket = contexts_str(m, "agentSocket");
 	out->token = contexts_str(m, "authToken");
 	out->token_file = contexts_str(m, "authTokenFile");
@@ -437,6 +425,72 @@ contexts_save(const struct contexts *cs, char *err, size_t n)
 	return rc;
 }
 
+/*
+ * Checks that a file cm trusts is the user's to change alone, as sshd's
+ * StrictModes does: owned by the user (or root), not writable by group or
+ * others, in a directory others cannot write to (unless sticky, as /tmp,
+ * where others cannot replace it); a file holding a token is not readable
+ * by group or others either. what names it in the message ("token file").
+ */
+int
+contexts_check_file(const char *path, const char *what, int secret, char *err, size_t n)
+{
+	struct stat st;
+	char *dir, *slash;
+	uid_t me = geteuid();
+
+	if (stat(path, &st) < 0) {
+		snprintf(err, n, "%s %s: %s", what, path, strerror(errno));
+		return CM_ENOENT;
+	}
+	if (st.st_uid != me && st.st_uid != 0) {
+		snprintf(err, n, "%s %s is owned by uid %u, not by you (uid %u): run chown %u %s",
+			 what, path, (unsigned)st.st_uid, (unsigned)me, (unsigned)me, path);
+		return CM_EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, n,
+			 "%s %s is writable by group or others (mode %04o): run chmod 600 %s", what,
+			 path, (unsigned)(st.st_mode & 07777), path);
+		return CM_EPERM;
+	}
+	if (secret && (st.st_mode & 077)) {
+		snprintf(err, n,
+			 "%s %s holds a token and is readable by group or others (mode %04o): run "
+			 "chmod 600 %s",
+			 what, path, (unsigned)(st.st_mode & 07777), path);
+		return CM_EPERM;
+	}
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else
+		slash[slash == dir ? 1 : 0] = '\0';
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		snprintf(err, n,
+			 "%s %s is in a directory others may write to (%s, mode %04o): run chmod "
+			 "o-w %s",
+			 what, path, dir, (unsigned)(st.st_mode & 07777), dir);
+		free(dir);
+		return CM_EPERM;
+	}
+	free(dir);
+	return 0;
+}
+
+/* True if a context of the file has an inline token. */
+int
+contexts_holds_token(const struct contexts *cs)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach (contexts_array(cs), i, c)
+		if (json_is_string(json_object_get(json_object_get(c, "machine"), "authToken")))
+			return 1;
+	return 0;
+}
+
 /* Trims trailing newlines and spaces from a token read from a file or the environment. */
 static void
 contexts_trim(char *s)
@@ -452,7 +506,6 @@ contexts_trim(char *s)
 int
 contexts_token(const struct ctx *c, char **token, char *err, size_t n)
 {
-	struct stat st;
 	size_t len = 0;
 	char *data = NULL;
 	const char *v;
@@ -476,18 +529,11 @@ contexts_token(const struct ctx *c, char **token, char *err, size_t n)
 		return 0;
 	}
 	if (c->token_file) {
-		if (stat(c->token_file, &st) < 0) {
-			snprintf(err, n, "context %s: token file %s: %s", c->name, c->token_file,
-				 strerror(errno));
-			return CM_ENOENT;
-		}
-		if (st.st_mode & 077) {
-			snprintf(err, n,
-				 "context %s: token file %s is readable by group or others (mode "
-				 "%04o): run chmod 600 %s",
-				 c->name, c->token_file, (unsigned)(st.st_mode & 07777),
-				 c->token_file);
-			return CM_EPERM;
+		char why[768];
+		if ((rc = contexts_check_file(c->token_file, "token file", 1, why, sizeof(why))) <
+		    0) {
+			snprintf(err, n, "context %s: %s", c->name, why);
+			return rc;
 		}
 		if ((rc = fs_read_file(c->token_file, TOKEN_MAX, &data, &len)) < 0) {
 			snprintf(err, n, "context %s: token file %s: %s", c->name, c->token_file,

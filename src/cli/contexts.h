@@ -29,7 +29,9 @@
 
 #include <jansson.h>
 
-#define CTX_NAME_MAX 64
+#include "proto/names.h"
+
+#define CTX_NAME_MAX NAMES_CONTEXT_MAX
 
 /* How a context reaches its agent. */
 enum ctx_type {
@@ -87,11 +89,22 @@ int contexts_remove(struct contexts *cs, const char *name);
 int contexts_save(const struct contexts *cs, char *err, size_t n);
 /* Validates one context object; message (with where) in err. */
 int contexts_validate(const json_t *obj, const char *where, char *err, size_t n);
-/* True if name is a valid context name ([A-Za-z0-9._-], 1..64, not starting with '-' or '.'). */
+/* True if name is a valid context name: names_context_valid() of src/proto/names.h. */
 int contexts_valid_name(const char *name);
 /*
+ * Checks that a file cm trusts (contexts.json, a token file) is safe, as
+ * sshd's StrictModes: owned by the user (or root), not writable by group or
+ * others, its directory not writable by others (unless sticky); with secret,
+ * not readable by group or others. CM_EPERM with the file and the fix
+ * ("run chmod 600 FILE") in err; CM_ENOENT if it cannot be read.
+ */
+int contexts_check_file(const char *path, const char *what, int secret, char *err, size_t n);
+/* True if a context of the file holds an inline authToken. */
+int contexts_holds_token(const struct contexts *cs);
+/*
  * Resolves the token of a context (caller frees *token): inline, from a
- * file (refused if group or others may read it), or from the environment.
+ * file (checked by contexts_check_file, as a secret), or from the
+ * environment.
  */
 int contexts_token(const struct ctx *c, char **token, char *err, size_t n);
 /* A copy of a context object with its inline token masked, for display. */

@@ -3,8 +3,8 @@
  *
  * Widths are counted in UTF-8 code points (each taken as one column),
  * which is right for the ids, states and paths cm prints; task texts are
- * cut to fit and their control characters are blanked, so that a task can
- * never move the cursor of the terminal that lists it.
+ * cut to fit. Every text from an agent goes through sanitize() first, so
+ * that a task can never move the cursor of the terminal that lists it.
  */
 #include "output.h"
 
@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "common/xmalloc.h"
+#include "proto/protocol.h"
+#include "proto/state.h"
+#include "sanitize.h"
 
 /* True if colours should be used on fd. */
 int
@@ -52,35 +55,34 @@ output_cols(const char *s)
 	return n;
 }
 
-/* Copies s into buf with control characters blanked, at most max code points. */
+/* Length of the (valid) UTF-8 sequence led by c. */
+static size_t
+output_seqlen(unsigned char c)
+{
+	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+/* Copies s sanitized to one line into buf, at most max code points. */
 void
 output_clean(const char *s, size_t max, char *buf, size_t n)
 {
-	size_t cols = 0, o = 0;
+	char *clean;
+	size_t cols = 0, o = 0, i, len;
 
 	if (!n)
 		return;
-	for (; s && *s && o + 4 < n; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if ((ch & 0xc0) != 0x80) {
-			if (max && cols == max)
-				break;
-			cols++;
-		}
-		buf[o++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
-	}
-	/* Never end in the middle of a multi-byte character. */
-	while (o > 0 && ((unsigned char)buf[o - 1] & 0x80)) {
-		size_t start = o - 1, need;
-		while (start > 0 && ((unsigned char)buf[start] & 0xc0) == 0x80)
-			start--;
-		unsigned char lead = (unsigned char)buf[start];
-		need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-		if (o - start >= need)
+	clean = sanitize_dup(s, SANITIZE_ONELINE);
+	/* sanitize() gives valid UTF-8: cutting between sequences keeps it valid. */
+	for (i = 0; clean[i]; i += len) {
+		len = output_seqlen((unsigned char)clean[i]);
+		if ((max && cols == max) || o + len >= n)
 			break;
-		o = start;
+		memcpy(buf + o, clean + i, len);
+		o += len;
+		cols++;
 	}
 	buf[o] = '\0';
+	free(clean);
 }
 
 /* Starts a table. */
@@ -178,19 +180,21 @@ output_table_release(struct output_table *t)
 const char *
 output_state_color(const char *state)
 {
+	int st = cm_state_parse(state);
+
 	if (!state)
 		return NULL;
-	if (!strcmp(state, "thinking") || !strcmp(state, "editing") || !strcmp(state, "running"))
+	if (st >= 0 && cm_state_is_busy((enum cm_state)st))
 		return "33";
-	if (!strcmp(state, "waiting_confirm"))
+	if (st == CM_STATE_WAITING_CONFIRM)
 		return "1;35";
-	if (!strcmp(state, "done"))
+	if (st == CM_STATE_DONE)
 		return "32";
-	if (!strcmp(state, "error"))
+	if (st == CM_STATE_ERROR)
 		return "1;31";
-	if (!strcmp(state, "exited"))
+	if (st == CM_STATE_EXITED)
 		return "2";
-	if (!strcmp(state, "idle"))
+	if (st == CM_STATE_IDLE)
 		return "36";
 	return NULL;
 }
@@ -221,12 +225,33 @@ output_with_context(const json_t *v, const char *ctx)
 	return o;
 }
 
-/* Prints a JSON value. */
+/*
+ * Writes a JSON value and a newline with no control character an agent
+ * could have put in a string: jansson escapes C0 controls, non-ASCII goes
+ * out as \u escapes (so no C1 such as U+009B), and DEL, the one control
+ * it leaves, becomes \u007f (raw DEL can only stand inside a string).
+ */
+void
+output_json_flags(FILE *f, const json_t *v, size_t flags)
+{
+	char *text = json_dumps(v, flags | JSON_ENSURE_ASCII), *p;
+
+	if (!text)
+		return;
+	for (p = text; *p; p++)
+		if (*p == 0x7f)
+			fputs("\\u007f", f);
+		else
+			fputc(*p, f);
+	fputc('\n', f);
+	free(text);
+}
+
+/* Prints a JSON value, indented. */
 void
 output_json(FILE *f, const json_t *v)
 {
-	json_dumpf(v, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', f);
+	output_json_flags(f, v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 /* Appends "key=value" for a string field if present. */
@@ -258,7 +283,7 @@ output_event_line(const char *ctx, const json_t *ev, int color, char *buf, size_
 	const char *sid = json_string_value(json_object_get(ev, "sessionId"));
 	const char *state = json_string_value(json_object_get(ev, "state"));
 	json_t *ts = json_object_get(ev, "timestamp");
-	char when[16] = "--:--:--";
+	char when[16] = "--:--:--", csid[128], ctype[64];
 	const char *col = NULL;
 	size_t o;
 	int w;
@@ -271,18 +296,25 @@ output_event_line(const char *ctx, const json_t *ev, int color, char *buf, size_
 	}
 	if (!type)
 		type = "?";
-	if (!strcmp(type, "state_change") || !strcmp(type, "session_completed"))
+	if (sid) {
+		output_clean(sid, 0, csid, sizeof(csid));
+		sid = csid;
+	}
+	if (proto_type_is(type, PROTO_MSG_STATE_CHANGE) ||
+	    proto_type_is(type, PROTO_MSG_SESSION_COMPLETED))
 		col = output_state_color(state);
-	else if (!strcmp(type, "confirm_needed"))
+	else if (proto_type_is(type, PROTO_MSG_CONFIRM_NEEDED))
 		col = "1;35";
-	else if (!strcmp(type, "session_exited") || !strcmp(type, "session_killed"))
+	else if (proto_type_is(type, PROTO_MSG_SESSION_EXITED) ||
+		 proto_type_is(type, PROTO_MSG_SESSION_KILLED))
 		col = "2";
 	w = snprintf(buf, n, "%s %s%s%s %s%s%s", when, ctx ? ctx : "", ctx && sid ? "/" : "",
 		     sid ? sid : "", color && col ? "\033[" : "", color && col ? col : "",
 		     color && col ? "m" : "");
 	o = w > 0 ? (size_t)w : 0;
 	if (o < n) {
-		w = snprintf(buf + o, n - o, "%s%s", type, color && col ? "\033[0m" : "");
+		output_clean(type, 0, ctype, sizeof(ctype));
+		w = snprintf(buf + o, n - o, "%s%s", ctype, color && col ? "\033[0m" : "");
 		o += w > 0 ? (size_t)w : 0;
 	}
 	o = output_kv(buf, n, o, ev, "state", "state");

@@ -35,13 +35,15 @@ const char *output_state_color(const char *state);
 void output_age(double seconds, char *buf, size_t n);
 /* A copy of an agent's object with a "context" field added, as --json prints them. */
 json_t *output_with_context(const json_t *v, const char *ctx);
-/* Prints a JSON value, indented, with a newline. */
+/* Prints a JSON value, indented, ASCII only (\u escapes), with a newline. */
 void output_json(FILE *f, const json_t *v);
+/* Prints a JSON value with jansson's flags, ASCII only without controls, and a newline. */
+void output_json_flags(FILE *f, const json_t *v, size_t flags);
 /* Formats an event as one line: "HH:MM:SS CTX/SESSION TYPE details". */
 void output_event_line(const char *ctx, const json_t *ev, int color, char *buf, size_t n);
 /* The terminal width of stdout, or 0 when not a terminal. */
 int output_width(void);
-/* Copies s into buf with control characters shown as spaces and length capped. */
+/* Copies s into buf sanitized to one line (sanitize.h), at most max code points (0: any). */
 void output_clean(const char *s, size_t max, char *buf, size_t n);
 
 #endif

@@ -83,14 +83,52 @@ resolve_match(const json_t *sessions, const char *id, const json_t **match)
 	return n;
 }
 
-/* Finds a session across the candidate contexts; the caller releases r either way. */
+/* True if sid is id itself, with or without the "cm-". */
+static int
+resolve_is_exact(const char *id, const char *sid)
+{
+	return !strcmp(sid, id) ||
+	       (strncmp(id, "cm-", 3) && !strncmp(sid, "cm-", 3) && !strcmp(sid + 3, id));
+}
+
+/* Appends ", CTX/SID" for each session of list that id names (exactly, if exact). */
+static size_t
+resolve_candidates(const json_t *list, const char *ctx, const char *id, int exact, char *buf,
+		   size_t n, size_t used)
+{
+	const json_t *s;
+	size_t j;
+
+	json_array_foreach (list, j, s) {
+		const char *sid = json_string_value(json_object_get(s, "sessionId"));
+		int w;
+		if (!sid || !(exact ? resolve_is_exact(id, sid) : resolve_prefixes(id, sid)))
+			continue;
+		if (used >= n)
+			break;
+		w = snprintf(buf + used, n - used, "%s%s/%s", used ? ", " : "", ctx, sid);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	return used < n ? used : n;
+}
+
+/*
+ * Finds a session across the candidate contexts; the caller releases r
+ * either way. Session ids are unique on one agent only, so an id (or a
+ * prefix) found on two contexts is refused rather than guessed: the
+ * candidates are listed as CTX/ID, which selects one. An exact id still
+ * wins over prefixes of other ids.
+ */
 static int
 resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct conn_hooks *hooks)
 {
 	char ctxname[CTX_NAME_MAX + 2], cands[1024] = "";
 	const char *id;
-	size_t i, ready, used = 0;
-	int rc, total = 0, failed = 0, first_fail = 0;
+	const json_t **match;
+	json_t **lists;
+	int *counts, *exacts;
+	size_t i, ready, used = 0, nexact = 0, nfound = 0, pick = 0;
+	int rc, failed = 0, first_fail = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (resolve_split(arg, ctxname, sizeof(ctxname), &id) < 0 || !*id) {
@@ -118,11 +156,16 @@ resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct 
 		}
 	}
 	ready = conn_open_many(cli, r->conns, r->n, hooks, r->n == 1);
+	if (r->n == 1 && ready == 0) {
+		cli_error(cli, "%s: %s", r->conns[0].ctx.name, r->conns[0].err);
+		return r->conns[0].status;
+	}
+	lists = xcalloc(r->n, sizeof(*lists));
+	match = xcalloc(r->n, sizeof(*match));
+	counts = xcalloc(r->n, sizeof(*counts));
+	exacts = xcalloc(r->n, sizeof(*exacts));
 	for (i = 0; i < r->n; i++) {
 		struct conn *cn = &r->conns[i];
-		const json_t *m = NULL;
-		json_t *list = NULL;
-		int k;
 
 		if (cn->status) {
 			failed++;
@@ -130,62 +173,62 @@ resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct 
 				first_fail = cn->status;
 			continue;
 		}
-		if ((rc = cm_client_list_sessions(cn->client, &list)) < 0) {
+		if ((rc = cm_client_list_sessions(cn->client, &lists[i])) < 0) {
 			cli_warn(cli, "%s: %s", cn->ctx.name, cm_client_error(cn->client));
 			failed++;
 			continue;
 		}
-		k = resolve_match(list, id, &m);
-		if (k == 1 && (!r->session ||
-			       !strcmp(json_string_value(json_object_get(m, "sessionId")), id))) {
-			json_decref(r->session);
-			r->session = json_incref((json_t *)m);
-			r->conn = cn;
-		}
-		if (k > 0) {
-			size_t j;
-			const json_t *s;
-			json_array_foreach (list, j, s) {
-				const char *sid =
-				    json_string_value(json_object_get(s, "sessionId"));
-				if (!sid || !resolve_prefixes(id, sid))
-					continue;
-				if (used < sizeof(cands)) {
-					int w =
-					    snprintf(cands + used, sizeof(cands) - used, "%s%s/%s",
-						     used ? ", " : "", cn->ctx.name, sid);
-					used += w > 0 ? (size_t)w : 0;
-				}
-			}
-		}
-		total += k;
-		json_decref(list);
+		counts[i] = resolve_match(lists[i], id, &match[i]);
+		exacts[i] =
+		    counts[i] == 1 &&
+		    resolve_is_exact(id, json_string_value(json_object_get(match[i], "sessionId")));
+		if (exacts[i])
+			nexact++;
+		if (counts[i] > 0)
+			nfound++;
 	}
-	if (r->n == 1 && ready == 0) {
-		cli_error(cli, "%s: %s", r->conns[0].ctx.name, r->conns[0].err);
-		return r->conns[0].status;
+	/* Exact ids first: a prefix elsewhere does not make an exact id ambiguous. */
+	for (i = 0; i < r->n; i++)
+		if (nexact ? exacts[i] : counts[i] > 0)
+			used = resolve_candidates(lists[i], r->conns[i].ctx.name, id, nexact > 0,
+						  cands, sizeof(cands), used);
+	if (nexact > 1 || (!nexact && nfound > 1)) {
+		cli_error(cli,
+			  "session id \"%s\" is on more than one context: %s (name one as CTX/ID)",
+			  id, cands);
+		rc = CLI_EXIT_AMBIGUOUS;
+		goto out;
 	}
-	if (r->session && total > 1) {
-		/* An exact id wins over prefixes of other ids. */
-		const char *sid = json_string_value(json_object_get(r->session, "sessionId"));
-		if (strcmp(sid, id)) {
-			cli_error(cli, "session id \"%s\" is ambiguous: %s", id, cands);
-			return CLI_EXIT_NOTFOUND;
-		}
-	}
-	if (!r->session) {
-		if (total > 1) {
-			cli_error(cli, "session id \"%s\" is ambiguous: %s", id, cands);
-			return CLI_EXIT_NOTFOUND;
-		}
+	for (i = 0; i < r->n; i++)
+		if (nexact ? exacts[i] : counts[i] > 0)
+			pick = i;
+	if (!nfound) {
 		if (ready == 0 && failed)
-			return first_fail;
-		cli_error(cli, "no session matches \"%s\"%s", arg,
-			  failed ? " (some contexts were unreachable)" : "");
-		return CLI_EXIT_NOTFOUND;
+			rc = first_fail;
+		else {
+			cli_error(cli, "no session matches \"%s\"%s", arg,
+				  failed ? " (some contexts were unreachable)" : "");
+			rc = CLI_EXIT_NOTFOUND;
+		}
+		goto out;
 	}
+	if (counts[pick] > 1) {
+		cli_error(cli, "session id \"%s\" is ambiguous: %s", id, cands);
+		rc = CLI_EXIT_NOTFOUND;
+		goto out;
+	}
+	r->session = json_incref((json_t *)match[pick]);
+	r->conn = &r->conns[pick];
 	r->sid = json_string_value(json_object_get(r->session, "sessionId"));
-	return 0;
+	rc = 0;
+out:
+	for (i = 0; i < r->n; i++)
+		json_decref(lists[i]);
+	free(lists);
+	free(match);
+	free(counts);
+	free(exacts);
+	return rc;
 }
 
 /* Finds the session; on failure nothing is left open in r. */

@@ -3,7 +3,9 @@
  * session id. `CTX/ID` names the context; otherwise --ctx does; otherwise
  * every context is asked (in parallel). ID may be a whole id or a unique
  * prefix of one, with or without the "cm-" ("cm-17707", "17707"). An exact
- * id wins over prefixes; two matches are an error that lists both.
+ * id wins over prefixes; two matches are an error that lists both: on one
+ * context CLI_EXIT_NOTFOUND, on several CLI_EXIT_AMBIGUOUS (ids are unique
+ * on one agent only, whatever their form).
  */
 #ifndef CM_CLI_RESOLVE_H
 #define CM_CLI_RESOLVE_H

@@ -32,6 +32,11 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
+#include "proto/protocol.h"
+
+/* Wire names, from the protocol table. */
+#define IS_TYPE(t, sym) proto_type_is((t), PROTO_MSG_##sym)
+#define IS_CODE(c, sym) ((c) != NULL && strcmp((c), proto_error_name(PROTO_ERR_##sym)) == 0)
 
 #define CLIENT_RX_MAX	   (64u * 1024 * 1024)
 #define CLIENT_TIMEOUT_MS  15000
@@ -475,8 +480,7 @@ client_on_auth(struct cm_client *c, json_t *msg)
 	const char *code, *text;
 	json_t *seq;
 
-	if ((type && !strcmp(type, "authenticated")) ||
-	    (status && !strcmp(status, "authenticated"))) {
+	if (IS_TYPE(type, AUTHENTICATED) || IS_TYPE(status, AUTHENTICATED)) {
 		json_decref(c->hello);
 		c->hello = json_incref(msg);
 		seq = json_object_get(msg, "seq");
@@ -496,10 +500,10 @@ client_on_auth(struct cm_client *c, json_t *msg)
 	}
 	code = json_string_value(json_object_get(msg, "code"));
 	text = json_string_value(json_object_get(msg, "message"));
-	if (type && !strcmp(type, "error") && code && !strcmp(code, "auth_failed"))
+	if (IS_TYPE(type, ERROR) && IS_CODE(code, AUTH_FAILED))
 		client_seterr(c, CM_FAIL_TOKEN, "agent refused the token (%s)",
 			      text ? text : "authentication failed");
-	else if (type && !strcmp(type, "error") && code && !strcmp(code, "rate_limited"))
+	else if (IS_TYPE(type, ERROR) && IS_CODE(code, RATE_LIMITED))
 		client_seterr(c, CM_FAIL_RATE, "agent is rate-limiting logins from here (%s)",
 			      text ? text : code);
 	else
@@ -525,15 +529,15 @@ client_on_text(struct cm_client *c, const char *text, size_t len)
 		return;
 	}
 	type = json_string_value(json_object_get(msg, "type"));
-	if (c->phase == PH_AUTH && !client_is_event(msg, &seq) &&
-	    !(type && (!strcmp(type, "subscribed") || !strcmp(type, "resync")))) {
+	if (c->phase == PH_AUTH && !client_is_event(msg, &seq) && !IS_TYPE(type, SUBSCRIBED) &&
+	    !IS_TYPE(type, RESYNC)) {
 		client_on_auth(c, msg);
 		json_decref(msg);
 		return;
 	}
 	idv = json_object_get(msg, "id");
 	if (json_is_integer(idv) && (p = client_take_pending(c, json_integer_value(idv)))) {
-		if (type && !strcmp(type, "error")) {
+		if (IS_TYPE(type, ERROR)) {
 			err = cm_errparse(json_string_value(json_object_get(msg, "code")));
 			snprintf(c->err, sizeof(c->err), "%s",
 				 json_string_value(json_object_get(msg, "message"))
@@ -551,7 +555,7 @@ client_on_text(struct cm_client *c, const char *text, size_t len)
 	if (client_is_event(msg, &seq)) {
 		client_deliver_event(c, msg, seq);
 	} else {
-		if (type && !strcmp(type, "resync") && json_is_integer(json_object_get(msg, "seq")))
+		if (IS_TYPE(type, RESYNC) && json_is_integer(json_object_get(msg, "seq")))
 			c->seq = json_integer_value(json_object_get(msg, "seq"));
 		if (c->on_event)
 			c->on_event(c, msg, c->arg);
@@ -581,6 +585,7 @@ client_on_binary(struct cm_client *c, const unsigned char *p, size_t len)
 static void
 client_send_auth(struct cm_client *c)
 {
+	/* The seed's auth message: the table's PROTO_REQ_AUTH, keyed by auth_token. */
 	json_t *auth = json_pack("{s:s}", "auth_token", c->token);
 	struct outmsg *o;
 
@@ -885,12 +890,25 @@ int
 cm_client_send(struct cm_client *c, json_t *req, cm_reply_cb cb, void *arg)
 {
 	struct pending *p, **pp;
+	struct buf why;
 	char *text;
+	int rc;
 
 	if (!json_is_object(req)) {
 		json_decref(req);
+		snprintf(c->err, sizeof(c->err),
+			 "invalid request (a NULL session id or non-UTF-8 text?)");
 		return CM_EINVAL;
 	}
+	/* What the table refuses the agent would refuse too: say so without sending. */
+	buf_init(&why, 512);
+	if ((rc = proto_validate_any(req, 0, &why)) < 0) {
+		snprintf(c->err, sizeof(c->err), "request not sent: %s", why.data ? why.data : "");
+		buf_release(&why);
+		json_decref(req);
+		return rc;
+	}
+	buf_release(&why);
 	if (c->phase != PH_READY) {
 		json_decref(req);
 		return CM_ECLOSED;
@@ -978,22 +996,17 @@ int
 cm_client_create_session(struct cm_client *c, const char *tool, const char *task, const char *path,
 			 int auto_confirm, char **session_id)
 {
-	json_t *req, *reply = NULL, *ctx;
+	json_t *reply = NULL;
 	const char *sid;
 	int rc;
 
 	if (session_id)
 		*session_id = NULL;
-	req = json_pack("{s:s, s:s}", "action", "create_session", "tool", tool);
-	if (task)
-		json_object_set_new(req, "task", json_string(task));
-	ctx = json_object();
-	if (path && *path)
-		json_object_set_new(ctx, "path", json_string(path));
-	json_object_set_new(req, "context", ctx);
-	if (auto_confirm >= 0)
-		json_object_set_new(req, "autoConfirm", json_boolean(auto_confirm));
-	if ((rc = cm_client_call(c, req, &reply)) < 0) {
+	/* An empty path is no path here, as it always was for this helper. */
+	rc = cm_client_call(
+	    c, cm_request_create_session(tool, task, path && *path ? path : NULL, auto_confirm),
+	    &reply);
+	if (rc < 0) {
 		json_decref(reply);
 		return rc;
 	}
@@ -1017,7 +1030,7 @@ cm_client_list_sessions(struct cm_client *c, json_t **sessions)
 	int rc;
 
 	*sessions = NULL;
-	rc = cm_client_call(c, json_pack("{s:s}", "action", "list_sessions"), &reply);
+	rc = cm_client_call(c, cm_request(proto_msg_name(PROTO_REQ_LIST_SESSIONS)), &reply);
 	if (rc < 0) {
 		json_decref(reply);
 		return rc;
@@ -1028,19 +1041,15 @@ cm_client_list_sessions(struct cm_client *c, json_t **sessions)
 	return 0;
 }
 
-/* send_keys. */
+/* send_keys; text NULL is sent as "" (as libcm always has). */
 int
 cm_client_send_keys(struct cm_client *c, const char *session_id, const char *text, int enter,
 		    const char *key)
 {
-	json_t *req = json_pack("{s:s, s:s, s:s}", "action", "send_keys", "sessionId", session_id,
-				"keys", text ? text : "");
-
-	if (enter)
-		json_object_set_new(req, "enter", json_true());
-	if (key && *key)
-		json_object_set_new(req, "key", json_string(key));
-	return cm_client_call(c, req, NULL);
+	return cm_client_call(
+	    c,
+	    cm_request_send_keys(session_id, text ? text : "", text ? strlen(text) : 0, enter, key),
+	    NULL);
 }
 
 /* capture_pane. */
@@ -1048,17 +1057,12 @@ int
 cm_client_capture(struct cm_client *c, const char *session_id, int lines, int escapes,
 		  char **content)
 {
-	json_t *req = json_pack("{s:s, s:s}", "action", "capture_pane", "sessionId", session_id);
 	json_t *reply = NULL;
 	const char *s;
 	int rc;
 
 	*content = NULL;
-	if (lines > 0)
-		json_object_set_new(req, "lines", json_integer(lines));
-	if (escapes)
-		json_object_set_new(req, "escapes", json_true());
-	if ((rc = cm_client_call(c, req, &reply)) < 0) {
+	if ((rc = cm_client_call(c, cm_request_capture(session_id, lines, escapes), &reply)) < 0) {
 		json_decref(reply);
 		return rc;
 	}
@@ -1072,37 +1076,28 @@ cm_client_capture(struct cm_client *c, const char *session_id, int lines, int es
 int
 cm_client_kill_session(struct cm_client *c, const char *session_id)
 {
-	return cm_client_call(
-	    c, json_pack("{s:s, s:s}", "action", "kill_session", "sessionId", session_id), NULL);
+	return cm_client_call(c, cm_request_kill_session(session_id), NULL);
 }
 
 /* confirm. */
 int
 cm_client_confirm(struct cm_client *c, const char *session_id, int approve, const char *fingerprint)
 {
-	json_t *req = json_pack("{s:s, s:s, s:b}", "action", "confirm", "sessionId", session_id,
-				"approve", approve);
-
-	if (fingerprint && *fingerprint)
-		json_object_set_new(req, "prompt", json_string(fingerprint));
-	return cm_client_call(c, req, NULL);
+	return cm_client_call(c, cm_request_confirm(session_id, approve, fingerprint), NULL);
 }
 
 /* set_auto_confirm. */
 int
 cm_client_set_auto_confirm(struct cm_client *c, const char *session_id, int enabled)
 {
-	return cm_client_call(c,
-			      json_pack("{s:s, s:s, s:b}", "action", "set_auto_confirm",
-					"sessionId", session_id, "enabled", enabled),
-			      NULL);
+	return cm_client_call(c, cm_request_set_auto_confirm(session_id, enabled), NULL);
 }
 
 /* agent_info. */
 int
 cm_client_agent_info(struct cm_client *c, json_t **info)
 {
-	return cm_client_call(c, json_pack("{s:s}", "action", "agent_info"), info);
+	return cm_client_call(c, cm_request(proto_msg_name(PROTO_REQ_AGENT_INFO)), info);
 }
 
 /* ping, timed. */
@@ -1110,7 +1105,7 @@ int
 cm_client_ping(struct cm_client *c, double *rtt_ms)
 {
 	uint64_t t0 = client_now_us();
-	int rc = cm_client_call(c, json_pack("{s:s}", "action", "ping"), NULL);
+	int rc = cm_client_call(c, cm_request(proto_msg_name(PROTO_REQ_PING)), NULL);
 
 	if (rtt_ms)
 		*rtt_ms = (double)(client_now_us() - t0) / 1000.0;
@@ -1121,26 +1116,19 @@ cm_client_ping(struct cm_client *c, double *rtt_ms)
 int
 cm_client_subscribe_output(struct cm_client *c, const char *session_id, json_t **reply)
 {
-	return cm_client_call(
-	    c, json_pack("{s:s, s:s}", "action", "subscribe_output", "sessionId", session_id),
-	    reply);
+	return cm_client_call(c, cm_request_subscribe_output(session_id), reply);
 }
 
 /* unsubscribe_output. */
 int
 cm_client_unsubscribe_output(struct cm_client *c, const char *session_id)
 {
-	return cm_client_call(
-	    c, json_pack("{s:s, s:s}", "action", "unsubscribe_output", "sessionId", session_id),
-	    NULL);
+	return cm_client_call(c, cm_request_unsubscribe_output(session_id), NULL);
 }
 
 /* resize. */
 int
 cm_client_resize(struct cm_client *c, const char *session_id, int cols, int rows)
 {
-	return cm_client_call(c,
-			      json_pack("{s:s, s:s, s:i, s:i}", "action", "resize", "sessionId",
-					session_id, "cols", cols, "rows", rows),
-			      NULL);
+	return cm_client_call(c, cm_request_resize(session_id, cols, rows), NULL);
 }

@@ -13,11 +13,18 @@
  * the reply) or blocking (the helpers run the loop until their reply comes).
  * Nothing here is thread-safe: use a loop and its clients from one thread.
  *
- * Errors: functions return 0 or a negative error code. The codes are those
- * of the wire protocol plus a few local ones; cm_error_name() gives the
- * stable name ("unknown_session", "auth_failed", "connect_failed", ...) and
- * cm_error_text() a human one. Why a connection failed is told apart further
- * by enum cm_fail (cm_client_fail()) and a one-line cm_client_error().
+ * Errors: functions return 0 or a negative enum cm_error (cm-protocol.h).
+ * The codes are those of the wire protocol plus a few local ones;
+ * cm_error_name() gives the stable name ("unknown_session", "auth_failed",
+ * "connect_failed", ...) and cm_error_text() a human one. Why a connection
+ * failed is told apart further by enum cm_fail (cm_client_fail()) and a
+ * one-line cm_client_error().
+ *
+ * The protocol's names come from one table (cm's src/proto/protocol.def):
+ * cm-protocol.h, generated from it, holds CM_PROTOCOL_VERSION,
+ * CM_DEFAULT_PORT, enum cm_error and enum cm_session_state; the request
+ * builders (cm_request_*) take their names from it, and every request is
+ * checked against its field list before it is sent.
  *
  * JSON values are jansson's json_t: requests given to libcm are stolen
  * (libcm owns the reference); replies handed back are new references that
@@ -31,6 +38,8 @@
 
 #include <jansson.h>
 
+#include "cm-protocol.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -41,9 +50,7 @@ extern "C" {
 #define CM_API
 #endif
 
-#define CM_LIB_VERSION	    "0.1.0"
-#define CM_PROTOCOL_VERSION 1
-#define CM_DEFAULT_PORT	    9876
+#define CM_LIB_VERSION "0.1.0"
 
 struct cm_loop;
 struct cm_client;
@@ -122,6 +129,19 @@ struct cm_client_opts {
 CM_API const char *cm_error_name(int err);
 /* Human text of an error code ("no such session"). */
 CM_API const char *cm_error_text(int err);
+/* The code of a stable name (cm_error_name's inverse); 0 if unknown. */
+CM_API int cm_error_parse(const char *name);
+/* Wire name of an enum cm_session_state ("waiting_confirm"); "unknown" if none. */
+CM_API const char *cm_session_state_name(int state);
+/* The enum cm_session_state of a wire name; -1 if unknown. */
+CM_API int cm_session_state_parse(const char *name);
+/*
+ * Checks a message (a request, reply or event) against the protocol's table:
+ * known action or type, known fields of the right JSON types, required ones
+ * present, and with check_limits the ranges the agent enforces. 0, or
+ * CM_ERROR_BAD_REQUEST with the first problem in why (len bytes, may be NULL).
+ */
+CM_API int cm_message_validate(const json_t *msg, int check_limits, char *why, size_t len);
 /* Short name of a failure kind ("host_unreachable"). */
 CM_API const char *cm_fail_name(enum cm_fail fail);
 /* Fills buf with the private directory libcm keeps ssh control sockets in. */
@@ -133,7 +153,7 @@ CM_API struct cm_loop *cm_loop_new(void);
 CM_API void cm_loop_free(struct cm_loop *loop);
 /*
  * Runs the loop until cm_loop_stop() or timeout_ms (< 0: no timeout).
- * Returns 0 when stopped, CM_ETIMEDOUT-like negative code on timeout.
+ * Returns 0 when stopped, CM_ERROR_TIMEOUT on timeout.
  */
 CM_API int cm_loop_run(struct cm_loop *loop, int timeout_ms);
 /*
@@ -157,7 +177,7 @@ CM_API int cm_client_wait_ready(struct cm_client *c, int timeout_ms);
 /* cm_client_new + cm_client_connect + cm_client_wait_ready; *out even on failure. */
 CM_API int cm_client_open(struct cm_loop *loop, const struct cm_client_opts *opts,
 			  struct cm_client **out);
-/* Closes the connection and frees the client; pending requests get CM_ECLOSED-like errors. */
+/* Closes the connection and frees the client; pending requests get CM_ERROR_CLOSED. */
 CM_API void cm_client_free(struct cm_client *c);
 /* Current connection state. */
 CM_API enum cm_conn_state cm_client_state(const struct cm_client *c);
@@ -172,7 +192,12 @@ CM_API int64_t cm_client_seq(const struct cm_client *c);
 /* The user pointer of the options. */
 CM_API void *cm_client_arg(const struct cm_client *c);
 
-/* Sends a request (stolen); cb (may be NULL) gets its reply. Needs CM_CONN_READY. */
+/*
+ * Sends a request (stolen); cb (may be NULL) gets its reply. Needs
+ * CM_CONN_READY. A request the protocol's table refuses (unknown action or
+ * field, wrong type, required field missing) is not sent: CM_ERROR_BAD_REQUEST,
+ * with why in cm_client_error(); NULL gives CM_ERROR_INVALID.
+ */
 CM_API int cm_client_send(struct cm_client *c, json_t *req, cm_reply_cb cb, void *arg);
 /*
  * Sends a request (stolen) and runs the loop until its reply. On success *reply
@@ -180,6 +205,39 @@ CM_API int cm_client_send(struct cm_client *c, json_t *req, cm_reply_cb cb, void
  * message is in cm_client_error().
  */
 CM_API int cm_client_call(struct cm_client *c, json_t *req, json_t **reply);
+
+/*
+ * Request builders: new {"action": ...} objects for cm_client_send() or
+ * cm_client_call(), which steal them. NULL when an argument cannot be
+ * encoded (NULL session id, text that is not UTF-8); the client functions
+ * refuse NULL with CM_ERROR_INVALID. Optional arguments: NULL, 0 or < 0 as
+ * each says.
+ */
+/* A request without fields: "list_sessions", "list_profiles", "agent_info", "ping". */
+CM_API json_t *cm_request(const char *action);
+/* create_session; task, path NULL: none (no path: the agent's home); auto_confirm < 0: the
+ * agent's default. */
+CM_API json_t *cm_request_create_session(const char *tool, const char *task, const char *path,
+					 int auto_confirm);
+/* send_keys: len bytes of text (NULL: none), then optionally Enter and/or a named key. */
+CM_API json_t *cm_request_send_keys(const char *session_id, const char *text, size_t len, int enter,
+				    const char *key);
+/* capture_pane; lines <= 0: the visible screen. */
+CM_API json_t *cm_request_capture(const char *session_id, int lines, int escapes);
+/* kill_session. */
+CM_API json_t *cm_request_kill_session(const char *session_id);
+/* subscribe: replay the events after since (< 0: none, from now on). */
+CM_API json_t *cm_request_subscribe(int64_t since);
+/* subscribe_output. */
+CM_API json_t *cm_request_subscribe_output(const char *session_id);
+/* unsubscribe_output. */
+CM_API json_t *cm_request_unsubscribe_output(const char *session_id);
+/* resize. */
+CM_API json_t *cm_request_resize(const char *session_id, int cols, int rows);
+/* confirm; fingerprint NULL: answer whatever prompt is shown. */
+CM_API json_t *cm_request_confirm(const char *session_id, int approve, const char *fingerprint);
+/* set_auto_confirm. */
+CM_API json_t *cm_request_set_auto_confirm(const char *session_id, int enabled);
 
 /* create_session; *session_id (caller frees) gets the new id. auto_confirm < 0: agent default. */
 CM_API int cm_client_create_session(struct cm_client *c, const char *tool, const char *task,

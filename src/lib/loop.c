@@ -207,20 +207,6 @@ cm_watch_free(struct cm_watch *w)
 	free(w);
 }
 
-/* Stable name of an error code. */
-const char *
-cm_error_name(int err)
-{
-	return cm_errname(err);
-}
-
-/* Human text of an error code. */
-const char *
-cm_error_text(int err)
-{
-	return cm_strerror(err);
-}
-
 /* Short stable name of a failure kind. */
 const char *
 cm_fail_name(enum cm_fail fail)

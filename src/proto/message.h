@@ -15,9 +15,9 @@
 #include <stddef.h>
 
 #include "common/buf.h"
+#include "proto/protocol.h" /* PROTO_VERSION and the rest of the table */
 
-#define PROTO_VERSION  1
-#define MESSAGE_ID_MAX 64 /* longest string "id" a request may carry */
+#define MESSAGE_ID_MAX PROTO_ID_MAX /* longest string "id" a request may carry */
 
 /*
  * Parses one frame into a JSON object (new reference in *out). Returns

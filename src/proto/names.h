@@ -6,9 +6,14 @@
 #ifndef CM_PROTO_NAMES_H
 #define CM_PROTO_NAMES_H
 
-#define NAMES_SESSION_ID_MAX 40 /* "cm-" + 20 digits + "-" + digits, with room */
-#define NAMES_TOOL_MAX	     32
-#define NAMES_CONTEXT_MAX    64
+#include "proto/protocol.h"
+
+/* The limits are the table's (protocol.def). */
+#define NAMES_SESSION_ID_MAX                                                                       \
+	PROTO_SESSION_ID_MAX /* "cm-" + 20 digits + "-" + digits, with room                        \
+			      */
+#define NAMES_TOOL_MAX	  PROTO_TOOL_MAX
+#define NAMES_CONTEXT_MAX PROTO_CONTEXT_MAX
 
 /* True for "cm-<digits>" or "cm-<digits>-<digits>", at most NAMES_SESSION_ID_MAX. */
 int names_session_id_valid(const char *id);

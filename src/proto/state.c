@@ -1,16 +1,13 @@
 /*
- * state: names of session states (see state.h).
+ * state: names of session states (see state.h), from protocol.def.
  */
 #include "proto/state.h"
 
 #include <string.h>
 
 static const char *const state_names[CM_STATE__COUNT] = {
-    [CM_STATE_STARTING] = "starting", [CM_STATE_IDLE] = "idle",
-    [CM_STATE_THINKING] = "thinking", [CM_STATE_EDITING] = "editing",
-    [CM_STATE_RUNNING] = "running",   [CM_STATE_WAITING_CONFIRM] = "waiting_confirm",
-    [CM_STATE_DONE] = "done",	      [CM_STATE_ERROR] = "error",
-    [CM_STATE_EXITED] = "exited",
+#define PROTO_STATE(sym, name, doc) [CM_STATE_##sym] = name,
+#include "proto/protocol.def"
 };
 
 /* Returns the wire name of s. */
@@ -26,7 +23,7 @@ cm_state_name(enum cm_state s)
 int
 cm_state_parse(const char *name)
 {
-	for (int i = 0; i < CM_STATE__COUNT; i++)
+	for (int i = 0; name != NULL && i < CM_STATE__COUNT; i++)
 		if (strcmp(name, state_names[i]) == 0)
 			return i;
 	return -1;

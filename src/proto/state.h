@@ -1,20 +1,14 @@
 /*
  * state: the states a session can be in (DESIGN.md), shared by the agent,
- * the CLI and libcm. The wire names are part of the protocol.
+ * the CLI and libcm. The wire names are part of the protocol: the enum and
+ * the names come from the table (src/proto/protocol.def, PROTO_STATE rows).
  */
 #ifndef CM_PROTO_STATE_H
 #define CM_PROTO_STATE_H
 
 enum cm_state {
-	CM_STATE_STARTING = 0,	  /* pane created, tool not drawn yet */
-	CM_STATE_IDLE,		  /* waiting for input, nothing running */
-	CM_STATE_THINKING,	  /* working on a turn */
-	CM_STATE_EDITING,	  /* working, changing files */
-	CM_STATE_RUNNING,	  /* working, running a command */
-	CM_STATE_WAITING_CONFIRM, /* a prompt waits for an answer */
-	CM_STATE_DONE,		  /* a turn finished; back at the input */
-	CM_STATE_ERROR,		  /* the tool shows an error banner */
-	CM_STATE_EXITED,	  /* the tool's process has ended */
+#define PROTO_STATE(sym, name, doc) CM_STATE_##sym,
+#include "proto/protocol.def"
 	CM_STATE__COUNT
 };
 

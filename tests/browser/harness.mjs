@@ -1,6 +1,7 @@
 // harness: a real cm-agent and a real headless Chromium for one browser spec.
 //
-// Like tests/integration/lib.sh: the agent runs from this build on a free
+// Like tests/integration/agentlib.py and lib.sh (same flags, defaults and
+// variables: CM_BUILD_DIR, CM_SOURCE_DIR, CM_AGENT, CM_AGENT_PREFIX): the agent runs from this build on a free
 // loopback port with a fresh token and private state, socket and tmux
 // directories under a throwaway $T (mode 0700), the fake tool on PATH. At
 // the end everything the spec started is stopped (the browser, the agent,
@@ -23,14 +24,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BUILD = process.env.CM_BUILD_DIR;
-const SOURCE = process.env.CM_SOURCE_DIR || path.resolve(here, '../..');
-if (!BUILD) {
+if (!process.env.CM_BUILD_DIR) {
   console.error('CM_BUILD_DIR must name the build directory');
   process.exit(2);
 }
-const AGENT = process.env.CM_AGENT || path.join(BUILD, 'src/agent/cm-agent');
-const FAKETOOL = process.env.CM_FAKETOOL || path.join(BUILD, 'tests/faketool/cm-faketool');
+// Absolute: the agent runs its tools in their sessions' directories.
+const BUILD = path.resolve(process.env.CM_BUILD_DIR);
+const SOURCE = path.resolve(process.env.CM_SOURCE_DIR || path.join(here, '../..'));
+const AGENT = path.resolve(process.env.CM_AGENT || path.join(BUILD, 'src/agent/cm-agent'));
+const FAKETOOL = path.resolve(process.env.CM_FAKETOOL || path.join(BUILD, 'tests/faketool/cm-faketool'));
+// CM_AGENT_PREFIX runs the agent under a tool (e.g. valgrind), split on blanks.
+const PREFIX = (process.env.CM_AGENT_PREFIX || '').split(/\s+/).filter(Boolean);
 const CHROMIUM = process.env.CM_CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(BUILD, 'screenshots');
 
@@ -91,16 +95,16 @@ export class Harness {
     };
     delete env.TMUX;
     this.agentFlags = flags;
-    this.agent = spawn(AGENT, [
+    const argv = [...PREFIX, AGENT,
       '--port', String(port), '--bind', '127.0.0.1', '--token-file', path.join(T, 'token'),
       '--state-dir', path.join(T, 'state'), '--socket-dir', path.join(T, 'sockets'),
       '--profiles-dir', path.join(SOURCE, 'profiles'), '--profiles-dir', path.join(SOURCE, 'tests/profiles'),
-      '--log-level', 'debug', ...flags,
-    ], { env, stdio: ['ignore', log, log] });
+      '--log-level', 'debug', ...flags];
+    this.agent = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', log, log] });
     fs.closeSync(log);
     let exited = false;
     this.agent.once('exit', () => { exited = true; });
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < (PREFIX.length ? 1200 : 200); i++) {
       if (exited) throw new Error(`agent exited at start:\n${this.tail('agent.log', 30)}`);
       if (fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').trim()) {
         this.port = Number(fs.readFileSync(portFile, 'utf8').trim());

@@ -39,6 +39,28 @@ await t.check('a stopped agent shows as a lost connection with a retry countdown
   await t.screenshot(page, 'connection-lost');
 });
 
+await t.check('on a phone, with the connection lost, "Sign out" stays on screen in the top bar', async () => {
+  const phone = { width: 360, height: 740 };
+  await page.setViewportSize(phone);
+  try {
+    await page.waitForSelector('#conn-status.conn-waiting');
+    const out = await page.locator('#sign-out-btn').boundingBox();
+    const bar = await page.locator('.topbar').boundingBox();
+    assert.ok(out && await page.isVisible('#sign-out-btn'), 'Sign out is shown');
+    assert.ok(out.x >= 0 && out.y >= 0 && out.x + out.width <= phone.width &&
+      out.y + out.height <= phone.height, `Sign out is inside the viewport (${JSON.stringify(out)})`);
+    assert.ok(out.y >= bar.y && out.y + out.height <= bar.y + bar.height,
+      `Sign out is inside the top bar (${JSON.stringify(out)} in ${JSON.stringify(bar)})`);
+    const retry = await page.locator('#conn-status .link').boundingBox();
+    assert.ok(retry && retry.x >= 0 && retry.x + retry.width <= phone.width, 'Retry now is on screen too');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= phone.width, `the page does not scroll sideways (${width}px)`);
+    await t.screenshot(page, 'phone-connection-lost');
+  } finally {
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }
+});
+
 await t.check('the page comes back by itself when the agent is back on the same port', async () => {
   await sleep(1500); // a few retries fail first
   await t.startAgent(t.agentFlags, t.port);

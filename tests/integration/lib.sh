@@ -7,12 +7,21 @@
 #   ... ws_client / python3 / cm ...
 #   agent_stop
 #   finish                               # prints "N passed, N failed", exits accordingly
+#
+# The agent is started as agentlib.py's Agent starts it (same flags, same
+# defaults, same environment: CM_BUILD_DIR, CM_SOURCE_DIR, CM_AGENT,
+# CM_AGENT_PREFIX), but as a child of the test's shell, so that the test can
+# signal it and `wait` for its exit status. AGENT_LOG_LEVEL (default debug)
+# sets --log-level; AGENT_TOKEN, if set, is the token.
 set -u
 : "${CM_BUILD_DIR:?CM_BUILD_DIR must name the build directory}"
 : "${CM_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-CM_AGENT=${CM_AGENT:-$CM_BUILD_DIR/src/agent/cm-agent}
-CM_CLI=${CM_CLI:-$CM_BUILD_DIR/src/cli/cm}
-CM_FAKETOOL=${CM_FAKETOOL:-$CM_BUILD_DIR/tests/faketool/cm-faketool}
+# Absolute: the agent and its tools run in other working directories.
+CM_BUILD_DIR=$(cd "$CM_BUILD_DIR" && pwd) || exit 2
+CM_SOURCE_DIR=$(cd "$CM_SOURCE_DIR" && pwd) || exit 2
+CM_AGENT=$(realpath -m "${CM_AGENT:-$CM_BUILD_DIR/src/agent/cm-agent}")
+CM_CLI=$(realpath -m "${CM_CLI:-$CM_BUILD_DIR/src/cli/cm}")
+CM_FAKETOOL=$(realpath -m "${CM_FAKETOOL:-$CM_BUILD_DIR/tests/faketool/cm-faketool}")
 export CM_AGENT CM_CLI CM_FAKETOOL CM_SOURCE_DIR CM_BUILD_DIR
 # The fake tool is found by its profile through PATH.
 export PATH="$(dirname "$CM_FAKETOOL"):$PATH"
@@ -48,11 +57,11 @@ check() {
 cleanup() {
 	agent_stop
 	# Every tmux server of this test lives under $T: kill them all.
-	for s in "$T"/sockets/*.sock "$T"/tmux-*/*; do
+	for s in "$T"/sockets/*.sock "$T"/*/sockets/*.sock "$T"/tmux-*/*; do
 		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null
 	done
 	if [ "$FAILED" -gt 0 ]; then
-		for f in "$T"/*.log; do
+		for f in "$T"/*.log "$T"/*/agent.log; do
 			[ -f "$f" ] || continue
 			echo "---- $f (last 60 lines)"
 			tail -n 60 "$f"
@@ -62,31 +71,33 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# agent_start [flags...]: starts cm-agent on a free loopback port with a fresh
-# token and private dirs; waits until it listens.
-agent_start() {
-	AGENT_TOKEN=${AGENT_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
-	printf '%s\n' "$AGENT_TOKEN" >"$T/token"
-	chmod 600 "$T/token"
-	mkdir -p "$T/state" "$T/sockets" "$T/work"
-	chmod 700 "$T/state" "$T/sockets"
-	rm -f "$T/state/agent.port"
-	"$CM_AGENT" --port 0 --bind 127.0.0.1 --token-file "$T/token" \
-		--state-dir "$T/state" --socket-dir "$T/sockets" \
+# agent_spawn DIR [flags...]: starts cm-agent on a free loopback port with
+# the token in $T/token and private state, socket and work dirs under DIR,
+# its log in DIR/agent.log; waits until it listens. Sets SPAWNED_PID and
+# SPAWNED_PORT. Several agents of one test each get their own DIR.
+agent_spawn() {
+	local dir=$1 prefix=() tries=200
+	shift
+	read -r -a prefix <<<"${CM_AGENT_PREFIX:-}"
+	[ "${#prefix[@]}" -gt 0 ] && tries=1200
+	mkdir -p "$dir/state" "$dir/sockets" "$dir/work"
+	chmod 700 "$dir" "$dir/state" "$dir/sockets" "$dir/work"
+	rm -f "$dir/state/agent.port"
+	# TMUX_TMPDIR: never the user's tmux server, whatever a tool runs.
+	env -u TMUX TMUX_TMPDIR="$T" "${prefix[@]}" "$CM_AGENT" --port 0 --bind 127.0.0.1 \
+		--token-file "$T/token" --state-dir "$dir/state" --socket-dir "$dir/sockets" \
 		--profiles-dir "$CM_SOURCE_DIR/profiles" --profiles-dir "$CM_SOURCE_DIR/tests/profiles" \
-		--log-level debug "$@" >>"$T/agent.log" 2>&1 &
-	AGENT_PID=$!
-	for _ in $(seq 1 200); do
-		if [ -s "$T/state/agent.port" ]; then
-			AGENT_PORT=$(cat "$T/state/agent.port")
-			AGENT_URL="ws://127.0.0.1:$AGENT_PORT/"
-			export AGENT_PID AGENT_PORT AGENT_TOKEN AGENT_URL
+		--log-level "${AGENT_LOG_LEVEL:-debug}" "$@" >>"$dir/agent.log" 2>&1 &
+	SPAWNED_PID=$!
+	for _ in $(seq 1 "$tries"); do
+		if [ -s "$dir/state/agent.port" ]; then
+			SPAWNED_PORT=$(cat "$dir/state/agent.port")
 			return 0
 		fi
-		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+		if ! kill -0 "$SPAWNED_PID" 2>/dev/null; then
 			echo "agent exited at start"
-			tail -n 30 "$T/agent.log"
-			AGENT_PID=""
+			tail -n 30 "$dir/agent.log"
+			SPAWNED_PID=""
 			return 1
 		fi
 		sleep 0.05
@@ -95,14 +106,35 @@ agent_start() {
 	return 1
 }
 
+# agent_start [flags...]: agent_spawn in $T with a fresh token (or
+# $AGENT_TOKEN); sets AGENT_PID AGENT_PORT AGENT_TOKEN AGENT_URL.
+agent_start() {
+	AGENT_TOKEN=${AGENT_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+	printf '%s\n' "$AGENT_TOKEN" >"$T/token"
+	chmod 600 "$T/token"
+	if ! agent_spawn "$T" "$@"; then
+		AGENT_PID=$SPAWNED_PID
+		return 1
+	fi
+	AGENT_PID=$SPAWNED_PID
+	AGENT_PORT=$SPAWNED_PORT
+	AGENT_URL="ws://127.0.0.1:$AGENT_PORT/"
+	export AGENT_PID AGENT_PORT AGENT_TOKEN AGENT_URL
+}
+
 # agent_stop [SIGNAL]: stops the agent (TERM by default) and waits for it.
+# Under CM_AGENT_PREFIX (valgrind --error-exitcode=99), exit status 99 fails.
 agent_stop() {
-	local sig=${1:-TERM}
+	local sig=${1:-TERM} rc=0
 	if [ -n "$AGENT_PID" ]; then
 		kill -s "$sig" "$AGENT_PID" 2>/dev/null
-		wait "$AGENT_PID" 2>/dev/null
+		wait "$AGENT_PID" 2>/dev/null || rc=$?
 		AGENT_PID=""
+		if [ "$rc" -eq 99 ] && [ -n "${CM_AGENT_PREFIX:-}" ]; then
+			fail "no memory error or leak in the agent (valgrind)"
+		fi
 	fi
+	return 0
 }
 
 # finish: prints the closing count line and exits non-zero on any failure.

@@ -106,12 +106,15 @@ sleep 1
 check "--unix listens on a socket of mode 0600" test "$(stat -c %a "$T/agent.sock" 2>/dev/null)" = 600
 wait
 
-# Past --max-clients an upgrade gets HTTP 503, and cm says so (not "agent not running").
+# Past --max-clients (authenticated clients) an upgrade gets HTTP 503, and cm
+# says so (not "agent not running").
 AGENT_TOKEN=abcdefghijklmnop0123 agent_start --max-clients 1
 /usr/bin/python3 -c "
 import asyncio, websockets
 async def hold():
-    async with websockets.connect('$AGENT_URL'):
+    async with websockets.connect('$AGENT_URL') as ws:
+        await ws.send('{\"auth_token\": \"abcdefghijklmnop0123\"}')
+        await ws.recv()
         await asyncio.sleep(4)
 asyncio.run(hold())" &
 holder=$!

@@ -25,6 +25,28 @@ p["argv"] = [p["argv"][0], "--script", sys.argv[4]]
 json.dump(p, open(sys.argv[2], "w"), indent=1)
 PY
 done
+# A tool that writes the clipboard (OSC 52), the window title and moves the
+# cursor, then prints its task (which carries C1 controls) and waits.
+python3 - "$T/profiles/hostile.json" <<'PY'
+import json, sys
+code = ("import sys, time\n"
+        "sys.stdout.write('\\x1b]52;c;aGVsbG8=\\x07\\x1b]0;pwned-title\\x07\\x1b[2;5H'\n"
+        "                 'hostile-screen ' + sys.argv[1] + ' \\u009b31m8bit\\n')\n"
+        "sys.stdout.flush()\n"
+        "time.sleep(600)\n")
+json.dump({"schema": 1, "name": "hostile", "argv": ["python3", "-c", code],
+           "task": {"via": "argv", "args": ["{task}"]}, "fallback": "idle",
+           "rules": [{"name": "dead", "state": "exited", "region": {"last": 3},
+                      "any": ["^Pane is dead"]}]}, open(sys.argv[1], "w"))
+PY
+# A tool whose program is not installed.
+python3 - "$T/profiles/missing-program.json" <<'PY'
+import json, sys
+json.dump({"schema": 1, "name": "missing-program", "argv": ["cm-no-such-program"],
+           "task": {"via": "argv", "args": ["{task}"]}, "fallback": "idle",
+           "rules": [{"name": "dead", "state": "exited", "region": {"last": 3},
+                      "any": ["^Pane is dead"]}]}, open(sys.argv[1], "w"))
+PY
 agent_start --unix "$T/agent.sock" --profiles-dir "$T/profiles" || { fail "agent starts"; finish; }
 
 expect() { # NAME STATUS PATTERN -- cm args...: one stderr line, that status
@@ -58,7 +80,7 @@ expect "bad port" 2 "not a number" -- ctx add x --local --token t --port 99999
 expect "bad name" 2 "invalid context name" -- ctx add 'a/b' --local --token t
 printf 'secret-token-value\n' >"$T/open-token"
 chmod 644 "$T/open-token"
-expect "token file readable by others refused at add" 3 "chmod 600" -- ctx add x --local --token-file "$T/open-token"
+expect "token file readable by others refused at add" 13 "chmod 600" -- ctx add x --local --token-file "$T/open-token"
 check "... file unchanged" cmp -s "$CTXF" "$T/ctx.before"
 python3 - "$CTXF" "$T/open-token" <<'PY'
 import json, sys
@@ -66,8 +88,29 @@ d = json.load(open(sys.argv[1]))
 d["contexts"].append({"name": "leaky", "machine": {"type": "local", "authTokenFile": sys.argv[2]}})
 json.dump(d, open(sys.argv[1], "w"))
 PY
-expect "token file readable by others refused at use" 3 "readable by group or others" -- ls --ctx leaky
+expect "token file readable by others refused at use" 13 "readable by group or others" -- ls --ctx leaky
+chmod 622 "$T/open-token"
+expect "token file writable by others refused at use" 13 "writable by group or others.*chmod 600" -- ls --ctx leaky
 "$CM" ctx rm leaky >/dev/null
+# contexts.json itself, as sshd's StrictModes: nobody else may change it, nor
+# read it while it holds a token; its directory is not open to others.
+chmod 666 "$CTXF"
+expect "contexts.json writable by others refused" 13 "contexts.json is writable by group or others (mode 0666): run chmod 600 .*contexts.json" -- ls --ctx loc
+check "... and not rewritten by ctx add" bash -c "'$CM' ctx add z --local --token t 2>/dev/null; [ \$? -eq 13 ] && [ \$(stat -c %a '$CTXF') = 666 ]"
+chmod 644 "$CTXF"
+check "contexts.json 0644 without a token is accepted" "$CM" ctx ls
+"$CM" ctx add inl0 --local --port "$AGENT_PORT" --token "$AGENT_TOKEN" >/dev/null
+chmod 644 "$CTXF"
+expect "contexts.json 0644 holding a token refused" 13 "holds a token and is readable by group or others.*chmod 600" -- ls --ctx loc
+chmod 600 "$CTXF"
+"$CM" ctx rm inl0 >/dev/null
+chmod 777 "$XDG_CONFIG_HOME/cm"
+expect "contexts.json in a directory others may write to refused" 13 "directory others may write to.*chmod o-w" -- ls --ctx loc
+chmod 700 "$XDG_CONFIG_HOME/cm"
+chown 4242 "$CTXF" 2>/dev/null && {
+	expect "contexts.json owned by someone else refused" 13 "owned by uid 4242" -- ls --ctx loc
+	chown "$(id -u)" "$CTXF"
+}
 expect "unknown context" 3 "unknown context \"nope\"" -- ls --ctx nope
 expect "unknown command" 2 "unknown command" -- frobnicate
 expect "ambiguous command" 2 "ambiguous" -- s
@@ -95,6 +138,80 @@ echo '{"contexts": [{"name": "x", "machine": {"type": "spaceship", "authToken": 
 expect "invalid machine type" 3 "machine.type" -- ls
 cp "$T/ctx.good" "$CTXF"
 
+# --- what reaches the terminal: no ESC, no C1 (raw or UTF-8) from an agent
+no_controls() { # FILE: true if it holds no ESC, BEL, CR, DEL, C1 byte or UTF-8 C1
+	python3 - "$1" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+bad = [c for c in b if (c < 0x20 and c not in (0x0a, 0x09)) or c == 0x7f]
+bad += [i for i in range(len(b) - 1) if b[i] == 0xc2 and 0x80 <= b[i + 1] < 0xa0]
+t = b.decode("utf-8", "replace")
+sys.exit(1 if bad or "\ufffd" in t or any(0x80 <= ord(c) < 0xa0 for c in t) else 0)
+PY
+}
+HTASK=$'task \u009b2J csi \u009d0;t\u009c osc \x1b[31m esc'
+"$CM" watch --ctx loc --count 2 >"$T/h-watch.txt" 2>&1 &
+HWATCH=$!
+sleep 0.5
+HID=$("$CM" start hostile "$HTASK" --ctx loc 2>"$T/h.err" | cut -d/ -f2)
+check "hostile tool started ($HID $(cat "$T/h.err"))" [ -n "$HID" ]
+for _ in $(seq 1 50); do "$CM" capture "loc/$HID" 2>/dev/null | grep -q hostile-screen && break; sleep 0.1; done
+"$CM" send "loc/$HID" "x" >/dev/null
+"$CM" capture "loc/$HID" >"$T/h-cap.txt" 2>&1
+check "capture shows the tool's text" grep -q "hostile-screen task" "$T/h-cap.txt"
+check "capture: no ESC, no C1" no_controls "$T/h-cap.txt"
+"$CM" ls --ctx loc >"$T/h-ls.txt" 2>&1
+check "ls: no ESC, no C1 from the task" no_controls "$T/h-ls.txt"
+check "ls shows the C1 of the task visibly" grep -qF 'task \u009b2J' "$T/h-ls.txt"
+"$CM" ls --ctx loc --json >"$T/h-lsj.txt" 2>&1
+check "ls --json: no ESC, no C1" no_controls "$T/h-lsj.txt"
+"$CM" show "loc/$HID" >"$T/h-show.txt" 2>&1
+check "show: no ESC, no C1" no_controls "$T/h-show.txt"
+check "show shows the ESC of the task as ^[" grep -qF 'osc ^[[31m esc' "$T/h-show.txt"
+"$CM" logs "loc/$HID" >"$T/h-logs.txt" 2>&1
+check "logs: no ESC, no C1" no_controls "$T/h-logs.txt"
+"$CM" logs -f "loc/$HID" >"$T/h-logsf.txt" 2>&1 &
+HLOGS=$!
+sleep 0.5
+"$CM" send "loc/$HID" $'typed \x1b]52;c;eA==\x07 \u009b1m' >/dev/null
+sleep 0.5
+"$CM" kill "loc/$HID" >/dev/null
+for _ in $(seq 1 50); do kill -0 $HLOGS 2>/dev/null || break; sleep 0.1; done
+check "logs -f: no ESC, no C1 in the live output" no_controls "$T/h-logsf.txt"
+for _ in $(seq 1 50); do kill -0 $HWATCH 2>/dev/null || break; sleep 0.1; done
+check "watch: no ESC, no C1 from the task" no_controls "$T/h-watch.txt"
+check "watch printed the session's events" grep -q "$HID" "$T/h-watch.txt"
+kill $HLOGS $HWATCH 2>/dev/null
+# An agent that lies: every text it sends carries controls.
+PY3=python3
+[ -x /usr/bin/python3 ] && PY3=/usr/bin/python3
+"$PY3" "$CM_SOURCE_DIR/tests/integration/hostile-agent.py" "$T/evil.port" "$AGENT_TOKEN" \
+	>>"$T/evil.log" 2>&1 &
+EVIL=$!
+for _ in $(seq 1 100); do [ -s "$T/evil.port" ] && break; sleep 0.05; done
+"$CM" ctx add evil --local --port "$(cat "$T/evil.port")" --token-env CM_TEST_TOKEN >/dev/null
+for what in "ls --ctx evil" "show evil/cm-1700000000" "capture evil/cm-1700000000" \
+	"logs evil/cm-1700000000" "watch --ctx evil --count 2" "status --ctx evil" \
+	"approve evil/cm-1700000000" "kill evil/cm-1700000000" "ls --ctx evil --json" \
+	"show evil/cm-1700000000 --json" "watch --ctx evil --count 2 --json"; do
+	# shellcheck disable=SC2086
+	"$CM" $what >"$T/evil.out" 2>&1
+	check "hostile agent: cm $what: no ESC, no C1 on stdout or stderr" no_controls "$T/evil.out"
+done
+"$CM" capture evil/cm-1700000000 >"$T/evil.out" 2>&1
+check "hostile agent: capture shows the controls visibly" grep -qF 'screen^[]52;c;aGVsbG8=^G^[]0;pwned-title^G^[[2J^[[H\u009b31m\u009d0;c1-title\u009c^?^M' "$T/evil.out"
+"$CM" capture -e evil/cm-1700000000 >"$T/evil.out" 2>&1
+check "hostile agent: capture -e stays byte-exact" grep -qF $'screen\e]52;c;aGVsbG8=\a' "$T/evil.out"
+"$CM" show evil/cm-1700000000 >"$T/evil.out" 2>&1
+check "hostile agent: show prints the waiting prompt's command" grep -q '^command *rm -rf /^\[' "$T/evil.out"
+"$CM" approve evil/cm-1700000000 >"$T/evil.out" 2>&1
+check "hostile agent: its error message is sanitized" grep -qF 'refused^[]52;c;' "$T/evil.out"
+kill "$EVIL" 2>/dev/null
+wait "$EVIL" 2>/dev/null
+"$CM" ctx rm evil >/dev/null
+expect "an error line is printed sanitized" 4 'no session matches "cm-\^\[\]0;x\^G' -- show --ctx loc $'cm-\e]0;x\a'
+check "... with no ESC" no_controls "$T/err.txt"
+
 # --- start --wait exit statuses
 expect_start() { # NAME STATUS TOOL
 	local rc
@@ -108,9 +225,18 @@ ASK=$(cut -d/ -f2 "$T/start.out")
 expect_start "start --wait: error" 11 fake-error
 expect_start "start --wait: exited" 12 fake-exit
 check "the waiting session shows its prompt" bash -c "'$CM' show loc/$ASK | grep -q '^prompt'"
+check "... and the command it asks to run" bash -c "'$CM' show loc/$ASK | grep -A3 '^command ' | grep -q 'rm -rf /tmp/nothing'"
 check "cm deny answers it" bash -c "'$CM' deny 'loc/$ASK' | grep -qx 'denied loc/$ASK'"
 expect "unknown tool" 1 "unknown_tool\|no profile\|tool" -- start no-such-tool x --ctx loc
 expect "bad path" 1 "path" -- start fake-done x --ctx loc --path /does/not/exist
+expect "a tool that is not installed fails, saying why" 1 'missing-program: its program "cm-no-such-program" is not installed' -- start missing-program "Task" --ctx loc
+check "... and prints no session id" [ ! -s "$T/out.txt" ]
+check "... and leaves no session" bash -c "! '$CM' ls --ctx loc | grep -q missing-program"
+# The man page's example: a context without a path starts in the agent's home.
+"$CM" start fake-done "Task" --ctx sock >"$T/nopath.out" 2>"$T/nopath.err"
+check "start on a context without a path works ($(cat "$T/nopath.err"))" [ -s "$T/nopath.out" ]
+check "... in the agent's home directory" bash -c "'$CM' show '$(cat "$T/nopath.out")' | grep -q '^path *$(realpath "$HOME")\$'"
+check "... and no jansson message" bash -c "! grep -q 'Object item' '$T/nopath.err'"
 
 # --- ids: CTX/ID, prefixes, ambiguity, over the Unix socket context too
 A=$("$CM" start fake-done "a" --ctx loc | cut -d/ -f2)
@@ -120,6 +246,35 @@ check "unique prefix without cm-" "$CM" show --ctx loc "${B#cm-}"
 expect "ambiguous prefix lists candidates" 4 "ambiguous.*loc/" -- show --ctx loc cm-
 expect "unknown session" 4 "no session matches" -- show --ctx loc cm-999
 expect "unknown context in CTX/ID" 3 "unknown context" -- show nope/cm-1
+# Two more agents that hold the same session id (ids are unique on one agent
+# only): planted as state files, so this does not depend on how ids are made.
+twin_start() { # NAME: an agent in $T/NAME holding session cm-1700000000; sets TWIN_PORT
+	local d="$T/$1"
+	mkdir -p "$d/state/sessions" "$d/sockets"
+	chmod 700 "$d" "$d/state" "$d/state/sessions" "$d/sockets"
+	printf '{"tool": "fake-done", "task": "twin %s", "path": "%s", "created": 1700000000.0}\n' \
+		"$1" "$T/work" >"$d/state/sessions/cm-1700000000.json"
+	"$CM_AGENT" --port 0 --bind 127.0.0.1 --token-file "$T/token" --state-dir "$d/state" \
+		--socket-dir "$d/sockets" --profiles-dir "$T/profiles" >>"$T/$1.log" 2>&1 &
+	echo $! >"$d/pid"
+	for _ in $(seq 1 200); do [ -s "$d/state/agent.port" ] && break; sleep 0.05; done
+	TWIN_PORT=$(cat "$d/state/agent.port")
+}
+twin_start twa
+"$CM" ctx add twa --local --port "$TWIN_PORT" --token-file "$T/token" >/dev/null
+twin_start twb
+"$CM" ctx add twb --local --port "$TWIN_PORT" --token-file "$T/token" >/dev/null
+expect "an id on two contexts is refused, listing CTX/ID" 14 "more than one context: .*twa/cm-1700000000, twb/cm-1700000000" -- approve cm-1700000000
+expect "... a prefix too" 14 "twa/cm-1700000000.*twb/cm-1700000000" -- show cm-170000
+expect "... without the cm-" 14 "more than one context" -- kill 1700000000
+check "CTX/ID still selects" bash -c "'$CM' show twb/cm-1700000000 | grep -q 'task *twin twb'"
+check "--ctx still selects" bash -c "'$CM' show --ctx twa cm-1700000000 | grep -q 'task *twin twa'"
+check "both sessions are still there" bash -c "'$CM' ls --ctx twa | grep -q cm-1700000000 && '$CM' ls --ctx twb | grep -q cm-1700000000"
+for w in twa twb; do
+	"$CM" ctx rm $w >/dev/null
+	kill "$(cat "$T/$w/pid")" 2>/dev/null
+	wait "$(cat "$T/$w/pid")" 2>/dev/null
+done
 
 # --- listing, json, all contexts with one unreachable
 "$CM" ctx add dead --local --port "$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')" --token-env CM_TEST_TOKEN --pool p >/dev/null

@@ -24,7 +24,7 @@ async def one(t, deaf_ms):
             sid = r["sessionId"]
             ac = await c.wait_event(lambda e: e.get("type") == "auto_confirmed" and
                                     e.get("sessionId") == sid, 15)
-            if ac is None or ac.get("took_effect"):
+            if ac is None or ac.get("tookEffect"):
                 done = await c.wait_event(lambda e: e.get("type") == "session_completed" and
                                           e.get("sessionId") == sid, 15)
             else:
@@ -39,14 +39,14 @@ async def main(t):
     # by default) lets the first answer land.
     audit, ac, done, need = await one(t, 40)
     t.check("settle: a tool deaf for 40 ms takes the first automatic answer",
-            ac is not None and ac.get("took_effect") is True and ac.get("attempts") == 1, ac)
+            ac is not None and ac.get("tookEffect") is True and ac.get("attempts") == 1, ac)
     t.check("settle: the task completes, nobody asked", done is not None and not need, need)
 
     # Deaf for 300 ms: the first answer is lost, the check 600 ms later
     # answers once more, and that one is taken.
     audit, ac, done, need = await one(t, 300)
     t.check("retry: a lost answer is given once more and takes effect",
-            ac is not None and ac.get("took_effect") is True and ac.get("attempts") == 2, ac)
+            ac is not None and ac.get("tookEffect") is True and ac.get("attempts") == 2, ac)
     t.check("retry: the task completes, nobody asked", done is not None and not need, need)
     t.check("retry: one audit line for the answer, saying it took effect",
             len(audit) == 1, audit)
@@ -62,7 +62,7 @@ async def main(t):
             ac = await c.wait_event(lambda e: e.get("type") == "auto_confirmed" and
                                     e.get("sessionId") == sid, 15)
             t.check("two lost answers: auto_confirmed says it did not take effect",
-                    ac is not None and ac.get("took_effect") is False and
+                    ac is not None and ac.get("tookEffect") is False and
                     ac.get("attempts") == 2, ac)
             need = await c.wait_event(lambda e: e.get("type") == "confirm_needed" and
                                       e.get("sessionId") == sid, 5)

@@ -131,7 +131,7 @@ check "nothing was written" test ! -e hello.txt -a ! -e "$tmp/hello.txt"
 tm send-keys -t ft 'clean up everything' Enter
 expect ft waiting_confirm 5
 check "rm -rf / is refused by a danger rule" \
-	grep -q 'autoconfirm=ask:danger rule rm-outside-dir' \
+	grep -q 'autoconfirm=ask:danger rule delete-outside' \
 	<("$agent" classify -v --session-dir "$tmp" --profile "$profile" "$last")
 tm send-keys -t ft Escape
 expect ft idle 5

@@ -28,7 +28,7 @@ async def main(t):
                     ev is not None, c.events)
             if ev:
                 t.check("session_stuck says the state and how long it waited",
-                        ev.get("state") == "starting" and ev.get("waited_ms") == 1000, ev)
+                        ev.get("state") == "starting" and ev.get("waitedMs") == 1000, ev)
                 t.check("session_stuck carries the last lines of the screen",
                         "A screen nobody has seen before" in ev.get("evidence", "") and
                         "Welcome to version 99" in ev.get("evidence", ""), ev)

@@ -199,11 +199,11 @@ async def flow_auto(r, agent, c):
                    f"states {states(c, sid)} needed {need}"):
         print(await c.screen(sid))
     r.check("both prompts answered automatically, none left for a person",
-            len(ac) == 2 and not need, f"auto {[(a.get('answer'), a.get('took_effect')) for a in ac]} "
+            len(ac) == 2 and not need, f"auto {[(a.get('answer'), a.get('tookEffect')) for a in ac]} "
             f"needed {[n.get('reason') for n in need]}")
     r.check("every automatic answer took effect",
-            ac and all(a.get("took_effect") is True for a in ac),
-            [(a.get("took_effect"), a.get("attempts")) for a in ac])
+            ac and all(a.get("tookEffect") is True for a in ac),
+            [(a.get("tookEffect"), a.get("attempts")) for a in ac])
     await asyncio.sleep(0.3)
     r.check("hello.txt written by the tool",
             os.path.exists(os.path.join(agent.work, "hello.txt")))

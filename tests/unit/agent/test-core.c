@@ -15,13 +15,13 @@
 
 #include <cmocka.h>
 
-#include "agent/agent.h"
-#include "agent/auth.h"
-#include "agent/bus.h"
-#include "agent/config.h"
-#include "agent/frame.h"
-#include "agent/keys.h"
-#include "agent/output.h"
+#include "agent/transport/auth.h"
+#include "agent/transport/hostcheck.h"
+#include "agent/sessions/bus.h"
+#include "agent/settings/config.h"
+#include "agent/sessions/frame.h"
+#include "agent/screen/keys.h"
+#include "agent/sessions/output.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/xmalloc.h"
@@ -40,45 +40,35 @@ collect(void *arg, struct frame *f)
 
 /* Publishes n events of type t. */
 static void
-publish(struct agent *a, int n)
+publish(struct bus *bus, int n)
 {
 	for (int i = 0; i < n; i++)
-		bus_publish(a, json_pack("{s:s, s:i}", "type", "test", "n", i), NULL);
-}
-
-/* A fresh agent struct with no clients. */
-static void
-agent_blank(struct agent *a)
-{
-	memset(a, 0, sizeof *a);
-	TAILQ_INIT(&a->conns);
-	TAILQ_INIT(&a->sessions);
+		bus_publish(bus, json_pack("{s:s, s:i}", "type", "test", "n", i), NULL);
 }
 
 /* seq increases; since() replays exactly what is held; older -> resync. */
 static void
 test_bus_ring(void **state)
 {
-	struct agent a;
+	struct bus bus;
 	size_t count;
 
 	(void)state;
-	agent_blank(&a);
-	bus_init(&a.bus, 4, NULL);
-	publish(&a, 6);
-	assert_int_equal(a.bus.seq, 6);
-	assert_int_equal(bus_oldest(&a.bus), 3);
+	bus_init(&bus, 4, NULL);
+	publish(&bus, 6);
+	assert_int_equal(bus.seq, 6);
+	assert_int_equal(bus_oldest(&bus), 3);
 	n_seen = 0;
-	assert_int_equal(bus_since(&a.bus, 3, collect, NULL, &count), 0);
+	assert_int_equal(bus_since(&bus, 3, collect, NULL, &count), 0);
 	assert_int_equal(count, 3);
 	assert_int_equal(seen[0], 4);
 	assert_int_equal(seen[2], 6);
-	assert_int_equal(bus_since(&a.bus, 2, collect, NULL, &count), 0); /* 3..6 held */
-	assert_int_equal(bus_since(&a.bus, 1, collect, NULL, &count), CM_ERESYNC);
-	assert_int_equal(bus_since(&a.bus, 7, collect, NULL, &count), CM_ERESYNC);
-	assert_int_equal(bus_since(&a.bus, 6, collect, NULL, &count), 0);
+	assert_int_equal(bus_since(&bus, 2, collect, NULL, &count), 0); /* 3..6 held */
+	assert_int_equal(bus_since(&bus, 1, collect, NULL, &count), CM_ERESYNC);
+	assert_int_equal(bus_since(&bus, 7, collect, NULL, &count), CM_ERESYNC);
+	assert_int_equal(bus_since(&bus, 6, collect, NULL, &count), 0);
 	assert_int_equal(count, 0);
-	bus_release(&a.bus);
+	bus_release(&bus);
 }
 
 /* The log restores seq and ring across a restart, skips torn and bad lines, stays bounded. */
@@ -87,27 +77,25 @@ test_bus_log(void **state)
 {
 	char tmpl[] = "/tmp/cmbus.XXXXXX", *dir = mkdtemp(tmpl);
 	char *path = xasprintf("%s/events.log", dir), *text;
-	struct agent a;
+	struct bus bus;
 	size_t count, len, lines = 0;
 	FILE *f;
 
 	(void)state;
-	agent_blank(&a);
-	bus_init(&a.bus, 4, path);
-	publish(&a, 10); /* compaction at 9 lines */
-	bus_release(&a.bus);
+	bus_init(&bus, 4, path);
+	publish(&bus, 10); /* compaction at 9 lines */
+	bus_release(&bus);
 	f = fopen(path, "a");
 	fputs("not json\n{\"seq\":\"x\"}\n{\"type\":\"torn\",\"seq\":99", f);
 	fclose(f);
-	agent_blank(&a);
-	bus_init(&a.bus, 4, path);
-	assert_int_equal(a.bus.seq, 10);
+	bus_init(&bus, 4, path);
+	assert_int_equal(bus.seq, 10);
 	n_seen = 0;
-	assert_int_equal(bus_since(&a.bus, 6, collect, NULL, &count), 0);
+	assert_int_equal(bus_since(&bus, 6, collect, NULL, &count), 0);
 	assert_int_equal(count, 4);
-	publish(&a, 1);
-	assert_int_equal(a.bus.seq, 11);
-	bus_release(&a.bus);
+	publish(&bus, 1);
+	assert_int_equal(bus.seq, 11);
+	bus_release(&bus);
 	assert_int_equal(fs_read_file(path, 1 << 20, &text, &len), 0);
 	for (size_t i = 0; i < len; i++)
 		lines += text[i] == '\n';
@@ -132,21 +120,45 @@ test_auth(void **state)
 	assert_false(auth_token_ok(&au, "0123456789abcdef0124", 20));
 	assert_false(auth_token_ok(&au, "0123456789abcdef01230", 21));
 	assert_false(auth_token_ok(&au, "", 0));
-	for (int i = 0; i < AUTH_MAX_FAILS; i++) {
-		assert_false(auth_blocked(&au, "10.0.0.1", 100.0));
-		auth_failed(&au, "10.0.0.1", 100.0 + i);
-	}
-	assert_true(auth_blocked(&au, "10.0.0.1", 110.0));
-	assert_false(auth_blocked(&au, "10.0.0.2", 110.0));
-	assert_false(auth_blocked(&au, "10.0.0.1", 100.0 + AUTH_WINDOW + 1));
-	/* The table is bounded: many peers reuse the oldest slots. */
-	for (int i = 0; i < 3 * AUTH_TABLE; i++) {
-		char peer[32];
+	/* Failures are answered later and later, agent-wide, within a bound. */
+	double d1 = auth_failed(&au, 100.0), d2 = auth_failed(&au, 100.0), d = 0;
 
-		snprintf(peer, sizeof peer, "peer-%d", i);
-		auth_failed(&au, peer, 200.0 + i);
-	}
-	auth_succeeded(&au, "peer-1");
+	assert_true(d1 > 0 && d2 > d1);
+	for (int i = 0; i < 1000; i++)
+		d = auth_failed(&au, 100.0 + i * 0.001);
+	assert_true(d <= AUTH_DELAY_MAX && d == AUTH_DELAY_MAX);
+	/* ...and forgiven as time passes. */
+	assert_true(auth_failed(&au, 101.0 + 2000 * AUTH_DRAIN) <= d1);
+}
+
+/* Host values that name the agent pass; a rebound name does not. */
+static void
+test_hostcheck(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.bind = "127.0.0.1";
+	assert_true(hostcheck_ok(&cfg, NULL));
+	assert_true(hostcheck_ok(&cfg, "127.0.0.1:8765"));
+	assert_true(hostcheck_ok(&cfg, "localhost"));
+	assert_true(hostcheck_ok(&cfg, "LocalHost:9999"));
+	assert_true(hostcheck_ok(&cfg, "[::1]:8765"));
+	assert_true(hostcheck_ok(&cfg, "192.0.2.7"));
+	assert_false(hostcheck_ok(&cfg, "evil.example"));
+	assert_false(hostcheck_ok(&cfg, "evil.example:8765"));
+	assert_false(hostcheck_ok(&cfg, "localhost.evil.example"));
+	assert_false(hostcheck_ok(&cfg, "127.0.0.1.nip.io"));
+	assert_false(hostcheck_ok(&cfg, "[::1"));
+	assert_false(hostcheck_ok(&cfg, "localhost:80x"));
+	assert_false(hostcheck_ok(&cfg, ""));
+	cfg.bind = "devbox.lan";
+	cfg.origins[0] = "https://cm.example.org:8443";
+	cfg.n_origins = 1;
+	assert_true(hostcheck_ok(&cfg, "devbox.lan:8765"));
+	assert_true(hostcheck_ok(&cfg, "cm.example.org"));
+	assert_false(hostcheck_ok(&cfg, "example.org"));
 }
 
 /* Key names: a fixed grammar, nothing that could become a tmux command. */
@@ -250,8 +262,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bus_ring), cmocka_unit_test(test_bus_log),
-	    cmocka_unit_test(test_auth),     cmocka_unit_test(test_keys),
-	    cmocka_unit_test(test_snapshot), cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_auth),     cmocka_unit_test(test_hostcheck),
+	    cmocka_unit_test(test_keys),     cmocka_unit_test(test_snapshot),
+	    cmocka_unit_test(test_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -175,7 +175,7 @@ test_bad_files(void **state)
 	}
 }
 
-/* Names: letters, digits, . _ -, not leading - or ., at most 64. */
+/* Names: letters, digits, . _ -, starting with a letter or digit (src/proto's rule), at most 64. */
 static void
 test_names(void **state)
 {
@@ -185,6 +185,9 @@ test_names(void **state)
 	assert_false(contexts_valid_name(""));
 	assert_false(contexts_valid_name("-x"));
 	assert_false(contexts_valid_name(".x"));
+	/* The agent refuses a leading '_' (names_context_valid); so must the CLI. */
+	assert_false(contexts_valid_name("_x"));
+	assert_true(contexts_valid_name("x_"));
 	assert_false(contexts_valid_name("a/b"));
 	assert_false(contexts_valid_name("a b"));
 	assert_false(contexts_valid_name(
@@ -225,6 +228,86 @@ test_tokens(void **state)
 	assert_null(tok);
 }
 
+/* Files cm trusts: refused like sshd's StrictModes, with the file and the fix. */
+static void
+test_file_checks(void **state)
+{
+	char err[768], dir[160], path[200];
+	const char *p;
+	struct ctx c;
+	FILE *f;
+	char *tok = NULL;
+
+	(void)state;
+	p = write_file("plain.json", "{}", 0644);
+	assert_int_equal(contexts_check_file(p, "contexts file", 0, err, sizeof(err)), 0);
+	/* A file holding a token must not be readable by others. */
+	assert_int_equal(contexts_check_file(p, "contexts file", 1, err, sizeof(err)), CM_EPERM);
+	assert_non_null(strstr(err, "holds a token"));
+	assert_non_null(strstr(err, "chmod 600 "));
+	assert_non_null(strstr(err, p));
+	p = write_file("open.json", "{}", 0666);
+	assert_int_equal(contexts_check_file(p, "contexts file", 0, err, sizeof(err)), CM_EPERM);
+	assert_non_null(strstr(err, "writable by group or others (mode 0666)"));
+	p = write_file("group.json", "{}", 0620);
+	assert_int_equal(contexts_check_file(p, "contexts file", 0, err, sizeof(err)), CM_EPERM);
+	p = write_file("private.json", "{}", 0600);
+	assert_int_equal(contexts_check_file(p, "contexts file", 1, err, sizeof(err)), 0);
+	/* Owned by someone else (only root can make such a file here). */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(p, 4242, (gid_t)-1), 0);
+		assert_int_equal(contexts_check_file(p, "contexts file", 0, err, sizeof(err)),
+				 CM_EPERM);
+		assert_non_null(strstr(err, "owned by uid 4242"));
+	}
+	/* A directory others may write to, but not a sticky one such as /tmp. */
+	snprintf(dir, sizeof(dir), "%s/open-dir", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/tok", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	chmod(path, 0600);
+	chmod(dir, 0777);
+	assert_int_equal(contexts_check_file(path, "token file", 1, err, sizeof(err)), CM_EPERM);
+	assert_non_null(strstr(err, "chmod o-w"));
+	chmod(dir, 01777);
+	assert_int_equal(contexts_check_file(path, "token file", 1, err, sizeof(err)), 0);
+	assert_int_equal(contexts_check_file("/nonexistent/x", "token file", 1, err, sizeof(err)),
+			 CM_ENOENT);
+	/* A token file that others may change is refused at use too. */
+	memset(&c, 0, sizeof(c));
+	c.name = "t";
+	c.token_file = write_file("tok-w", "x\n", 0622);
+	assert_int_equal(contexts_token(&c, &tok, err, sizeof(err)), CM_EPERM);
+	assert_null(tok);
+}
+
+/* Only an inline authToken makes contexts.json a secret. */
+static void
+test_holds_token(void **state)
+{
+	struct contexts cs;
+	char err[256];
+	const char *p;
+
+	(void)state;
+	p = write_file("env.json",
+		       "[{\"name\": \"a\", \"machine\": {\"type\": \"local\", "
+		       "\"authTokenEnv\": \"V\"}}]",
+		       0600);
+	assert_int_equal(contexts_load(&cs, p, err, sizeof(err)), 0);
+	assert_false(contexts_holds_token(&cs));
+	contexts_release(&cs);
+	p = write_file("inline.json",
+		       "[{\"name\": \"a\", \"machine\": {\"type\": \"local\", "
+		       "\"authToken\": \"T\"}}]",
+		       0600);
+	assert_int_equal(contexts_load(&cs, p, err, sizeof(err)), 0);
+	assert_true(contexts_holds_token(&cs));
+	contexts_release(&cs);
+}
+
 /* The redacted copy hides an inline token only. */
 static void
 test_redacted(void **state)
@@ -253,6 +336,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_holds_token, setup, teardown),
 	    cmocka_unit_test(test_redacted),
 	};
 

@@ -1,0 +1,675 @@
+/*
+ * session: tmux servers, control clients, state files (see session.h).
+ */
+#include "agent/sessions/session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/screen/profile.h"
+#include "agent/screen/tools.h"
+#include "agent/sessions/monitor.h"
+#include "agent/sessions/output.h"
+#include "agent/sessions/session-op.h"
+#include "agent/settings/config.h"
+#include "agent/tmux/link.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/xmalloc.h"
+#include "proto/message.h"
+
+#define SESSION_STATE_MAX (256 * 1024) /* largest state file read back */
+
+/*
+ * The tmux configuration of every session server. remain-on-exit keeps the
+ * pane (and its last screen) when the tool exits; the status line is off so
+ * that the screen is exactly the tool's. (window-size manual is not set:
+ * tmux 3.3a's server dies when it is combined with `-C new-session`.)
+ */
+static const char session_tmux_conf[] = "set -g remain-on-exit on\n"
+					"set -g status off\n"
+					"set -g history-limit 10000\n"
+					"set -g default-terminal tmux-256color\n"
+					"set -g focus-events off\n";
+
+static char *session_conf_path;
+
+/* Writes the tmux configuration once per agent start. */
+static int
+session_write_conf(struct sessions *set)
+{
+	int rc;
+
+	if (session_conf_path != NULL)
+		return 0;
+	session_conf_path = xasprintf("%s/tmux.conf", set->cfg->state_dir);
+	rc = fs_write_atomic(session_conf_path, session_tmux_conf, strlen(session_tmux_conf));
+	if (rc < 0) {
+		log_error("cannot write %s: %s", session_conf_path, cm_strerror(rc));
+		free(session_conf_path);
+		session_conf_path = NULL;
+	}
+	return rc;
+}
+
+/* Makes a tmux argv element literal: a trailing ';' would end the command. */
+static char *
+session_tmux_arg(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len > 0 && s[len - 1] == ';')
+		return xasprintf("%.*s\\;", (int)(len - 1), s);
+	return xstrdup(s);
+}
+
+/* Doubles '#' so tmux does not expand formats in a -c directory. */
+static char *
+session_format_literal(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b, strlen(s) * 2 + 8);
+	for (; *s; s++) {
+		if (*s == '#')
+			buf_append(&b, "#", 1);
+		buf_append(&b, s, 1);
+	}
+	return buf_steal(&b, NULL);
+}
+
+/* Removes the session from the agent for good: state file, socket, list. */
+static void
+session_remove(struct session *s)
+{
+	char *path = session_state_path(s->set, s->id);
+	json_t *ev;
+
+	unlink(path);
+	free(path);
+	if (s->socket)
+		unlink(s->socket);
+	monitor_stop(s);
+	output_session_gone(s);
+	ev = json_object();
+	json_object_set_new(ev, "type", json_string("session_killed"));
+	json_object_set_new(ev, "sessionId", json_string(s->id));
+	session_publish(s, ev, &s->kill_done);
+	TAILQ_REMOVE(&s->set->list, s, entry);
+	s->set->n--;
+	session_unref(s, __func__);
+}
+
+/* Stops watching tmux's pipes and frees the control client. */
+static void
+session_unlink(struct session *s)
+{
+	struct session_op *op;
+
+	fdwatch_remove(&s->rwatch);
+	fdwatch_remove(&s->wwatch);
+	if (s->cc != NULL) {
+		s->set->link->free(s->cc);
+		s->cc = NULL;
+	}
+	s->link = SESSION_LINK_NONE;
+	/* No reply can come any more: answer whoever still waits. */
+	while ((op = TAILQ_FIRST(&s->ops)) != NULL)
+		session_op_fail(op, CM_EEXITED, "the session's tmux went away");
+}
+
+/* tmux's stdout is readable. */
+static void
+session_on_readable(void *arg)
+{
+	struct session *s = arg;
+
+	if (s->cc != NULL)
+		s->set->link->on_readable(s->cc);
+}
+
+/* tmux's stdin is writable. */
+static void
+session_on_writable(void *arg)
+{
+	struct session *s = arg;
+
+	if (s->cc != NULL)
+		s->set->link->on_writable(s->cc);
+}
+
+/* The control client wants (or no longer wants) its write fd watched. */
+static void
+session_cc_want_write(void *arg, int on)
+{
+	struct session *s = arg;
+
+	fdwatch_want_write(&s->wwatch, on);
+}
+
+/* Removes the state file of s. */
+static void
+session_forget(struct session *s)
+{
+	char *path = session_state_path(s->set, s->id);
+
+	unlink(path);
+	free(path);
+}
+
+/* Replies an error to the creator and forgets the failed session. */
+static void
+session_create_failed(struct session *s, const char *why)
+{
+	log_warn("%s: tmux could not create the session: %s", s->id, why);
+	completion_call(&s->create_done, CM_ETMUX, why, NULL);
+	session_forget(s);
+	if (s->socket)
+		unlink(s->socket);
+	TAILQ_REMOVE(&s->set->list, s, entry);
+	s->set->n--;
+	session_unlink(s);
+	session_unref(s, __func__);
+}
+
+/*
+ * Asks tmux to tell us when the pane dies. A tool that exits without
+ * printing anything gives no %output; the format subscription reports
+ * #{pane_dead} on tmux's one-second timer, which is soon enough for an exit.
+ */
+static void
+session_subscribe_dead(struct session *s)
+{
+	struct buf cmd;
+
+	buf_init(&cmd, 128);
+	buf_append_str(&cmd, "refresh-client -B ");
+	tmuxcc_quote(&cmd, "cmdead::#{pane_dead}", 20);
+	if (session_command(s, cmd.data, NULL, NULL) < 0)
+		log_warn("%s: cannot subscribe to pane_dead", s->id);
+	buf_release(&cmd);
+}
+
+/* tmux answered the new-session or attach-session of its command line. */
+static void
+session_cc_initial(void *arg, int err, const char *body, size_t len)
+{
+	struct session *s = arg;
+	json_t *ev;
+
+	(void)len;
+	if (err < 0) {
+		if (s->create_done.fn != NULL) {
+			session_create_failed(s, body && *body ? body : cm_strerror(err));
+			return;
+		}
+		log_warn("%s: cannot attach: %s", s->id, body && *body ? body : cm_strerror(err));
+		return;
+	}
+	s->link = SESSION_LINK_UP;
+	s->reattach_tries = 0;
+	if (s->create_done.fn != NULL) {
+		ev = json_object();
+		json_object_set_new(ev, "type", json_string("session_created"));
+		json_object_set_new(ev, "sessionId", json_string(s->id));
+		message_set_str(ev, "socket", s->socket);
+		message_set_str(ev, "tool", s->tool);
+		message_set_str(ev, "task", s->task);
+		message_set_str(ev, "path", s->path);
+		json_object_set_new(ev, "autoConfirm", json_boolean(s->auto_confirm));
+		json_object_set_new(ev, "timestamp", json_real(s->created));
+		session_publish(s, ev, &s->create_done);
+		session_save(s);
+	} else {
+		session_save(s); /* clears the creating mark of a session adopted early */
+	}
+	session_subscribe_dead(s);
+	monitor_start(s);
+}
+
+/* %output: feed the output streams and the screen monitor. */
+static void
+session_cc_output(void *arg, unsigned pane, const char *data, size_t len)
+{
+	struct session *s = arg;
+
+	(void)pane;
+	output_forward(s, data, len);
+	monitor_on_output(s);
+}
+
+/* Other notifications: a closed window means the tool's pane is gone. */
+static void
+session_cc_notify(void *arg, const char *name, const char *args)
+{
+	struct session *s = arg;
+
+	(void)args;
+	if (strcmp(name, "window-close") == 0 || strcmp(name, "unlinked-window-close") == 0 ||
+	    strcmp(name, "subscription-changed") == 0)
+		monitor_on_output(s);
+}
+
+/* %exit: tmux detached us (server exiting or session gone). */
+static void
+session_cc_exit(void *arg, const char *reason)
+{
+	struct session *s = arg;
+
+	log_debug("%s: control client exit (%s)", s->id, reason ? reason : "no reason");
+}
+
+static int session_spawn(struct session *s, char **argv);
+
+/* Spawns `tmux -C attach-session` for s: at adoption, or after its control client died. */
+static int
+session_attach(struct session *s)
+{
+	char *argv[] = {"tmux", "-S", s->socket, "-C", "attach-session", "-t", s->id, NULL};
+
+	return session_spawn(s, argv);
+}
+
+/*
+ * The control client ended while the session should live (killed by hand,
+ * or crashed): the tool may still run, so attach again. Bounded: a server
+ * that is really gone fails SESSION_REATTACH_MAX attaches in a row.
+ */
+static int
+session_reattach(struct session *s)
+{
+	if (s->reattach_tries >= SESSION_REATTACH_MAX || access(s->socket, F_OK) < 0)
+		return -1;
+	s->reattach_tries++;
+	monitor_stop(s);
+	return session_attach(s);
+}
+
+/* The control connection ended. */
+static void
+session_cc_closed(void *arg, int err)
+{
+	struct session *s = arg;
+
+	(void)err;
+	session_ref(s, __func__);
+	session_unlink(s);
+	if (s->create_done.fn != NULL) {
+		session_create_failed(s, "tmux exited before the session was created");
+	} else if (s->killed || s->set->stopping) {
+		if (s->killed)
+			session_remove(s);
+	} else if (session_reattach(s) == 0) {
+		log_warn("%s: control client ended: re-attached", s->id);
+	} else {
+		/* Someone killed the tmux server behind our back, or it died. */
+		log_warn("%s: tmux server is gone", s->id);
+		s->pane_dead = 1;
+		session_set_state(s, CM_STATE_EXITED, "tmux-server-gone", NULL);
+	}
+	session_unref(s, __func__);
+}
+
+static const struct tmuxcc_client_cb session_cc_cb = {
+    .want_write = session_cc_want_write,
+    .initial = session_cc_initial,
+    .output = session_cc_output,
+    .notify = session_cc_notify,
+    .exit = session_cc_exit,
+    .closed = session_cc_closed,
+};
+
+/* Spawns the control client for s with argv and puts its pipes in the loop. */
+static int
+session_spawn(struct session *s, char **argv)
+{
+	struct tmuxcc_client_opts opts = {0};
+	const struct tmux_link *link = s->set->link;
+	int rc;
+
+	rc = link->spawn(argv, &opts, &session_cc_cb, s, &s->cc);
+	if (rc < 0)
+		return rc;
+	s->cc_pid = link->pid(s->cc);
+	s->link = SESSION_LINK_STARTING;
+	if (link->rfd(s->cc) < 0)
+		return 0; /* a scripted link (tests): its owner drives the callbacks */
+	if ((rc = fdwatch_add(s->set->vhost, &s->rwatch, link->rfd(s->cc), session_on_readable,
+			      NULL, s)) < 0 ||
+	    (rc = fdwatch_add(s->set->vhost, &s->wwatch, link->wfd(s->cc), NULL,
+			      session_on_writable, s)) < 0) {
+		kill(s->cc_pid, SIGTERM);
+		session_unlink(s);
+		return rc;
+	}
+	/* Commands queued before the pipes were watched need a write turn. */
+	fdwatch_want_write(&s->wwatch, 1);
+	return 0;
+}
+
+/* Picks a fresh id: cm-<unix time>-<random>, unique across agents sharing a
+ * socket directory (the time alone was the same for sessions started in
+ * the same second by different agents). */
+static void
+session_new_id(struct sessions *set, char id[NAMES_SESSION_ID_MAX + 1])
+{
+	long now = (long)time(NULL);
+	struct stat st;
+
+	for (;;) {
+		uint32_t r;
+		char *sock, *state;
+		int taken;
+
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			r = (uint32_t)rand();
+		snprintf(id, NAMES_SESSION_ID_MAX + 1, "cm-%ld-%u", now, (unsigned)r);
+		sock = xasprintf("%s/%s.sock", set->cfg->socket_dir, id);
+		state = session_state_path(set, id);
+		taken = session_find(set, id) != NULL || lstat(sock, &st) == 0 ||
+			lstat(state, &st) == 0;
+		free(sock);
+		free(state);
+		if (!taken)
+			return;
+	}
+}
+
+/* Allocates a session and links it into the agent. */
+static struct session *
+session_alloc(struct sessions *set, const char *id)
+{
+	struct session *s = xcalloc(1, sizeof *s);
+
+	s->set = set;
+	s->refs = 1;
+	snprintf(s->id, sizeof s->id, "%s", id);
+	s->socket = xasprintf("%s/%s.sock", set->cfg->socket_dir, id);
+	s->exit_status = -1;
+	s->state = CM_STATE_STARTING;
+	s->state_since = time_wall();
+	TAILQ_INIT(&s->ops);
+	TAILQ_INIT(&s->subs);
+	TAILQ_INSERT_TAIL(&set->list, s, entry);
+	set->n++;
+	return s;
+}
+
+/* Starts a new tool in a new tmux server. */
+int
+session_create(struct sessions *set, const struct profile *p, const char *task, const char *path,
+	       int auto_confirm, int cols, int rows, struct completion done, char **why)
+{
+	char id[NAMES_SESSION_ID_MAX + 1], colsbuf[16], rowsbuf[16];
+	char **tool_argv, *argv[64 + 2 * 40], *dirarg;
+	char *owned[64 + 2 * 40];
+	size_t n = 0, n_owned = 0;
+	struct session *s;
+	int rc;
+
+	*why = NULL;
+	if ((rc = session_write_conf(set)) < 0) {
+		*why = xstrdup("cannot write the tmux configuration");
+		return CM_EIO;
+	}
+	session_new_id(set, id);
+	if (strlen(set->cfg->socket_dir) + strlen(id) + 6 >=
+	    sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		*why = xasprintf("socket path %s/%s.sock is too long for a Unix socket",
+				 set->cfg->socket_dir, id);
+		return CM_EINVAL;
+	}
+	tool_argv = profile_build_argv(p, task);
+	if (tool_argv == NULL) {
+		*why = xstrdup("the profile cannot build a command for this task");
+		return CM_EINVAL;
+	}
+	s = session_alloc(set, id);
+	s->tool = xstrdup(profile_name(p));
+	s->task = xstrdup(task ? task : "");
+	s->path = xstrdup(path);
+	s->created = time_wall();
+	s->auto_confirm = auto_confirm;
+	s->cols = cols;
+	s->rows = rows;
+	s->profile = p;
+	s->task_pending = profile_task_via(p) == PROFILE_TASK_KEYS && task && *task;
+	snprintf(colsbuf, sizeof colsbuf, "%d", cols);
+	snprintf(rowsbuf, sizeof rowsbuf, "%d", rows);
+
+#define ARG(x) (argv[n++] = (x))
+#define OWN(x) (argv[n++] = owned[n_owned++] = (x))
+	ARG("tmux");
+	ARG("-S");
+	ARG(s->socket);
+	ARG("-f");
+	ARG(session_conf_path);
+	ARG("-C");
+	ARG("new-session");
+	ARG("-s");
+	ARG(s->id);
+	ARG("-x");
+	ARG(colsbuf);
+	ARG("-y");
+	ARG(rowsbuf);
+	ARG("-c");
+	dirarg = session_format_literal(path);
+	OWN(session_tmux_arg(dirarg));
+	free(dirarg);
+	ARG("-e");
+	OWN(xasprintf("CM_SESSION_ID=%s", s->id));
+	for (size_t i = 0; i < profile_env_count(p) && n_owned < 40; i++) {
+		ARG("-e");
+		char *kv = xasprintf("%s=%s", profile_env_name(p, i), profile_env_value(p, i));
+
+		OWN(session_tmux_arg(kv));
+		free(kv);
+	}
+	ARG("--");
+	/* env guarantees tmux gets more than one argument, so it never uses a shell. */
+	ARG("env");
+	ARG("--");
+	for (size_t i = 0; tool_argv[i] && n < sizeof argv / sizeof argv[0] - 1 &&
+			   n_owned < sizeof owned / sizeof owned[0];
+	     i++)
+		OWN(session_tmux_arg(tool_argv[i]));
+	argv[n] = NULL;
+#undef ARG
+#undef OWN
+	profile_argv_free(tool_argv);
+
+	/* The state file comes first: an agent killed from here on adopts it. */
+	s->create_done = done;
+	session_save(s);
+	rc = session_spawn(s, argv);
+	for (size_t i = 0; i < n_owned; i++)
+		free(owned[i]);
+	if (rc < 0) {
+		*why = xasprintf("cannot run tmux: %s", cm_strerror(rc));
+		session_forget(s);
+		s->create_done = COMPLETION_NONE; /* not called: the error is returned */
+		TAILQ_REMOVE(&set->list, s, entry);
+		set->n--;
+		session_unref(s, __func__);
+		return CM_ETMUX;
+	}
+	log_info("%s: created: tool %s in %s", s->id, s->tool, s->path);
+	return 0;
+}
+
+/* Kills the tmux server of s. */
+void
+session_kill(struct session *s, struct completion done)
+{
+	s->killed = 1;
+	completion_call(&s->kill_done, COMPLETION_DROPPED, NULL, NULL);
+	s->kill_done = done;
+	if (s->cc != NULL && session_command(s, "kill-server", NULL, NULL) == 0) {
+		s->link = SESSION_LINK_CLOSING;
+		return; /* session_cc_closed finishes the job */
+	}
+	/* No control client: the server is already gone or unreachable. */
+	if (s->cc_pid > 0)
+		kill(s->cc_pid, SIGTERM);
+	session_unlink(s);
+	session_ref(s, __func__);
+	session_remove(s);
+	session_unref(s, __func__);
+}
+
+/* Turns auto-confirm on or off. */
+void
+session_set_auto_confirm(struct session *s, int enabled)
+{
+	json_t *detail = json_object();
+
+	s->auto_confirm = enabled;
+	session_save(s);
+	message_set_str(detail, "detail", enabled ? "on" : "off");
+	bus_record(&s->set->bus, "set_auto_confirm", s->id, detail);
+	json_decref(detail);
+	/* A prompt already on screen is decided again under the new setting. */
+	if (enabled && s->prompt.active) {
+		s->prompt.active = 0;
+		s->prompt.fp = 0;
+		monitor_schedule(s, 0);
+	}
+}
+
+/* A child process ended: if it was a control client, note it. */
+void
+session_reaped(struct sessions *set, pid_t pid, int status)
+{
+	struct session *s;
+
+	(void)status;
+	TAILQ_FOREACH (s, &set->list, entry)
+		if (s->cc_pid == pid) {
+			s->cc_pid = 0;
+			log_debug("%s: control client %ld exited", s->id, (long)pid);
+		}
+}
+
+/* Reads one state file and re-attaches its session. */
+static void
+session_adopt_one(struct sessions *set, const char *file)
+{
+	char *path = xasprintf("%s/sessions/%s", set->cfg->state_dir, file);
+	char id[NAMES_SESSION_ID_MAX + 1];
+	json_t *o = NULL;
+	json_error_t jerr;
+	const char *tool = NULL, *task = NULL, *dir = NULL, *state = NULL;
+	double created = 0, since = 0;
+	int auto_confirm = 0, cols = 120, rows = 40, worked = 0, creating = 0, st;
+	struct session *s;
+	char *text = NULL;
+	size_t len = strlen(file);
+
+	if (len < 6 || strcmp(file + len - 5, ".json") != 0 || len - 5 > NAMES_SESSION_ID_MAX)
+		goto out;
+	snprintf(id, sizeof id, "%.*s", (int)(len - 5), file);
+	if (!names_session_id_valid(id) || session_find(set, id) != NULL)
+		goto out;
+	if (fs_read_file(path, SESSION_STATE_MAX, &text, NULL) < 0 ||
+	    (o = json_loads(text, 0, &jerr)) == NULL ||
+	    json_unpack_ex(o, &jerr, 0,
+			   "{s:s, s:s, s:s, s:F, s?:b, s?:i, s?:i, s?:s, s?:F, s?:b, s?:b}", "tool",
+			   &tool, "task", &task, "path", &dir, "created", &created, "autoConfirm",
+			   &auto_confirm, "cols", &cols, "rows", &rows, "state", &state,
+			   "stateSince", &since, "worked", &worked, "creating", &creating) < 0) {
+		log_warn("%s: unreadable state file, left alone: %s", path, o ? jerr.text : "");
+		goto out;
+	}
+	s = session_alloc(set, id);
+	s->tool = xstrdup(tool);
+	s->task = xstrdup(task);
+	s->path = xstrdup(dir);
+	s->created = created;
+	s->auto_confirm = auto_confirm;
+	s->cols = cols > 0 && cols <= SESSION_COLS_MAX ? cols : 120;
+	s->rows = rows > 0 && rows <= SESSION_ROWS_MAX ? rows : 40;
+	s->worked = worked;
+	s->profile = tools_find(s->tool);
+	if (state && (st = cm_state_parse(state)) >= 0) {
+		s->state = (enum cm_state)st;
+		s->state_since = since > 0 ? since : s->state_since;
+	}
+	if (creating && access(s->socket, F_OK) < 0) {
+		/* The agent stopped before tmux even started: nothing to adopt. */
+		log_info("%s: its creation never reached tmux: forgotten", s->id);
+		session_forget(s);
+		TAILQ_REMOVE(&set->list, s, entry);
+		set->n--;
+		session_unref(s, __func__);
+		goto out;
+	}
+	if (access(s->socket, F_OK) < 0 || session_attach(s) < 0) {
+		log_warn("%s: its tmux server is gone", s->id);
+		s->pane_dead = 1;
+		session_set_state(s, CM_STATE_EXITED, "tmux-server-gone", NULL);
+	} else {
+		log_info("%s: re-adopted (tool %s, state %s)", s->id, s->tool,
+			 cm_state_name(s->state));
+	}
+out:
+	json_decref(o);
+	free(text);
+	free(path);
+}
+
+/* Re-attaches every session that has a state file, oldest first. */
+void
+session_adopt_all(struct sessions *set)
+{
+	char *dir = xasprintf("%s/sessions", set->cfg->state_dir);
+	struct dirent **names;
+	const char *why;
+	int n;
+
+	if (fs_private_dir(dir, &why) < 0) {
+		log_error("%s: %s", dir, why);
+		free(dir);
+		return;
+	}
+	session_write_conf(set);
+	n = scandir(dir, &names, NULL, versionsort);
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.')
+			session_adopt_one(set, names[i]->d_name);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	free(dir);
+}
+
+/* Detaches from every tmux server, leaving the sessions running. */
+void
+session_detach_all(struct sessions *set)
+{
+	struct session *s;
+
+	while ((s = TAILQ_FIRST(&set->list)) != NULL) {
+		monitor_stop(s);
+		output_session_gone(s);
+		if (s->cc != NULL)
+			s->set->link->close(s->cc);
+		session_unlink(s);
+		TAILQ_REMOVE(&set->list, s, entry);
+		set->n--;
+		session_unref(s, __func__);
+	}
+	free(session_conf_path);
+	session_conf_path = NULL;
+}

@@ -1,0 +1,99 @@
+/*
+ * dispatch: one incoming text frame -> one request handler -> one reply.
+ *
+ * The frame is decoded strictly (message.c); before authentication only
+ * the seed's {"auth_token": ...} is accepted. "action" and "id" are taken
+ * off the object, the action is looked up in req_table[] (dispatch.c), and
+ * the handler gets the rest, which it unpacks with JSON_STRICT so that an
+ * unknown or mistyped field is a `bad_request` naming it. Handlers reply
+ * themselves, at once or when tmux has answered; either way exactly once.
+ * A handler whose answer comes later hands the session layer a completion
+ * from req_later(): it keeps the connection's number and the request's id
+ * (the session layer never sees them) and turns the outcome into the reply.
+ */
+#ifndef CM_AGENT_DISPATCH_H
+#define CM_AGENT_DISPATCH_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/sessions/completion.h"
+
+struct agent;
+struct conn;
+struct session;
+
+struct req {
+	struct agent *a;    /* the agent */
+	struct conn *c;	    /* who asked */
+	json_t *body;	    /* the request without "action" and "id" */
+	const json_t *id;   /* the request's id, or NULL */
+	const char *action; /* the action name */
+};
+
+typedef void (*req_handler)(struct req *r);
+
+/* Handles one complete frame from c. */
+void dispatch_frame(struct conn *c, const char *data, size_t len);
+/* Replies an error for r. */
+void req_error(struct req *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Replies r's JSON reply (reference stolen). */
+void req_reply(struct req *r, json_t *reply);
+/*
+ * A completion that answers r later: with reply_type, the reply is
+ * {type: reply_type, id, ...the result's fields}; with NULL, the result is
+ * the event that answers r (session_created, session_killed), echoed with
+ * r's id. Errors become error replies for r's action; nothing is sent if
+ * the connection has gone.
+ */
+struct completion req_later(struct req *r, const char *reply_type);
+/* A request answered later: the argument of req_later's completion. */
+struct req_wait {
+	struct agent *a;   /* the agent */
+	uint64_t conn_id;  /* who asked (the connection may go meanwhile) */
+	json_t *id;	   /* the request's id, or NULL */
+	char *action;	   /* the action, for error replies */
+	const char *reply; /* the reply's type, or NULL: echo the event */
+};
+
+/*
+ * The connection an event's origin (a req_later argument) answers, 0 if
+ * none. That requester gets the event as its reply (with its id), so the
+ * fan-out leaves it out; a request without an id gets no reply and so is
+ * not left out. Inline: the fan-out asks it for every event.
+ */
+static inline uint64_t
+req_wait_conn(const void *origin)
+{
+	const struct req_wait *w = origin;
+
+	return w != NULL && w->id != NULL ? w->conn_id : 0;
+}
+/* Unpacks r->body strictly; replies bad_request and returns -1 on failure. */
+int req_unpack(struct req *r, const char *fmt, ...);
+/* Validates a session id and finds it; replies the error and returns NULL if none. */
+struct session *req_session(struct req *r, const char *id);
+/*
+ * As req_session, and the session's tmux must be reachable; with need_tool
+ * its tool must still run. Replies session_exited otherwise.
+ */
+struct session *req_session_live(struct req *r, const char *id, int need_tool);
+
+/* The handlers, one file each (req-*.c). */
+void req_create_session(struct req *r);
+void req_send_keys(struct req *r);
+void req_capture_pane(struct req *r);
+void req_list_sessions(struct req *r);
+void req_kill_session(struct req *r);
+void req_subscribe(struct req *r);
+void req_subscribe_output(struct req *r);
+void req_unsubscribe_output(struct req *r);
+void req_resize(struct req *r);
+void req_confirm(struct req *r);
+void req_set_auto_confirm(struct req *r);
+void req_list_profiles(struct req *r);
+void req_agent_info(struct req *r);
+void req_ping(struct req *r);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * send_keys: literal text, a named key, or text submitted with Enter
+ * (typing.c does the typing).
+ */
+#include <string.h>
+
+#include "agent/transport/conn.h"
+#include "agent/transport/dispatch.h"
+#include "agent/screen/keys.h"
+#include "agent/sessions/sessions.h"
+#include "agent/sessions/typing.h"
+#include "common/err.h"
+
+/* Handles {"action":"send_keys","sessionId","keys"[,"enter"][,"key"]}. */
+void
+req_send_keys(struct req *r)
+{
+	const char *id = NULL, *keys = NULL, *key = NULL;
+	size_t klen = 0;
+	int enter = 0;
+	struct session *s;
+
+	if (req_unpack(r, "{s:s, s?:s%, s?:b, s?:s}", "sessionId", &id, "keys", &keys, &klen,
+		       "enter", &enter, "key", &key) < 0)
+		return;
+	if (keys == NULL && key == NULL && !enter) {
+		req_error(r, CM_EBADREQUEST, "give \"keys\" (text), \"key\" (a key name) or both");
+		return;
+	}
+	if (keys && (klen > TYPING_TEXT_MAX || memchr(keys, '\0', klen))) {
+		req_error(r, CM_EBADREQUEST, "keys must be text of at most %d bytes",
+			  TYPING_TEXT_MAX);
+		return;
+	}
+	if (key && !keys_name_valid(key)) {
+		req_error(r, CM_EBADREQUEST, "unknown key name (see docs/PROTOCOL.md)");
+		return;
+	}
+	if ((s = req_session_live(r, id, 1)) == NULL)
+		return;
+	typing_start(s, keys, klen, enter, key, req_later(r, "keys_sent"));
+}

@@ -1,0 +1,1 @@
+ln -s ../lib/libx.so lib/current

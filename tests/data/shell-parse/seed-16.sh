@@ -1,0 +1,1 @@
+unzip -o assets.zip -d assets

@@ -1,0 +1,1 @@
+curl -fsSL -o vendor/x.tgz https://example.com/x.tgz

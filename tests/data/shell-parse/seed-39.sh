@@ -1,0 +1,1 @@
+cp build/app /usr/local/bin/app

@@ -1,0 +1,1 @@
+install -m 755 app /usr/local/bin

@@ -1,0 +1,1 @@
+unzip x.zip -d /opt

@@ -1,0 +1,1 @@
+echo pw | sudo -S true

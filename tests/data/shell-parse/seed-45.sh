@@ -1,0 +1,1 @@
+setcap cap_net_raw+ep ./app

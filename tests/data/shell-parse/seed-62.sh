@@ -1,0 +1,1 @@
+cd sub && git push -uf origin x

@@ -1,0 +1,1 @@
+f() { (echo `date`; { ls; } >o) | tee >(wc -l) 2>&1; }; f &

@@ -1,0 +1,1 @@
+sh -c "eval 'python3 -c \"import os; os.system(\\\"ls\\\")\"'"

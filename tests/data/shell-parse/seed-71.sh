@@ -1,0 +1,1 @@
+find . -name '*.o' -exec sh -c 'rm "$1"' _ {} \;
