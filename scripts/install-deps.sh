@@ -13,7 +13,7 @@ build_pkgs=(build-essential cmake pkg-config git tmux
 	ncurses-term)
 test_pkgs=(clang libclang-rt-14-dev clang-format valgrind libcmocka-dev
 	python3 python3-websockets openssh-server openssh-client
-	chromium procps iproute2 lintian zsh asciinema zstd)
+	chromium procps iproute2 lintian zsh asciinema zstd openssl util-linux)
 
 pkgs=("${build_pkgs[@]}")
 # libcmocka-dev is needed to configure with tests (the default).
@@ -60,4 +60,7 @@ npm_ci web --omit=dev
 if [ "${CM_DEPS_MINIMAL:-0}" != 1 ] && [ -f tests/browser/package-lock.json ]; then
 	npm_ci tests/browser
 fi
+# The real tool CLIs of the real-tool stage are pinned by tests/real/package-lock.json
+# and installed by tests/real/run.sh into the build tree (BUILD/real-tools),
+# next to the agent they are tested with.
 echo "install-deps: ok"

@@ -3,11 +3,15 @@
 #   1. dependencies (scripts/install-deps.sh)
 #   2. formatting (clang-format) of every C file
 #   3. build with -Werror; unit, integration, CLI and browser tests (ctest)
-#   4. the same suite built with ASan+UBSan
-#   5. the unit tests and one agent run under valgrind
-#   6. the static agent: built, checked self-contained, and run through the
+#   4. the real Claude Code and Codex CLIs (pinned npm versions) driven
+#      through the suite's agent against a local API stand-in, in a private
+#      network namespace (tests/real/run.sh; skipped, with the reason, where
+#      that cannot be done)
+#   5. the same suite built with ASan+UBSan
+#   6. the unit tests and one agent run under valgrind
+#   7. the static agent: built, checked self-contained, and run through the
 #      protocol tests
-#   7. every fuzz target (libFuzzer) for a bounded time
+#   8. every fuzz target (libFuzzer) for a bounded time
 # Each stage prints its own results; the last line counts the stages.
 # Environment: CM_FUZZ_SECONDS (default 15), CM_SKIP_STAGES="asan valgrind ..."
 set -uo pipefail
@@ -59,6 +63,10 @@ suite() {
 	ctest --test-dir build/ci -j"$jobs" --output-on-failure --timeout 600
 }
 
+real() {
+	tests/real/run.sh build/ci
+}
+
 asan() {
 	build build/ci-asan -DCMAKE_BUILD_TYPE=Debug -DCM_ASAN=ON -DCM_UBSAN=ON || return 1
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -102,6 +110,7 @@ fuzz() {
 stage deps deps
 stage format format
 stage suite suite
+stage real real
 stage asan asan
 stage valgrind valgrind_stage
 stage static static

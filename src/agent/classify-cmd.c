@@ -6,10 +6,21 @@
  */
 #include "agent/classify-cmd.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "agent/screen/autoconfirm.h"
 #include "agent/screen/builtin-profiles.h"
@@ -19,14 +30,19 @@
 #include "common/err.h"
 #include "common/fsutil.h"
 
-#define CLASSIFY_CMD_MAX_FILE (4 * 1024 * 1024) /* bytes of a capture file */
+#define CLASSIFY_CMD_MAX_FILE	 (4 * 1024 * 1024) /* bytes of a capture file */
+#define CLASSIFY_CMD_VERSION_OUT 4096		   /* bytes of `TOOL --version` read */
+#define CLASSIFY_CMD_VERSION_MS	 10000		   /* how long `TOOL --version` may take */
+
+extern char **environ;
 
 /* Prints the usage line to f. */
 static void
 classify_cmd_usage(FILE *f)
 {
 	fprintf(f, "usage: cm-agent classify --profile NAME|FILE.json [--profiles-dir DIR] "
-		   "[--session-dir DIR] [-v] FILE...\n");
+		   "[--session-dir DIR] [-v] FILE...\n"
+		   "       cm-agent classify --profile NAME|FILE.json --check-version\n");
 }
 
 /* Prints s with tabs and newlines as spaces. */
@@ -60,6 +76,146 @@ classify_cmd_verbose(const struct classify_result *r, const char *session_dir)
 	autoconfirm_decide(r, session_dir, NULL, &d);
 	printf("\tautoconfirm=%s:", d.action == AUTOCONFIRM_ANSWER ? "answer" : "ask");
 	classify_cmd_put(d.why);
+}
+
+/*
+ * Runs `prog --version` (no shell; PATH search) and leaves the first
+ * version-looking word of its output in out. Returns 0, or -1 if it could
+ * not be run, printed nothing usable or took too long.
+ */
+static int
+classify_cmd_tool_version(const char *prog, char *out, size_t size)
+{
+	char *argv[] = {(char *)prog, "--version", NULL}, buf[CLASSIFY_CMD_VERSION_OUT];
+	posix_spawn_file_actions_t fa;
+	struct timespec t0, t1;
+	struct pollfd pfd;
+	size_t len = 0, n;
+	int fds[2], status, rc;
+	ssize_t got;
+	long ms;
+	pid_t pid;
+	char *v;
+
+	if (pipe(fds) != 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	rc = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (rc != 0) {
+		close(fds[0]);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pfd = (struct pollfd){.fd = fds[0], .events = POLLIN};
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = CLASSIFY_CMD_VERSION_MS -
+		     ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		if (ms <= 0 || poll(&pfd, 1, (int)ms) == 0) {
+			kill(pid, SIGKILL); /* too slow: not a version answer */
+			len = 0;
+			break;
+		}
+		got = read(fds[0], buf + len, sizeof buf - 1 - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+		if (len == sizeof buf - 1)
+			break;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	buf[len] = '\0';
+	/* "2.1.197 (Claude Code)", "codex-cli 0.169.0": the first word starting with a digit. */
+	for (v = buf; *v != '\0'; v++)
+		if (isdigit((unsigned char)*v) &&
+		    (v == buf || isspace((unsigned char)v[-1]) || v[-1] == 'v'))
+			break;
+	if (*v == '\0')
+		return -1;
+	for (n = 0; v[n] != '\0' && (isalnum((unsigned char)v[n]) || strchr(".+-", v[n])); n++)
+		;
+	if (n == 0 || n >= size)
+		return -1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* Compares the numeric dotted parts of two versions (like strcmp). */
+static int
+classify_cmd_version_cmp(const char *a, const char *b)
+{
+	while (*a != '\0' || *b != '\0') {
+		unsigned long x = strtoul(a, (char **)&a, 10), y = strtoul(b, (char **)&b, 10);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (*a != '.' && *b != '.')
+			break; /* suffixes such as "-beta.1" are not ordered */
+		if (*a == '.')
+			a++;
+		if (*b == '.')
+			b++;
+	}
+	return 0;
+}
+
+/*
+ * Warns (on stderr) for each program of the profile's "tested_versions"
+ * whose installed version is newer than every tested one: its screens may
+ * have changed. A program that is not installed is skipped. With report,
+ * also says which are fine. Returns how many were newer.
+ */
+static int
+classify_cmd_check_versions(const struct profile *p, int report)
+{
+	const json_t *tested = profile_tested_versions(p), *list, *v;
+	const char *prog, *newest;
+	char have[64];
+	int newer = 0;
+	size_t i;
+
+	if (tested == NULL) {
+		if (report)
+			printf("%s: the profile names no tested versions\n", profile_name(p));
+		return 0;
+	}
+	json_object_foreach ((json_t *)tested, prog, list) {
+		if (classify_cmd_tool_version(prog, have, sizeof have) != 0) {
+			if (report)
+				printf("%s: %s is not installed (or gives no version)\n",
+				       profile_name(p), prog);
+			continue;
+		}
+		newest = NULL;
+		json_array_foreach (list, i, v)
+			if (newest == NULL ||
+			    classify_cmd_version_cmp(json_string_value(v), newest) > 0)
+				newest = json_string_value(v);
+		if (newest != NULL && classify_cmd_version_cmp(have, newest) > 0) {
+			fprintf(
+			    stderr,
+			    "cm-agent classify: warning: %s %s is newer than the versions profile "
+			    "%s was tested with (newest %s): its screens may have changed; "
+			    "re-record them (scripts/record-fixtures.sh)\n",
+			    prog, have, profile_name(p), newest);
+			newer++;
+		} else if (report) {
+			printf("%s: %s %s (tested up to %s)\n", profile_name(p), prog, have,
+			       newest ? newest : "?");
+		}
+	}
+	return newer;
 }
 
 /* Loads the profile named by --profile (see classify-cmd.h). */
@@ -116,6 +272,7 @@ classify_cmd_main(int argc, char **argv)
 						 {"profiles-dir", required_argument, NULL, 'd'},
 						 {"session-dir", required_argument, NULL, 's'},
 						 {"verbose", no_argument, NULL, 'v'},
+						 {"check-version", no_argument, NULL, 'V'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	const char *name = NULL, *dir = NULL, *session_dir = NULL;
@@ -123,7 +280,7 @@ classify_cmd_main(int argc, char **argv)
 	struct profile_set *set = NULL;
 	struct profile *own = NULL;
 	struct classify_result r;
-	int ch, verbose = 0, status = 0, i, rc;
+	int ch, verbose = 0, check_only = 0, status = 0, i, rc;
 	size_t len;
 	char *text;
 
@@ -146,6 +303,9 @@ classify_cmd_main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case 'V':
+			check_only = 1;
+			break;
 		case 'h':
 			classify_cmd_usage(stdout);
 			return 0;
@@ -154,7 +314,7 @@ classify_cmd_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (name == NULL || optind >= argc) {
+	if (name == NULL || (optind >= argc) != check_only) {
 		classify_cmd_usage(stderr);
 		return 2;
 	}
@@ -166,6 +326,9 @@ classify_cmd_main(int argc, char **argv)
 		profile_set_free(set);
 		return 2;
 	}
+	/* The tool's version is asked here only, never in the agent's loop. */
+	if (classify_cmd_check_versions(p, check_only) > 0 && check_only)
+		status = 1;
 	for (i = optind; i < argc; i++) {
 		rc = fs_read_file(argv[i], CLASSIFY_CMD_MAX_FILE, &text, &len);
 		if (rc != 0) {

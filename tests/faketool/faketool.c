@@ -22,6 +22,8 @@
  *   error TEXT        "● API Error: TEXT" and the turn ends
  *   done              "● Done." + "✻ Worked for Ns" and the turn ends
  *   exit N            exit at once with status N
+ *   deaf MS           the next prompt drops keys that come within MS
+ *                     milliseconds of drawing it (as Codex does its first)
  *
  * "---" on a line of its own starts the script of the next task; the last
  * one is used for any further task. '#' starts a comment. Other flags:
@@ -59,7 +61,17 @@ enum ft_mode {
 	FT_PROMPT    /* a permission prompt is shown */
 };
 
-enum ft_op { FT_THINK, FT_SAY, FT_ASK_BASH, FT_ASK_WRITE, FT_ASK_EDIT, FT_ERROR, FT_DONE, FT_EXIT };
+enum ft_op {
+	FT_THINK,
+	FT_SAY,
+	FT_ASK_BASH,
+	FT_ASK_WRITE,
+	FT_ASK_EDIT,
+	FT_ERROR,
+	FT_DONE,
+	FT_EXIT,
+	FT_DEAF
+};
 
 struct ft_step {
 	enum ft_op op;	   /* what to do */
@@ -89,6 +101,8 @@ struct ft {
 	int in_paste;			    /* inside a bracketed paste */
 	long long ctrlc_at;		    /* time of the last Ctrl-C, 0 = none */
 	const struct ft_step *ask;	    /* the prompt shown */
+	long long ask_at;		    /* when it was drawn (ms) */
+	long deaf_ms;			    /* keys within this of ask_at are dropped */
 	const struct ft_step *running;	    /* approved command shown as running */
 	int running_line;		    /* its "Running…" transcript line */
 	int running_step;		    /* the step that "runs" it */
@@ -357,6 +371,9 @@ ft_parse_step(char *line, struct ft_step *st)
 	} else if (strcmp(line, "exit") == 0) {
 		st->op = FT_EXIT;
 		st->ms = atol(arg);
+	} else if (strcmp(line, "deaf") == 0) {
+		st->op = FT_DEAF;
+		st->ms = atol(arg);
 	} else {
 		fprintf(stderr, "faketool: unknown script step \"%s\"\n", line);
 		exit(2);
@@ -484,6 +501,7 @@ ft_run(struct ft *ft)
 			ft_line(ft, "● Bash(%s)", st->arg);
 			ft_line(ft, "  ⎿  Waiting…");
 			ft->ask = st;
+			ft->ask_at = ft_now();
 			ft->mode = FT_PROMPT;
 			break;
 		case FT_ASK_WRITE:
@@ -491,7 +509,11 @@ ft_run(struct ft *ft)
 			ft_line(ft, "● %s(%s)", st->op == FT_ASK_WRITE ? "Write" : "Update",
 				st->arg);
 			ft->ask = st;
+			ft->ask_at = ft_now();
 			ft->mode = FT_PROMPT;
+			break;
+		case FT_DEAF:
+			ft->deaf_ms = st->ms;
 			break;
 		case FT_ERROR:
 			ft_line(ft, "● API Error: %s", st->arg);
@@ -589,6 +611,9 @@ ft_key(struct ft *ft, unsigned char c)
 		return;
 	}
 	if (ft->mode == FT_PROMPT) {
+		if (ft->deaf_ms > 0 && ft_now() - ft->ask_at < ft->deaf_ms)
+			return; /* still drawing: the key is lost */
+		ft->deaf_ms = 0;
 		if (c == '1' || c == '2' || c == '\r' || c == '\n')
 			ft_answer(ft, 1);
 		else if (c == '3')

@@ -138,4 +138,22 @@ check "classify with an unknown profile exits 2 and says so" \
 (cd / && "$CM_AGENT" classify --profile claude "$T/nope.txt" >/dev/null 2>&1)
 check "classify of an unreadable file exits 1" test $? -eq 1
 
+# classify warns when the installed tool is newer than the profile's tested_versions.
+mkdir -p "$T/newer" "$T/same"
+printf '#!/bin/sh\necho "9.0.0 (Claude Code)"\n' >"$T/newer/claude"
+printf '#!/bin/sh\necho "codex-cli 0.169.0"\n' >"$T/same/codex"
+chmod +x "$T/newer/claude" "$T/same/codex"
+out=$(cd / && PATH="$T/newer:$PATH" "$CM_AGENT" classify --profile claude "$fx/claude/idle-01.txt" 2>"$T/ver.err")
+check "classify of a newer claude warns on stderr, naming both versions" \
+	bash -c "grep -q 'warning: claude 9.0.0 is newer than the versions profile claude was tested with (newest 2.1.197)' '$T/ver.err'"
+check "...and still classifies the screen" bash -c "grep -q \$'idle-01.txt\tidle' <<<'$out'"
+(cd / && PATH="$T/newer:$PATH" "$CM_AGENT" classify --profile claude --check-version >/dev/null 2>&1)
+check "classify --check-version exits 1 for a newer tool" test $? -eq 1
+out=$(cd / && PATH="$T/same:$PATH" "$CM_AGENT" classify --profile codex --check-version 2>&1)
+check "classify --check-version says a tested tool is fine, exit 0" \
+	bash -c "[ $? -eq 0 ] && grep -q 'codex 0.169.0 (tested up to 0.169.0)' <<<'$out'"
+out=$(cd / && PATH=/nonexistent "$CM_AGENT" classify --profile codex "$fx/codex/codex-idle-01.txt" 2>&1)
+check "classify without the tool installed gives no warning" \
+	bash -c "! grep -q warning <<<'$out'"
+
 finish

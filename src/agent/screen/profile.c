@@ -10,6 +10,7 @@
  */
 #include "agent/screen/profile.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -43,6 +44,8 @@ struct profile {
 	size_t n_env;			/* environment variables */
 	unsigned ready_mask;		/* 1 << state for each ready state */
 	unsigned ready_timeout_ms;	/* 0 if not given */
+	unsigned settle_ms;		/* a prompt stays this long before an auto-answer */
+	json_t *tested;			/* "tested_versions": program -> [versions], or NULL */
 	enum cm_state fallback;		/* state when no rule matches */
 	struct profile_input input;	/* how to find the input box */
 	struct profile_rule *rules;	/* ordered rules */
@@ -714,13 +717,66 @@ pdanger(struct pctx *c, json_t *root, struct profile *p)
 	return 0;
 }
 
+/* True if v looks like a version: digits and dots, then [A-Za-z0-9.+-]. */
+static int
+pversion_valid(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 32 || v[0] < '0' || v[0] > '9')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && strchr(".+-", v[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Parses "tested_versions": {"claude": ["2.1.197"], ...}: program -> versions. */
+static int
+ptested(struct pctx *c, json_t *root, struct profile *p)
+{
+	json_t *t = json_object_get(root, "tested_versions"), *list, *v;
+	const char *prog;
+	size_t i;
+
+	if (t == NULL)
+		return 0;
+	if (!json_is_object(t) || json_object_size(t) == 0 ||
+	    json_object_size(t) > PROFILE_MAX_TESTED)
+		return perr(c, "\"tested_versions\" must be an object of 1 to %d programs",
+			    PROFILE_MAX_TESTED);
+	json_object_foreach (t, prog, list) {
+		if (strlen(prog) > 64 || strchr(prog, '/') != NULL || !pprogram_valid(prog))
+			return perr(c, "tested_versions: \"%.64s\" is not a program name", prog);
+		if (!json_is_array(list) || json_array_size(list) == 0 ||
+		    json_array_size(list) > PROFILE_MAX_TESTED)
+			return perr(c,
+				    "tested_versions: \"%s\" must be an array of 1 to %d versions",
+				    prog, PROFILE_MAX_TESTED);
+		json_array_foreach (list, i, v)
+			if (!json_is_string(v) || !pversion_valid(json_string_value(v)))
+				return perr(
+				    c,
+				    "tested_versions: \"%s\"[%zu] must be a version such as "
+				    "\"2.1.197\"",
+				    prog, i);
+	}
+	p->tested = json_incref(t);
+	return 0;
+}
+
 /* Parses the whole document into p. */
 static int
 pdoc(struct pctx *c, json_t *root, struct profile *p)
 {
-	static const char *const keys[] = {"schema", "name",	"description", "argv",	   "task",
-					   "env",    "ready",	"input",       "fallback", "rules",
-					   "danger", "comment", NULL};
+	static const char *const keys[] = {"schema",	  "name",
+					   "description", "argv",
+					   "task",	  "env",
+					   "ready",	  "input",
+					   "fallback",	  "rules",
+					   "danger",	  "comment",
+					   "settle_ms",	  "tested_versions",
+					   NULL};
 	const char *s;
 	json_t *rules, *argv, *v;
 	unsigned schema = PROFILE_SCHEMA;
@@ -764,6 +820,10 @@ pdoc(struct pctx *c, json_t *root, struct profile *p)
 		return rc;
 	p->fallback = CM_STATE_STARTING;
 	if ((rc = pstate(c, root, "fallback", 0, &p->fallback)) != 0)
+		return rc;
+	p->settle_ms = PROFILE_SETTLE_MS;
+	if ((rc = puint(c, root, "settle_ms", 0, PROFILE_MAX_SETTLE_MS, &p->settle_ms)) != 0 ||
+	    (rc = ptested(c, root, p)) != 0)
 		return rc;
 	rules = json_object_get(root, "rules");
 	if (!json_is_array(rules) || json_array_size(rules) == 0)
@@ -831,6 +891,7 @@ profile_free(struct profile *p)
 		return;
 	free(p->name);
 	free(p->description);
+	json_decref(p->tested);
 	profile_argv_free(p->argv);
 	profile_argv_free(p->task_args);
 	profile_argv_free(p->env_names);
@@ -1101,6 +1162,20 @@ const char *
 profile_env_value(const struct profile *p, size_t i)
 {
 	return i < p->n_env ? p->env_values[i] : NULL;
+}
+
+/* How long a prompt must stay on screen before it is answered automatically. */
+unsigned
+profile_settle_ms(const struct profile *p)
+{
+	return p->settle_ms;
+}
+
+/* "tested_versions" (program -> array of version strings), or NULL. */
+const json_t *
+profile_tested_versions(const struct profile *p)
+{
+	return p->tested;
 }
 
 /* True if s is a ready state. */

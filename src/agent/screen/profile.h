@@ -22,6 +22,7 @@
 #ifndef CM_AGENT_PROFILE_H
 #define CM_AGENT_PROFILE_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "agent/screen/profile-regex.h"
@@ -29,21 +30,24 @@
 #include "common/buf.h"
 #include "proto/state.h"
 
-#define PROFILE_SCHEMA	     1		  /* the "schema" value understood */
-#define PROFILE_MAX_FILE     (256 * 1024) /* bytes per profile file */
-#define PROFILE_MAX_FILES    64		  /* profiles per directory */
-#define PROFILE_MAX_RULES    64		  /* state rules per profile */
-#define PROFILE_MAX_CONDS    4		  /* conditions per rule (1 + "also") */
-#define PROFILE_MAX_PATTERNS 16		  /* regexes per all/any/none list */
-#define PROFILE_MAX_ARGV     32		  /* argv + task args elements */
-#define PROFILE_MAX_ARG	     1024	  /* bytes per argv element */
-#define PROFILE_MAX_ENV	     32		  /* environment variables */
-#define PROFILE_MAX_KEYS     4		  /* keys per yes/no answer */
-#define PROFILE_MAX_KEY	     16		  /* bytes per key name */
-#define PROFILE_MAX_DANGER   32		  /* extra danger rules per profile */
-#define PROFILE_MAX_LAST     200	  /* largest "last" line count */
-#define PROFILE_NAME_MAX     32		  /* bytes of a tool or rule name */
-#define PROFILE_TASK_MAX     (64 * 1024)  /* bytes of a task given to profile_build_argv */
+#define PROFILE_SCHEMA	      1		   /* the "schema" value understood */
+#define PROFILE_MAX_FILE      (256 * 1024) /* bytes per profile file */
+#define PROFILE_MAX_FILES     64	   /* profiles per directory */
+#define PROFILE_MAX_RULES     64	   /* state rules per profile */
+#define PROFILE_MAX_CONDS     4		   /* conditions per rule (1 + "also") */
+#define PROFILE_MAX_PATTERNS  16	   /* regexes per all/any/none list */
+#define PROFILE_MAX_ARGV      32	   /* argv + task args elements */
+#define PROFILE_MAX_ARG	      1024	   /* bytes per argv element */
+#define PROFILE_MAX_ENV	      32	   /* environment variables */
+#define PROFILE_MAX_KEYS      4		   /* keys per yes/no answer */
+#define PROFILE_MAX_KEY	      16	   /* bytes per key name */
+#define PROFILE_MAX_DANGER    32	   /* extra danger rules per profile */
+#define PROFILE_MAX_LAST      200	   /* largest "last" line count */
+#define PROFILE_NAME_MAX      32	   /* bytes of a tool or rule name */
+#define PROFILE_TASK_MAX      (64 * 1024)  /* bytes of a task given to profile_build_argv */
+#define PROFILE_SETTLE_MS     50	   /* default "settle_ms" (see bench/real-confirm.py) */
+#define PROFILE_MAX_SETTLE_MS 2000	   /* largest "settle_ms" */
+#define PROFILE_MAX_TESTED    8 /* programs, and versions of each, in "tested_versions" */
 
 struct profile;
 struct profile_set;
@@ -147,6 +151,10 @@ const char *profile_env_value(const struct profile *p, size_t i);
 int profile_ready_state(const struct profile *p, enum cm_state s);
 /* Milliseconds to wait for a ready state after start (0: not given). */
 unsigned profile_ready_timeout_ms(const struct profile *p);
+/* Milliseconds a prompt must stay on screen before an automatic answer. */
+unsigned profile_settle_ms(const struct profile *p);
+/* "tested_versions": an object program -> array of versions, or NULL. */
+const json_t *profile_tested_versions(const struct profile *p);
 /* State when no rule matches (default starting). */
 enum cm_state profile_fallback(const struct profile *p);
 size_t profile_rule_count(const struct profile *p);

@@ -9,6 +9,7 @@
 #include "agent/screen/autoconfirm.h"
 #include "agent/screen/classify.h"
 #include "agent/screen/keys.h"
+#include "agent/screen/profile.h"
 #include "agent/sessions/bus.h"
 #include "agent/sessions/session-op.h"
 #include "agent/sessions/sessions.h"
@@ -19,6 +20,8 @@
 #include "proto/message.h"
 
 #define CONFIRM_MIN_INTERVAL_MS 300 /* least time between two auto-answers */
+
+static void confirm_report_auto(struct session *s, int took);
 
 /* Forgets the prompt of s. */
 static void
@@ -40,6 +43,7 @@ confirm_clear(struct session *s)
 void
 confirm_prompt_gone(struct session *s)
 {
+	confirm_report_auto(s, 1); /* the tool took the automatic answer */
 	if (s->prompt.active)
 		confirm_clear(s);
 	/* The same question asked again later is a new prompt (a new task). */
@@ -76,6 +80,39 @@ confirm_event(struct session *s, const char *type)
 	json_object_set(ev, "options", s->prompt.options ? s->prompt.options : json_array());
 	json_object_set_new(ev, "fingerprint", json_string(s->prompt.fingerprint));
 	return ev;
+}
+
+/*
+ * Publishes the held auto_confirmed of s, saying whether the tool took the
+ * answer (the prompt went away) and after how many attempts.
+ */
+static void
+confirm_report_auto(struct session *s, int took)
+{
+	json_t *ev = s->prompt.auto_ev;
+
+	if (ev == NULL)
+		return;
+	s->prompt.auto_ev = NULL;
+	json_object_set_new(ev, "tookEffect", json_boolean(took));
+	/* Logged first: bus_publish takes ev (the audit sink records it). */
+	log_info("%s: auto-confirmed \"%s\" with %s: %s after %lld attempt(s)", s->id,
+		 json_string_value(json_object_get(ev, "prompt")),
+		 json_string_value(json_object_get(ev, "answer")), took ? "taken" : "NOT taken",
+		 (long long)json_integer_value(json_object_get(ev, "attempts")));
+	bus_publish(&s->set->bus, ev, NULL);
+}
+
+/* True if the held auto_confirmed of s is about the prompt with hex fingerprint fp. */
+static int
+confirm_auto_held_for(struct session *s, const char *fp)
+{
+	const char *held;
+
+	if (s->prompt.auto_ev == NULL || fp == NULL)
+		return 0;
+	held = json_string_value(json_object_get(s->prompt.auto_ev, "fingerprint"));
+	return held != NULL && strcmp(held, fp) == 0;
 }
 
 /* Publishes confirm_needed once for the current prompt. */
@@ -131,11 +168,16 @@ confirm_send_keys(struct session_op *op, char keys[][PROFILE_MAX_KEY], size_t n)
 }
 
 /*
- * The steps of an answer (op->arg1: 1 approve / 0 deny; op->arg2: 1 for an
- * auto-answer; op->text: the expected fingerprint or NULL):
- *   read screen -> classify, check -> keys -> report -> (auto) verify.
+ * The steps of an answer (op->arg1: 1 approve / 0 deny; op->arg2: 0 for a
+ * person's answer, else the attempt of an auto-answer (1, 2); op->text: the
+ * expected fingerprint or NULL):
+ *   person: read screen -> classify, check -> keys -> report.
+ *   auto:   settle -> read screen -> classify, check -> keys -> verify
+ *           (prompt gone: report taken; still there: once more from the keys,
+ *           then report not taken and ask a person).
  */
-static void confirm_step_read(struct session_op *op, int err, const char *body, size_t len);
+static void confirm_step_verify(struct session_op *op, int err, const char *body, size_t len);
+static void confirm_step_screen(struct session_op *op, int err, const char *body, size_t len);
 
 /* Keys were pressed: report (and for auto-answers, schedule the check). */
 static void
@@ -154,13 +196,18 @@ confirm_step_sent(struct session_op *op, int err, const char *body, size_t len)
 		return; /* more send-keys replies to come */
 	s->prompt.answering = 0;
 	if (op->arg2) {
+		/*
+		 * Held until the tool is seen taking the answer (the monitor sees
+		 * the prompt go: confirm_prompt_gone) or the check below.
+		 */
 		ev = confirm_event(s, "auto_confirmed");
 		message_set_str(ev, "answer", op->pending);
-		bus_publish(&s->set->bus, ev, NULL);
-		log_info("%s: auto-confirmed \"%s\" with %s", s->id, s->prompt.text, op->pending);
-		/* Check later that the answer took. */
-		op->step_fn = confirm_step_read;
-		op->step = -1;
+		json_object_set_new(ev, "attempts", json_integer(op->arg2));
+		json_decref(s->prompt.auto_ev);
+		s->prompt.auto_ev = ev;
+		log_info("%s: answered \"%s\" with %s (attempt %ld)", s->id, s->prompt.text,
+			 op->pending, op->arg2);
+		op->step_fn = confirm_step_verify;
 		session_op_pause(op, CONFIRM_VERIFY_MS);
 		return;
 	}
@@ -254,24 +301,73 @@ confirm_step_screen(struct session_op *op, int err, const char *body, size_t len
 	free(r);
 }
 
-/* Starts (or, after an auto-answer, verifies) by reading the screen. */
+/* The screen after an auto-answer: taken, once more, or a person's turn. */
 static void
-confirm_step_read(struct session_op *op, int err, const char *body, size_t len)
+confirm_step_recheck(struct session_op *op, int err, const char *body, size_t len)
 {
 	struct session *s = op->s;
+	struct classify_result *r;
+	char fp[17];
+	int still = 0;
 
-	(void)err;
-	(void)body;
-	(void)len;
-	if (op->step == -1) {
-		/* Verification after an auto-answer. */
-		if (s->prompt.active && s->prompt.fp == s->prompt.memory.last_fp)
-			confirm_ask_person(s, "the automatic answer did not take effect");
+	if (err == 0 && s->profile != NULL) {
+		r = xmalloc(sizeof *r);
+		if (classify_screen(s->profile, body, len, r) == 0 &&
+		    r->state == CM_STATE_WAITING_CONFIRM && r->has_prompt) {
+			classify_fingerprint_hex(r->prompt.fingerprint, fp);
+			still = strcmp(fp, op->text) == 0;
+		}
+		free(r);
+	}
+	if (!confirm_auto_held_for(s, op->text)) {
+		session_op_free(op); /* reported meanwhile */
+		return;
+	}
+	if (!still) {
+		confirm_report_auto(s, 1);
 		session_op_free(op);
 		return;
 	}
-	op->step_fn = confirm_step_screen;
+	if (op->arg2 < CONFIRM_ATTEMPTS && !s->prompt.answering) {
+		/* The key was lost (a tool that drops keys while it draws): once more. */
+		op->arg2++;
+		free(op->pending);
+		op->pending = NULL;
+		s->prompt.answering = 1;
+		confirm_step_screen(op, 0, body, len);
+		return;
+	}
+	confirm_report_auto(s, 0);
+	if (s->prompt.active && strcmp(s->prompt.fingerprint, op->text) == 0)
+		confirm_ask_person(s, "the automatic answer did not take effect");
+	session_op_free(op);
+}
+
+/* CONFIRM_VERIFY_MS after an auto-answer: unless already seen taken, look. */
+static void
+confirm_step_verify(struct session_op *op, int err, const char *body, size_t len)
+{
+	(void)err;
+	(void)body;
+	(void)len;
+	if (!confirm_auto_held_for(op->s, op->text)) {
+		session_op_free(op);
+		return;
+	}
+	op->step_fn = confirm_step_recheck;
 	session_op_command(op, "capture-pane -p");
+}
+
+/* The prompt has had its settle time: read it again and answer. */
+static void
+confirm_step_settled(struct session_op *op, int err, const char *body, size_t len)
+{
+	(void)err;
+	(void)body;
+	(void)len;
+	op->step_fn = confirm_step_screen;
+	if (session_op_command(op, "capture-pane -p") < 0)
+		op->s->prompt.answering = 0;
 }
 
 /* Starts an answer op. */
@@ -282,9 +378,18 @@ confirm_start(struct session *s, struct completion done, int approve, int automa
 	struct session_op *op = session_op_new(s, done, confirm_step_screen);
 
 	op->arg1 = approve;
-	op->arg2 = automatic;
+	op->arg2 = automatic ? 1 : 0;
 	op->text = expected_fp ? xstrdup(expected_fp) : NULL;
 	s->prompt.answering = 1;
+	if (automatic && s->profile != NULL && profile_settle_ms(s->profile) > 0) {
+		/*
+		 * Some tools drop a key that comes while they are still drawing the
+		 * prompt (Codex, on the first approval of a session): let it settle.
+		 */
+		op->step_fn = confirm_step_settled;
+		session_op_pause(op, profile_settle_ms(s->profile));
+		return;
+	}
 	if (session_op_command(op, "capture-pane -p") < 0)
 		s->prompt.answering = 0;
 }
@@ -297,7 +402,8 @@ confirm_on_prompt(struct session *s, const struct classify_result *r)
 	int rc;
 
 	if (s->prompt.active && s->prompt.fp == r->prompt.fingerprint)
-		return 0; /* already decided about this one */
+		return 0;	   /* already decided about this one */
+	confirm_report_auto(s, 1); /* another prompt: the last answer was taken */
 	confirm_store(s, r);
 	if (s->prompt.answering)
 		return 0;

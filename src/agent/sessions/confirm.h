@@ -3,11 +3,14 @@
  *
  * When the monitor sees a prompt, autoconfirm_decide() (pure policy) says
  * whether it may be answered. If the session has auto-confirm on and the
- * policy says yes, the agent re-reads the screen, checks that the same
- * prompt (by fingerprint) is still there, sends the profile's "yes once"
- * keys, publishes `auto_confirmed` and audits it; CONFIRM_VERIFY_MS later
- * it reads again, and if the same prompt is still there it does not answer
- * again but asks a person. One prompt is never answered twice. Everything
+ * policy says yes, the agent waits the profile's settle_ms (tools may drop a
+ * key that comes while they still draw), re-reads the screen, checks that
+ * the same prompt (by fingerprint) is still there, and sends the profile's
+ * "yes once" keys. `auto_confirmed` is published and audited once the
+ * outcome is known: when the prompt goes away (tookEffect true), or, if
+ * the same prompt is still there CONFIRM_VERIFY_MS later, after one more
+ * try with the same check, with tookEffect false, and a person is asked.
+ * A prompt never gets more than CONFIRM_ATTEMPTS automatic answers. Everything
  * else (danger rules, prompts the profile marks for people, unknown
  * prompts, auto-confirm off) publishes `confirm_needed` once per prompt,
  * and the state stays waiting_confirm until someone answers.
@@ -24,6 +27,7 @@ struct classify_result;
 struct session;
 
 #define CONFIRM_VERIFY_MS 600 /* when to check that an auto-answer took effect */
+#define CONFIRM_ATTEMPTS  2   /* auto-answers of one prompt before a person is asked */
 
 /*
  * The monitor saw a prompt (r->has_prompt). Returns 0, or the milliseconds

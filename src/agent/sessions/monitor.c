@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "agent/screen/classify.h"
+#include "agent/screen/profile.h"
+#include "agent/sessions/bus.h"
 #include "agent/sessions/confirm.h"
 #include "agent/sessions/sessions.h"
 #include "agent/sessions/typing.h"
@@ -18,7 +20,9 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 
-#define MONITOR_DEBOUNCE_MAX_MS 50 /* longest delay while output floods */
+#define MONITOR_DEBOUNCE_MAX_MS 50  /* longest delay while output floods */
+#define MONITOR_STUCK_LINES	5   /* screen lines quoted by session_stuck */
+#define MONITOR_STUCK_EVIDENCE	512 /* bytes of them, at most (with the NUL) */
 
 static void monitor_read(struct session *s);
 
@@ -88,10 +92,61 @@ monitor_schedule(struct session *s, long ms)
 	monitor_arm(s, ms);
 }
 
+/*
+ * Publishes session_stuck with the last lines of the screen as evidence:
+ * the tool is still "starting" when its profile's ready timeout is over, so
+ * no rule knows its screen (a new version, a first-run screen, a crash
+ * message). Said once; the session keeps being watched.
+ */
+static void
+monitor_ready_timer(lws_sorted_usec_list_t *sul)
+{
+	struct session *s = lws_container_of(sul, struct session, ready_timer);
+	char evidence[MONITOR_STUCK_EVIDENCE];
+	const char *end, *b;
+	size_t n = 0, len;
+	json_t *ev;
+
+	if (s->state != CM_STATE_STARTING || s->pane_dead || s->link != SESSION_LINK_UP)
+		return;
+	evidence[0] = '\0';
+	if (s->screen != NULL) {
+		/* The last MONITOR_STUCK_LINES non-blank lines. */
+		end = s->screen + s->screen_len;
+		while (end > s->screen && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		for (b = end; b > s->screen && n < MONITOR_STUCK_LINES; b--)
+			if (b[-1] == '\n' && ++n == MONITOR_STUCK_LINES)
+				break;
+		len = (size_t)(end - b);
+		if (len >= sizeof evidence) {
+			/* Keep the end; start on a UTF-8 character boundary. */
+			b = end - (sizeof evidence - 1);
+			while (b < end && ((unsigned char)*b & 0xC0) == 0x80)
+				b++;
+			len = (size_t)(end - b);
+		}
+		memcpy(evidence, b, len);
+		evidence[len] = '\0';
+	}
+	ev = json_object();
+	json_object_set_new(ev, "type", json_string("session_stuck"));
+	json_object_set_new(ev, "sessionId", json_string(s->id));
+	json_object_set_new(ev, "state", json_string(cm_state_name(s->state)));
+	json_object_set_new(ev, "waitedMs", json_integer(profile_ready_timeout_ms(s->profile)));
+	json_object_set_new(ev, "evidence", json_stringn_nocheck(evidence, strlen(evidence)));
+	bus_publish(&s->set->bus, ev, NULL);
+	log_warn("%s: still starting after %u ms: no rule of profile %s knows the screen", s->id,
+		 profile_ready_timeout_ms(s->profile), profile_name(s->profile));
+}
+
 /* First read of a session. */
 void
 monitor_start(struct session *s)
 {
+	if (s->profile != NULL && profile_ready_timeout_ms(s->profile) > 0)
+		lws_sul_schedule(s->set->lws, 0, &s->ready_timer, monitor_ready_timer,
+				 (lws_usec_t)profile_ready_timeout_ms(s->profile) * LWS_US_PER_MS);
 	monitor_arm(s, 0);
 }
 
@@ -100,6 +155,7 @@ void
 monitor_stop(struct session *s)
 {
 	lws_sul_cancel(&s->debounce);
+	lws_sul_cancel(&s->ready_timer);
 	s->debounce_armed = 0;
 	if (s->cc != NULL)
 		s->set->link->cancel(s->cc, s);

@@ -70,6 +70,7 @@ session_free(struct session *s)
 	free(s->prompt.command);
 	free(s->prompt.reason);
 	json_decref(s->prompt.options);
+	json_decref(s->prompt.auto_ev);
 	free(s);
 }
 

@@ -80,49 +80,51 @@ struct session_prompt {
 	uint64_t fp;			  /* fingerprint as a number */
 	int announced;			  /* confirm_needed was published for this prompt */
 	int answering;			  /* an answer is in progress */
+	json_t *auto_ev;		  /* auto_confirmed held until the answer is seen taken */
 	struct autoconfirm_memory memory; /* what auto-confirm answered, and when */
 };
 
 struct session {
-	TAILQ_ENTRY(session) entry;	   /* in set->list */
-	int refs;			   /* references; freed at zero */
-	struct sessions *set;		   /* owner */
-	char id[NAMES_SESSION_ID_MAX + 1]; /* "cm-1770795611" */
-	char *tool;			   /* profile name */
-	char *task;			   /* the task text, as given */
-	char *path;			   /* working directory */
-	char *socket;			   /* tmux socket path */
-	double created;			   /* wall time */
-	int auto_confirm;		   /* answer safe prompts */
-	int cols, rows;			   /* window size */
-	const struct profile *profile;	   /* NULL if the profile is gone */
-	enum cm_state state;		   /* current state */
-	double state_since;		   /* wall time of the last change */
-	char *rule;			   /* rule that gave the state */
-	int worked;			   /* busy since the last completion */
-	int task_pending;		   /* the task is typed once the tool is ready */
-	int pane_dead;			   /* the tool's process has ended */
-	int exit_status;		   /* its status, -1 if unknown */
-	int killed;			   /* kill requested */
-	enum session_link link;		   /* control client state */
-	struct tmuxcc_client *cc;	   /* control client, NULL when none */
-	pid_t cc_pid;			   /* its pid, 0 when reaped */
-	int reattach_tries;		   /* re-attaches since the last one that worked */
-	struct fdwatch rwatch;		   /* tmux's stdout in the loop */
-	struct fdwatch wwatch;		   /* tmux's stdin in the loop */
-	struct completion create_done;	   /* the creator, until session_created */
-	struct completion kill_done;	   /* the killer, until session_killed */
-	lws_sorted_usec_list_t debounce;   /* screen read after output */
-	int debounce_armed;		   /* debounce is scheduled */
-	long debounce_ms;		   /* current delay: grows while output never stops */
-	uint64_t last_read_us;		   /* monotonic time the last screen read started */
-	int reading;			   /* a screen read is in flight */
-	int dirty;			   /* output came during the read */
-	struct session_prompt prompt;	   /* the prompt on screen, if any */
-	TAILQ_HEAD(, session_op) ops;	   /* requests awaiting tmux */
-	TAILQ_HEAD(, output_sub) subs;	   /* output subscribers (output.h) */
-	char *screen;			   /* the last screen read (plain text) */
-	size_t screen_len;		   /* its length */
+	TAILQ_ENTRY(session) entry;	    /* in set->list */
+	int refs;			    /* references; freed at zero */
+	struct sessions *set;		    /* owner */
+	char id[NAMES_SESSION_ID_MAX + 1];  /* "cm-1770795611" */
+	char *tool;			    /* profile name */
+	char *task;			    /* the task text, as given */
+	char *path;			    /* working directory */
+	char *socket;			    /* tmux socket path */
+	double created;			    /* wall time */
+	int auto_confirm;		    /* answer safe prompts */
+	int cols, rows;			    /* window size */
+	const struct profile *profile;	    /* NULL if the profile is gone */
+	enum cm_state state;		    /* current state */
+	double state_since;		    /* wall time of the last change */
+	char *rule;			    /* rule that gave the state */
+	int worked;			    /* busy since the last completion */
+	int task_pending;		    /* the task is typed once the tool is ready */
+	int pane_dead;			    /* the tool's process has ended */
+	int exit_status;		    /* its status, -1 if unknown */
+	int killed;			    /* kill requested */
+	enum session_link link;		    /* control client state */
+	struct tmuxcc_client *cc;	    /* control client, NULL when none */
+	pid_t cc_pid;			    /* its pid, 0 when reaped */
+	int reattach_tries;		    /* re-attaches since the last one that worked */
+	struct fdwatch rwatch;		    /* tmux's stdout in the loop */
+	struct fdwatch wwatch;		    /* tmux's stdin in the loop */
+	struct completion create_done;	    /* the creator, until session_created */
+	struct completion kill_done;	    /* the killer, until session_killed */
+	lws_sorted_usec_list_t debounce;    /* screen read after output */
+	int debounce_armed;		    /* debounce is scheduled */
+	long debounce_ms;		    /* current delay: grows while output never stops */
+	uint64_t last_read_us;		    /* monotonic time the last screen read started */
+	int reading;			    /* a screen read is in flight */
+	int dirty;			    /* output came during the read */
+	lws_sorted_usec_list_t ready_timer; /* the profile's ready timeout */
+	struct session_prompt prompt;	    /* the prompt on screen, if any */
+	TAILQ_HEAD(, session_op) ops;	    /* requests awaiting tmux */
+	TAILQ_HEAD(, output_sub) subs;	    /* output subscribers (output.h) */
+	char *screen;			    /* the last screen read (plain text) */
+	size_t screen_len;		    /* its length */
 };
 
 /* Prepares set (an empty list; the caller fills in the rest). */

@@ -286,6 +286,47 @@ claude_idle_with(const char *transcript)
 			 transcript);
 }
 
+/*
+ * A tool (or a tmux) that draws the input line as "❯" and a plain space,
+ * which tmux trims at the end of a line: the box is known by its shape (a
+ * line starting with ❯ between two rules), not by the NO-BREAK SPACE.
+ */
+static void
+test_input_box_plain_space(void **state)
+{
+	static const char *const rule = "────────────────────────────────────────────────────\n";
+	struct classify_result r;
+	char *s;
+
+	(void)state;
+	s = xasprintf("╭─── Claude Code v2.1.197 ──╮\n╰───────────────────────────╯\n\n%s❯\n%s"
+		      "  ? for shortcuts\n",
+		      rule, rule);
+	classify_with("claude", s, &r);
+	assert_string_equal(cm_state_name(r.state), "idle");
+	free(s);
+	s = xasprintf("╭─── Claude Code v2.1.197 ──╮\n╰───────────────────────────╯\n\n%s❯ fix the "
+		      "tests\n%s",
+		      rule, rule);
+	classify_with("claude", s, &r);
+	assert_string_equal(cm_state_name(r.state), "idle");
+	free(s);
+	s = xasprintf("❯ write-run please\n\n● Done.\n\n✻ Brewed for 3s\n\n%s❯\n%s"
+		      "  ? for shortcuts\n",
+		      rule, rule);
+	classify_with("claude", s, &r);
+	assert_string_equal(cm_state_name(r.state), "done");
+	free(s);
+	s = xasprintf("❯ please\n\n● API Error: 400 injected\n\n%s❯\n%s  ? for shortcuts\n", rule,
+		      rule);
+	classify_with("claude", s, &r);
+	assert_string_equal(cm_state_name(r.state), "error");
+	free(s);
+	/* The echoed message alone, with no box around it, is no input box. */
+	classify_with("claude", "❯ write-run please\n\n● Working on it\n", &r);
+	assert_string_not_equal(cm_state_name(r.state), "idle");
+}
+
 /* Asserts that no trap screen is an answerable prompt (or any prompt). */
 static void
 assert_not_prompt(const char *tool, const char *text, size_t len)
@@ -482,6 +523,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fixtures),
 	    cmocka_unit_test(test_prompt_details),
+	    cmocka_unit_test(test_input_box_plain_space),
 	    cmocka_unit_test(test_trap_quoted_prompt),
 	    cmocka_unit_test(test_trap_menus),
 	    cmocka_unit_test(test_trap_hostile_bytes),

@@ -222,6 +222,51 @@ test_argv(void **state)
 	profile_free(p);
 }
 
+/* "settle_ms" and "tested_versions": defaults, values, and bad ones refused. */
+static void
+test_settle_and_versions(void **state)
+{
+	struct profile *p = NULL;
+	const json_t *t;
+	char *e;
+
+	(void)state;
+	e = parse("{\"name\": \"x\", \"argv\": [\"t\"], \"rules\": [{\"name\": \"r\", "
+		  "\"state\": \"idle\", \"any\": [\"a\"]}]}",
+		  &p);
+	assert_null(e);
+	assert_int_equal(profile_settle_ms(p), PROFILE_SETTLE_MS);
+	assert_null(profile_tested_versions(p));
+	profile_free(p);
+	e = parse("{\"name\": \"x\", \"argv\": [\"t\"], \"settle_ms\": 0, "
+		  "\"tested_versions\": {\"t\": [\"1.2.3\", \"1.3.0-beta.1\"]}, \"rules\": "
+		  "[{\"name\": \"r\", \"state\": \"idle\", \"any\": [\"a\"]}]}",
+		  &p);
+	assert_null(e);
+	assert_int_equal(profile_settle_ms(p), 0);
+	t = profile_tested_versions(p);
+	assert_non_null(t);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(t, "t"), 1)),
+			    "1.3.0-beta.1");
+	profile_free(p);
+	refused("{\"name\": \"x\", \"argv\": [\"t\"], \"settle_ms\": 5000, \"rules\": []}",
+		"\"settle_ms\" must be between 0 and 2000");
+	refused("{\"name\": \"x\", \"argv\": [\"t\"], \"settle_ms\": \"50\", \"rules\": []}",
+		"\"settle_ms\" must be an integer");
+	refused("{\"name\": \"x\", \"argv\": [\"t\"], \"tested_versions\": [\"1.0\"], "
+		"\"rules\": []}",
+		"\"tested_versions\" must be an object");
+	refused("{\"name\": \"x\", \"argv\": [\"t\"], \"tested_versions\": {\"t\": []}, "
+		"\"rules\": []}",
+		"tested_versions: \"t\" must be an array of 1 to 8 versions");
+	refused("{\"name\": \"x\", \"argv\": [\"t\"], \"tested_versions\": {\"t\": "
+		"[\"latest\"]}, \"rules\": []}",
+		"tested_versions: \"t\"[0] must be a version");
+	refused("{\"name\": \"x\", \"argv\": [\"t\"], \"tested_versions\": {\"a b\": "
+		"[\"1.0\"]}, \"rules\": []}",
+		"tested_versions: \"a b\" is not a program name");
+}
+
 /* Writes a file in dir. */
 static void
 put(const char *dir, const char *name, const char *text, size_t len)
@@ -287,9 +332,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shipped),
-	    cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_argv),
+	    cmocka_unit_test(test_shipped),   cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_argv),      cmocka_unit_test(test_settle_and_versions),
 	    cmocka_unit_test(test_directory),
 	};
 

@@ -1,21 +1,39 @@
 /*
  * test-confirm: prompts on a tool's screen, against a scripted tmux
  * (scripted-tmux.h): a safe prompt is answered automatically with the
- * profile's keys after the screen is read again, and checked later; a
- * dangerous one, or one in a session without auto-confirm, waits for a
- * person (confirm_needed once, with the reason); a person's answer presses
- * the yes or no keys, and is refused if the prompt on screen is not the one
- * the person saw or if there is none.
+ * profile's keys once it has settled and the screen is read again, and
+ * checked later (a lost answer is sent once more); auto_confirmed says
+ * whether it took effect and after how many attempts; a dangerous one, or
+ * one in a session without auto-confirm, waits for a person (confirm_needed
+ * once, with the reason); a person's answer presses the yes or no keys, and
+ * is refused if the prompt on screen is not the one the person saw or if
+ * there is none.
  */
 #include "scripted-tmux.h"
 
+#include "agent/screen/profile.h"
 #include "agent/sessions/confirm.h"
 
 #define KEY_Y	  "send-keys -- \"y\""
 #define KEY_N	  "send-keys -- \"n\""
 #define KEY_ENTER "send-keys -- \"Enter\""
 
-/* A safe prompt with auto-confirm on: re-read, then y Enter; the answer is published. */
+#define SETTLED (PROFILE_SETTLE_MS + 40) /* past the profile's (default) settle time */
+
+/* The auto_confirmed event's "tookEffect" and "attempts". */
+static void
+assert_auto_outcome(json_t *ev, int took, int attempts)
+{
+	assert_non_null(ev);
+	assert_true(json_is_boolean(json_object_get(ev, "tookEffect")));
+	assert_int_equal(json_is_true(json_object_get(ev, "tookEffect")), took);
+	assert_int_equal(json_integer_value(json_object_get(ev, "attempts")), attempts);
+}
+
+/*
+ * A safe prompt with auto-confirm on: it settles, is re-read, then y Enter;
+ * the answer is published once the tool is seen taking it.
+ */
 static void
 test_auto_answer(void **state)
 {
@@ -30,17 +48,20 @@ test_auto_answer(void **state)
 	st_expect(ST_READ_SCREEN, ST_SCREEN_PROMPT);
 	st_expect(KEY_Y, "");
 	st_expect(KEY_ENTER, "");
-	st_run(30);
+	st_run(SETTLED);
 	assert_true(st_script_done());
 	assert_string_equal(st_states(), "waiting_confirm");
+	/* Not said before the outcome is known. */
+	assert_int_equal(st_count("auto_confirmed"), 0);
+	assert_int_equal(st_count("confirm_needed"), 0);
+	/* The tool goes on: the answer took, nobody is asked. */
+	st_redraw(ST_SCREEN_WORKING);
 	ev = st_event("auto_confirmed", 0);
 	assert_non_null(ev);
 	assert_string_equal(json_string_value(json_object_get(ev, "answer")), "y Enter");
 	assert_string_equal(json_string_value(json_object_get(ev, "prompt")), "Run this command?");
 	assert_non_null(strstr(json_string_value(json_object_get(ev, "command")), "$ make test"));
-	assert_int_equal(st_count("confirm_needed"), 0);
-	/* The tool goes on: the answer took, nobody is asked. */
-	st_redraw(ST_SCREEN_WORKING);
+	assert_auto_outcome(ev, 1, 1);
 	st_redraw(ST_SCREEN_IDLE);
 	st_run(CONFIRM_VERIFY_MS + 100);
 	assert_string_equal(st_states(), "waiting_confirm thinking done");
@@ -50,7 +71,59 @@ test_auto_answer(void **state)
 	st_answer_release(&done);
 }
 
-/* An automatic answer that did not take is never sent again: a person is asked. */
+/* The answer waits for the prompt to settle: nothing is read or sent before. */
+static void
+test_auto_answer_waits_to_settle(void **state)
+{
+	struct st_answer done;
+
+	(void)state;
+	st_create(st_profile, "", 1, &done);
+	st_up(ST_SCREEN_PROMPT);
+	st_expect(ST_READ_SCREEN, ST_SCREEN_PROMPT);
+	st_expect(KEY_Y, "");
+	st_expect(KEY_ENTER, "");
+	st_run(PROFILE_SETTLE_MS / 2);
+	assert_false(st_script_done()); /* still settling */
+	st_run(SETTLED);
+	assert_true(st_script_done());
+	st_answer_release(&done);
+}
+
+/* A lost answer (the prompt is still there) is sent once more, after the same check. */
+static void
+test_auto_answer_second_try(void **state)
+{
+	struct st_answer done;
+
+	(void)state;
+	st_create(st_profile, "", 1, &done);
+	st_up(ST_SCREEN_PROMPT);
+	st_expect(ST_READ_SCREEN, ST_SCREEN_PROMPT);
+	st_expect(KEY_Y, "");
+	st_expect(KEY_ENTER, "");
+	st_run(SETTLED);
+	assert_true(st_script_done());
+	/* The check finds the same prompt: the keys again. */
+	st_expect(ST_READ_SCREEN, ST_SCREEN_PROMPT);
+	st_expect(KEY_Y, "");
+	st_expect(KEY_ENTER, "");
+	st_run(CONFIRM_VERIFY_MS + 100);
+	assert_true(st_script_done());
+	assert_int_equal(st_count("auto_confirmed"), 0);
+	/* This time the tool takes it. */
+	st_redraw(ST_SCREEN_WORKING);
+	assert_auto_outcome(st_event("auto_confirmed", 0), 1, 2);
+	st_run(CONFIRM_VERIFY_MS + 100);
+	assert_int_equal(st_count("auto_confirmed"), 1);
+	assert_int_equal(st_count("confirm_needed"), 0);
+	st_answer_release(&done);
+}
+
+/*
+ * An automatic answer that did not take after its second try is never sent
+ * again: auto_confirmed says so, and a person is asked.
+ */
 static void
 test_auto_answer_did_not_take(void **state)
 {
@@ -63,16 +136,24 @@ test_auto_answer_did_not_take(void **state)
 	st_expect(ST_READ_SCREEN, ST_SCREEN_PROMPT);
 	st_expect(KEY_Y, "");
 	st_expect(KEY_ENTER, "");
-	st_run(30);
-	assert_int_equal(st_count("auto_confirmed"), 1);
-	/* The same prompt is still drawn (no new keys: the script expects none). */
+	st_run(SETTLED);
+	/* The same prompt is still drawn: one more try. */
 	st_redraw(ST_SCREEN_PROMPT);
+	st_expect(ST_READ_SCREEN, ST_SCREEN_PROMPT);
+	st_expect(KEY_Y, "");
+	st_expect(KEY_ENTER, "");
 	st_run(CONFIRM_VERIFY_MS + 100);
+	assert_true(st_script_done());
+	/* Still there at the second check (no new keys: the script expects none). */
+	st_expect(ST_READ_SCREEN, ST_SCREEN_PROMPT);
+	st_run(CONFIRM_VERIFY_MS + 100);
+	assert_true(st_script_done());
 	ev = st_event("confirm_needed", 0);
 	assert_non_null(ev);
 	assert_string_equal(json_string_value(json_object_get(ev, "reason")),
 			    "the automatic answer did not take effect");
 	assert_int_equal(st_count("auto_confirmed"), 1);
+	assert_auto_outcome(st_event("auto_confirmed", 0), 0, 2);
 	st_answer_release(&done);
 }
 
@@ -139,8 +220,9 @@ test_auto_confirm_turned_on(void **state)
 	rec = st_event("set_auto_confirm", 0);
 	assert_non_null(rec);
 	assert_string_equal(json_string_value(json_object_get(rec, "detail")), "on");
-	st_run(40);
+	st_run(SETTLED);
 	assert_true(st_script_done());
+	st_redraw(ST_SCREEN_WORKING);
 	assert_int_equal(st_count("auto_confirmed"), 1);
 	st_answer_release(&done);
 }
@@ -236,6 +318,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_auto_answer, st_setup, st_teardown),
+	    cmocka_unit_test_setup_teardown(test_auto_answer_waits_to_settle, st_setup,
+					    st_teardown),
+	    cmocka_unit_test_setup_teardown(test_auto_answer_second_try, st_setup, st_teardown),
 	    cmocka_unit_test_setup_teardown(test_auto_answer_did_not_take, st_setup, st_teardown),
 	    cmocka_unit_test_setup_teardown(test_dangerous_prompt_asks_a_person, st_setup,
 					    st_teardown),

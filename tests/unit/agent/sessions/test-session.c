@@ -5,7 +5,8 @@
  * refused by tmux, states from the screen after output (debounced),
  * done after work with one session_completed, a dead pane, tmux going
  * away, the state file written before tmux starts, a dead control client
- * re-attached, and kill.
+ * re-attached, kill, and session_stuck when a tool is still starting at
+ * the end of its profile's ready timeout.
  */
 #include "scripted-tmux.h"
 
@@ -135,6 +136,83 @@ test_states_follow_the_screen(void **state)
 	st_redraw(ST_SCREEN_IDLE);
 	assert_string_equal(st_states(), "idle thinking done");
 	assert_int_equal(st_count("session_completed"), 1);
+	st_answer_release(&done);
+}
+
+/* A tool whose screens the profile may not know: unknown screens are "starting". */
+static const char slow_profile_json[] =
+    "{\"schema\": 1, \"name\": \"slowtool\", \"argv\": [\"slowtool\"],"
+    " \"task\": {\"via\": \"argv\", \"args\": [\"{task}\"]},"
+    " \"ready\": {\"states\": [\"idle\"], \"timeout_ms\": 200},"
+    " \"input\": {\"line\": \"^mytool>\", \"within\": 2}, \"fallback\": \"starting\","
+    " \"rules\": [{\"name\": \"prompt\", \"state\": \"idle\", \"region\": {\"area\": \"input\"},"
+    "  \"any\": [\"^mytool>\"]}]}";
+static struct profile *slow_profile;
+
+static struct profile *
+slow_profile_load(void)
+{
+	struct buf err;
+
+	buf_init(&err, 4096);
+	assert_int_equal(profile_parse_json(slow_profile_json, strlen(slow_profile_json),
+					    "slowtool.json", &slow_profile, &err),
+			 0);
+	buf_release(&err);
+	return slow_profile;
+}
+
+/* The sessions go first: they point at the profile. */
+static int
+slow_teardown(void **state)
+{
+	int rc = st_teardown(state);
+
+	profile_free(slow_profile);
+	slow_profile = NULL;
+	return rc;
+}
+
+/* Still starting after the ready timeout: session_stuck once, with the screen's last lines. */
+static void
+test_session_stuck(void **state)
+{
+	struct st_answer done;
+	struct session *s;
+	const char *evidence;
+	json_t *ev;
+
+	(void)state;
+	s = st_create(slow_profile_load(), "", 0, &done);
+	st_up("line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nPress any key to go on\n\n");
+	assert_int_equal(s->state, CM_STATE_STARTING);
+	st_run(100);
+	assert_int_equal(st_count("session_stuck"), 0); /* not before the timeout */
+	st_run(250);
+	ev = st_event("session_stuck", 0);
+	assert_non_null(ev);
+	assert_string_equal(json_string_value(json_object_get(ev, "state")), "starting");
+	assert_int_equal(json_integer_value(json_object_get(ev, "waitedMs")), 200);
+	evidence = json_string_value(json_object_get(ev, "evidence"));
+	assert_non_null(evidence);
+	assert_string_equal(evidence, "line 3\nline 4\nline 5\nline 6\nPress any key to go on");
+	st_run(300);
+	assert_int_equal(st_count("session_stuck"), 1);
+	st_answer_release(&done);
+}
+
+/* A tool that got ready in time is not stuck. */
+static void
+test_ready_in_time_is_not_stuck(void **state)
+{
+	struct st_answer done;
+
+	(void)state;
+	st_create(slow_profile_load(), "", 0, &done);
+	st_up(ST_SCREEN_IDLE);
+	st_run(350);
+	assert_string_equal(st_states(), "idle");
+	assert_int_equal(st_count("session_stuck"), 0);
 	st_answer_release(&done);
 }
 
@@ -345,6 +423,9 @@ main(void)
 					    st_teardown),
 	    cmocka_unit_test_setup_teardown(test_kill, st_setup, st_teardown),
 	    cmocka_unit_test_setup_teardown(test_pending_create_released, st_setup, st_teardown),
+	    cmocka_unit_test_setup_teardown(test_session_stuck, st_setup, slow_teardown),
+	    cmocka_unit_test_setup_teardown(test_ready_in_time_is_not_stuck, st_setup,
+					    slow_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
