@@ -29,8 +29,12 @@ flags=$(PKG_CONFIG_PATH="$PCDIR" pkg-config --cflags --libs cm)
 inc=$(PKG_CONFIG_PATH="$PCDIR" pkg-config --variable=includedir cm)
 check "pkg-config's includedir is the install's ($inc)" [ "$(readlink -f "$inc")" = "$(readlink -f "$P/include")" ]
 check "pkg-config --libs names -lcm ($flags)" bash -c "[[ '$flags' == *-lcm* ]]"
+# A sanitized build installs a sanitized libcm: the program needs the same runtime.
+san=()
+grep -q '^CM_ASAN:BOOL=ON' "$CM_BUILD_DIR/CMakeCache.txt" && san+=(-fsanitize=address)
+grep -q '^CM_UBSAN:BOOL=ON' "$CM_BUILD_DIR/CMakeCache.txt" && san+=(-fsanitize=undefined)
 # shellcheck disable=SC2086 # the flags are words
-cc -std=c17 -o "$T/seed-client" "$CM_SOURCE_DIR/examples/seed-client.c" $flags -Wl,-rpath,"$LIBDIR" 2>"$T/cc.log"
+cc -std=c17 "${san[@]}" -o "$T/seed-client" "$CM_SOURCE_DIR/examples/seed-client.c" $flags -Wl,-rpath,"$LIBDIR" 2>"$T/cc.log"
 check "seed-client.c builds against the installed libcm ($(head -c 300 "$T/cc.log"))" [ -x "$T/seed-client" ]
 check "it loads the installed libcm.so" bash -c "ldd '$T/seed-client' | grep -q '$LIBDIR/libcm.so'"
 printf 'think 300\nsay logging added\ndone\n' >"$T/script"
