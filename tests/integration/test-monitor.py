@@ -136,8 +136,20 @@ async def danger(t):
             t.check("confirm deny -> confirmed with Escape", r.get("keys") == "Escape", r)
             idle = await c.wait_event(lambda e: e.get("type") == "state_change" and
                                       e.get("sessionId") == sid2 and
+                                      e.get("seq", 0) > need.get("seq", 0) and
                                       e.get("state") in ("idle", "done"), 10)
             t.check("denying returns the tool to its input", idle is not None)
+            t.check("...as idle, saying the prompt was denied (not a green done)",
+                    idle is not None and idle["state"] == "idle" and
+                    idle.get("rule") == "prompt-denied", idle)
+            t.check("no session_completed for a denied turn", not [
+                e for e in c.events if e.get("type") == "session_completed" and
+                e.get("sessionId") == sid2])
+            answered = [a for a in agent.audit() if a.get("action") == "prompt_answered"
+                        and a.get("sessionId") == sid2]
+            t.check("the audit log says which client answered",
+                    answered and answered[-1].get("client", "").startswith("127.0.0.1 #"),
+                    answered)
             t.check("a denied prompt is not answered yes", not [
                 e for e in c.events if e.get("type") == "auto_confirmed"])
 

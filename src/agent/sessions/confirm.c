@@ -215,7 +215,11 @@ confirm_step_sent(struct session_op *op, int err, const char *body, size_t len)
 	json_object_set_new(ev, "approve", json_boolean(op->arg1));
 	message_set_str(ev, "keys", op->pending);
 	json_object_set_new(ev, "by", json_string("client"));
+	if (op->who != NULL)
+		message_set_str(ev, "client", op->who);
 	bus_publish(&s->set->bus, ev, NULL);
+	if (!op->arg1)
+		s->denied = 1; /* the tool's next idle screen is not a finished task */
 	r = json_object();
 	json_object_set_new(r, "sessionId", json_string(s->id));
 	json_object_set_new(r, "approve", json_boolean(op->arg1));
@@ -370,8 +374,8 @@ confirm_step_settled(struct session_op *op, int err, const char *body, size_t le
 		op->s->prompt.answering = 0;
 }
 
-/* Starts an answer op. */
-static void
+/* Starts an answer op; returns it, or NULL if it already failed. */
+static struct session_op *
 confirm_start(struct session *s, struct completion done, int approve, int automatic,
 	      const char *expected_fp)
 {
@@ -388,10 +392,13 @@ confirm_start(struct session *s, struct completion done, int approve, int automa
 		 */
 		op->step_fn = confirm_step_settled;
 		session_op_pause(op, profile_settle_ms(s->profile));
-		return;
+		return op;
 	}
-	if (session_op_command(op, "capture-pane -p") < 0)
+	if (session_op_command(op, "capture-pane -p") < 0) {
 		s->prompt.answering = 0;
+		return NULL;
+	}
+	return op;
 }
 
 /* The monitor saw a prompt. */
@@ -432,7 +439,11 @@ confirm_on_prompt(struct session *s, const struct classify_result *r)
 
 /* A client answers the prompt. */
 void
-confirm_request(struct session *s, struct completion done, int approve, const char *expected_fp)
+confirm_request(struct session *s, struct completion done, int approve, const char *expected_fp,
+		const char *who)
 {
-	confirm_start(s, done, approve, 0, expected_fp);
+	struct session_op *op = confirm_start(s, done, approve, 0, expected_fp);
+
+	if (op != NULL && who != NULL)
+		op->who = xstrdup(who);
 }

@@ -39,10 +39,12 @@ long confirm_on_prompt(struct session *s, const struct classify_result *r);
 void confirm_prompt_gone(struct session *s);
 /*
  * Answers the prompt of s for a client. expected_fp is the fingerprint the
- * client saw (NULL: whatever prompt is shown). done gets {sessionId,
- * approve, keys} once the keys are pressed, or an error.
+ * client saw (NULL: whatever prompt is shown); who names the client for
+ * prompt_answered and the audit log (NULL: unknown). done gets {sessionId,
+ * approve, keys} once the keys are pressed, or an error. After a denial the
+ * tool's return to its input is `idle` (rule prompt-denied), not `done`.
  */
 void confirm_request(struct session *s, struct completion done, int approve,
-		     const char *expected_fp);
+		     const char *expected_fp, const char *who);
 
 #endif

@@ -167,9 +167,23 @@ static void
 monitor_apply(struct session *s, const struct classify_result *r)
 {
 	enum cm_state st = r->state;
+	const char *rule = r->rule[0] ? r->rule : "fallback";
 	long again = 0;
 
-	if (st == CM_STATE_IDLE && s->worked)
+	/*
+	 * A screen no rule knows, once the tool was past starting, is a frame
+	 * caught mid-redraw (a resize, a full repaint): the state and the prompt
+	 * hold until a rule matches again, so nothing flickers or is announced
+	 * twice.
+	 */
+	if (r->rule[0] == '\0' && st == CM_STATE_STARTING && s->state != CM_STATE_STARTING &&
+	    !s->pane_dead)
+		return;
+	if (st == CM_STATE_IDLE && s->worked && s->denied) {
+		/* Back at the input after a denial: the turn ended, nothing was done. */
+		s->worked = 0;
+		rule = "prompt-denied";
+	} else if (st == CM_STATE_IDLE && s->worked)
 		st = CM_STATE_DONE;
 	if (s->state == CM_STATE_DONE && (st == CM_STATE_IDLE || st == CM_STATE_DONE))
 		st = CM_STATE_DONE;
@@ -179,7 +193,9 @@ monitor_apply(struct session *s, const struct classify_result *r)
 		confirm_prompt_gone(s);
 	if (again > 0)
 		monitor_schedule(s, again);
-	session_set_state(s, st, r->rule[0] ? r->rule : "fallback", r->evidence);
+	if (cm_state_is_busy(st) || st == CM_STATE_IDLE || st == CM_STATE_DONE)
+		s->denied = 0;
+	session_set_state(s, st, rule, r->evidence);
 	if (s->task_pending && s->profile && profile_ready_state(s->profile, st)) {
 		/* The profile takes the task as keys: type it now that the tool is ready. */
 		s->task_pending = 0;

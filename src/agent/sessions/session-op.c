@@ -37,6 +37,7 @@ session_op_free(struct session_op *op)
 	completion_call(&op->done, COMPLETION_DROPPED, NULL, NULL);
 	free(op->text);
 	free(op->pending);
+	free(op->who);
 	free(op);
 }
 

@@ -31,6 +31,7 @@ struct session_op {
 	char *text;		       /* a reply kept for a later step */
 	size_t text_len;	       /* its length */
 	char *pending;		       /* a command line for a later step */
+	char *who;		       /* who asked, for the record (a client's address) */
 	lws_sorted_usec_list_t sul;    /* a pause between steps */
 	/* Runs when a reply arrives (err, body) or the pause ends (err 1). */
 	void (*step_fn)(struct session_op *op, int err, const char *body, size_t len);

@@ -101,6 +101,7 @@ struct session {
 	double state_since;		    /* wall time of the last change */
 	char *rule;			    /* rule that gave the state */
 	int worked;			    /* busy since the last completion */
+	int denied;			    /* a person denied a prompt since then */
 	int task_pending;		    /* the task is typed once the tool is ready */
 	int pane_dead;			    /* the tool's process has ended */
 	int exit_status;		    /* its status, -1 if unknown */

@@ -28,6 +28,9 @@ conn_new(struct agent *a, struct lws *wsi)
 	buf_init(&c->rx, (size_t)a->cfg.max_message);
 	STAILQ_INIT(&c->queue);
 	lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
+	/* An IPv4 client of a dual-stack socket reads as ::ffff:A.B.C.D: say A.B.C.D. */
+	if (strncmp(c->peer, "::ffff:", 7) == 0 && strchr(c->peer + 7, '.') != NULL)
+		memmove(c->peer, c->peer + 7, strlen(c->peer + 7) + 1);
 	TAILQ_INSERT_TAIL(&a->conns, c, entry);
 	a->n_conns++;
 	return c;

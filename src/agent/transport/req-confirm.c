@@ -1,12 +1,14 @@
 /*
  * confirm and set_auto_confirm.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "agent/sessions/confirm.h"
 #include "agent/sessions/session.h"
 #include "agent/sessions/sessions.h"
 #include "agent/transport/agent.h"
+#include "agent/transport/conn.h"
 #include "agent/transport/dispatch.h"
 #include "common/err.h"
 #include "proto/message.h"
@@ -18,6 +20,7 @@ req_confirm(struct req *r)
 	const char *id = NULL, *fp = NULL;
 	int approve = 0;
 	struct session *s;
+	char who[CONN_PEER_MAX + 24];
 
 	if (req_unpack(r, "{s:s, s:b, s?:s}", "sessionId", &id, "approve", &approve, "prompt",
 		       &fp) < 0)
@@ -32,7 +35,9 @@ req_confirm(struct req *r)
 		req_error(r, CM_EBUSY, "an answer to this prompt is already being sent");
 		return;
 	}
-	confirm_request(s, req_later(r, "confirmed"), approve, fp);
+	/* The record names the client: its address and connection number. */
+	snprintf(who, sizeof who, "%s #%llu", r->c->peer, (unsigned long long)r->c->id);
+	confirm_request(s, req_later(r, "confirmed"), approve, fp, who);
 }
 
 /* Handles {"action":"set_auto_confirm","sessionId","enabled"}. */

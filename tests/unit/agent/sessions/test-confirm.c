@@ -240,7 +240,7 @@ test_person_approves(void **state)
 	st_expect(ST_READ_SCREEN, ST_SCREEN_PROMPT);
 	st_expect(KEY_Y, "");
 	st_expect(KEY_ENTER, "");
-	confirm_request(s, st_completion(&answer), 1, s->prompt.fingerprint);
+	confirm_request(s, st_completion(&answer), 1, s->prompt.fingerprint, "127.0.0.1 #1");
 	st_run(20);
 	assert_true(st_script_done());
 	assert_int_equal(answer.called, 1);
@@ -250,6 +250,7 @@ test_person_approves(void **state)
 	ev = st_event("prompt_answered", 0);
 	assert_non_null(ev);
 	assert_string_equal(json_string_value(json_object_get(ev, "by")), "client");
+	assert_string_equal(json_string_value(json_object_get(ev, "client")), "127.0.0.1 #1");
 	st_answer_release(&done);
 	st_answer_release(&answer);
 }
@@ -266,7 +267,7 @@ test_person_refuses(void **state)
 	st_expect(ST_READ_SCREEN, ST_SCREEN_PROMPT);
 	st_expect(KEY_N, "");
 	st_expect(KEY_ENTER, "");
-	confirm_request(s, st_completion(&answer), 0, NULL);
+	confirm_request(s, st_completion(&answer), 0, NULL, "127.0.0.1 #1");
 	st_run(20);
 	assert_true(st_script_done());
 	assert_int_equal(answer.err, 0);
@@ -286,7 +287,7 @@ test_prompt_changed(void **state)
 	(void)state;
 	s = st_start("", 0, ST_SCREEN_PROMPT, &done);
 	st_expect(ST_READ_SCREEN, ST_SCREEN_DANGER);
-	confirm_request(s, st_completion(&answer), 1, s->prompt.fingerprint);
+	confirm_request(s, st_completion(&answer), 1, s->prompt.fingerprint, "127.0.0.1 #1");
 	st_run(20);
 	assert_true(st_script_done());
 	assert_int_equal(answer.called, 1);
@@ -306,7 +307,7 @@ test_no_prompt(void **state)
 	(void)state;
 	s = st_start("", 0, ST_SCREEN_IDLE, &done);
 	st_expect(ST_READ_SCREEN, ST_SCREEN_IDLE);
-	confirm_request(s, st_completion(&answer), 1, NULL);
+	confirm_request(s, st_completion(&answer), 1, NULL, "127.0.0.1 #1");
 	st_run(20);
 	assert_int_equal(answer.err, CM_ENOPROMPT);
 	st_answer_release(&done);
