@@ -89,7 +89,7 @@ confirm_ask_person(struct session *s, const char *reason)
 	if (s->prompt.announced)
 		return;
 	s->prompt.announced = 1;
-	ev = confirm_event(s, "confirm_needed");
+	ev = confirm_event(s, proto_msg_name(PROTO_MSG_CONFIRM_NEEDED));
 	message_set_str(ev, "reason", reason);
 	bus_publish(&s->set->bus, ev, NULL);
 	log_info("%s: prompt waits for a person: %s", s->id, reason);
@@ -154,7 +154,7 @@ confirm_step_sent(struct session_op *op, int err, const char *body, size_t len)
 		return; /* more send-keys replies to come */
 	s->prompt.answering = 0;
 	if (op->arg2) {
-		ev = confirm_event(s, "auto_confirmed");
+		ev = confirm_event(s, proto_msg_name(PROTO_MSG_AUTO_CONFIRMED));
 		message_set_str(ev, "answer", op->pending);
 		bus_publish(&s->set->bus, ev, NULL);
 		log_info("%s: auto-confirmed \"%s\" with %s", s->id, s->prompt.text, op->pending);
@@ -164,7 +164,7 @@ confirm_step_sent(struct session_op *op, int err, const char *body, size_t len)
 		session_op_pause(op, CONFIRM_VERIFY_MS);
 		return;
 	}
-	ev = confirm_event(s, "prompt_answered");
+	ev = confirm_event(s, proto_msg_name(PROTO_MSG_PROMPT_ANSWERED));
 	json_object_set_new(ev, "approve", json_boolean(op->arg1));
 	message_set_str(ev, "keys", op->pending);
 	json_object_set_new(ev, "by", json_string("client"));
