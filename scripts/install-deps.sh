@@ -13,7 +13,7 @@ build_pkgs=(build-essential cmake pkg-config git tmux
 	ncurses-term)
 test_pkgs=(clang libclang-rt-14-dev clang-format valgrind libcmocka-dev
 	python3 python3-websockets openssh-server openssh-client
-	chromium procps iproute2)
+	chromium procps iproute2 lintian zsh)
 
 pkgs=("${build_pkgs[@]}")
 # libcmocka-dev is needed to configure with tests (the default).

@@ -37,6 +37,8 @@ enum cli_exit {
 	CLI_EXIT_EXITED = 12,	  /* `start --wait`: the tool exited or the session was killed */
 	CLI_EXIT_UNSAFE = 13,	  /* contexts.json or a token file others may change or read */
 	CLI_EXIT_AMBIGUOUS = 14,  /* a session id (or prefix) found on more than one context */
+	CLI_EXIT_UNSUPPORTED =
+	    15, /* `agent install`: the server cannot run the agent (arch, tmux) */
 };
 
 /* State shared by main.c and the subcommands for one run of cm. */
@@ -56,6 +58,8 @@ struct cli {
 /* Flags of a command table row: the shared setup main.c runs first. */
 enum cli_cmd_flags {
 	CMD_NEEDS_CONTEXTS = 1 << 0, /* load contexts.json before exec */
+	CMD_EXACT_NAME = 1 << 1,     /* found by its whole name only, never by a prefix */
+	CMD_HIDDEN = 1 << 2,	     /* not listed by cm help (internal) */
 };
 
 /* One row of the command table. */

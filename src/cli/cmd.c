@@ -10,12 +10,16 @@
 
 extern const struct cli_cmd cmd_ctx_entry, cmd_start_entry, cmd_ls_entry, cmd_show_entry,
     cmd_capture_entry, cmd_send_entry, cmd_approve_entry, cmd_deny_entry, cmd_logs_entry,
-    cmd_attach_entry, cmd_kill_entry, cmd_watch_entry, cmd_status_entry, cmd_help_entry;
+    cmd_attach_entry, cmd_kill_entry, cmd_watch_entry, cmd_status_entry, cmd_help_entry,
+    cmd_agent_entry, cmd_completion_entry, cmd_complete_entry;
 
 const struct cli_cmd *const cmd_table[] = {
-    &cmd_ctx_entry,  &cmd_start_entry,	 &cmd_ls_entry,	    &cmd_show_entry, &cmd_capture_entry,
-    &cmd_send_entry, &cmd_approve_entry, &cmd_deny_entry,   &cmd_logs_entry, &cmd_attach_entry,
-    &cmd_kill_entry, &cmd_watch_entry,	 &cmd_status_entry, &cmd_help_entry, NULL,
+    &cmd_ctx_entry,	   &cmd_start_entry,	&cmd_ls_entry,
+    &cmd_show_entry,	   &cmd_capture_entry,	&cmd_send_entry,
+    &cmd_approve_entry,	   &cmd_deny_entry,	&cmd_logs_entry,
+    &cmd_attach_entry,	   &cmd_kill_entry,	&cmd_watch_entry,
+    &cmd_status_entry,	   &cmd_help_entry,	&cmd_agent_entry,
+    &cmd_completion_entry, &cmd_complete_entry, NULL,
 };
 
 /* Finds a command by exact name or alias, else by unique prefix. */
@@ -37,7 +41,9 @@ cmd_find(const char *name, char *why, size_t n)
 		return NULL;
 	}
 	for (i = 0; cmd_table[i]; i++) {
-		if (strncmp(cmd_table[i]->name, name, len))
+		/* A command that changes servers is not run by a typo's prefix. */
+		if (strncmp(cmd_table[i]->name, name, len) ||
+		    (cmd_table[i]->flags & CMD_EXACT_NAME))
 			continue;
 		found = cmd_table[i];
 		count++;
@@ -69,7 +75,8 @@ cmd_list(FILE *f)
 	fprintf(f, "usage: cm [--ctx NAME] [--json] [--no-color] [-v] COMMAND [ARGS...]\n\n"
 		   "commands (any unique prefix works):\n");
 	for (i = 0; cmd_table[i]; i++)
-		fprintf(f, "  %-9s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+		if (!(cmd_table[i]->flags & CMD_HIDDEN))
+			fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	fprintf(f, "\nSessions are named CTX/ID or by a unique prefix of their id.\n"
 		   "See cm help COMMAND, and man cm for exit statuses.\n");
 }

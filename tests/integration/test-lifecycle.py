@@ -71,7 +71,7 @@ async def control_client_killed(t):
                         pids)
                 for p in pids:
                     os.kill(int(p), signal.SIGTERM)
-                await asyncio.sleep(1)
+                await asyncio.sleep(1)  # the attach completes once tmux runs again
                 r = await c.request("list_sessions")
                 st = [s for s in r.get("sessions", []) if s["sessionId"] == sid]
                 t.check(f"round {round_}: the session is still live after its control client "
@@ -107,16 +107,48 @@ async def server_gone(t):
             ev = await c.wait_event(lambda e: e.get("type") == "session_exited", 15)
             t.check("a tmux server really gone still ends as exited, after bounded retries",
                     ev is not None)
-            await asyncio.sleep(1)
+            await asyncio.sleep(1)  # the attach completes once tmux runs again
             pids = subprocess.run(["pgrep", "-P", str(agent.proc.pid), "tmux"],
                                   capture_output=True, text=True).stdout.split()
             t.check("and the agent stops trying", not pids, pids)
+
+
+async def listed_while_attaching(t):
+    """A re-adopted session is listed at once, before its tmux has answered the
+    attach: a client listing right after agent_started sees every session."""
+    with Agent() as agent:
+        async with Client(agent) as c:
+            r = await c.create("cat")
+            sid = r["sessionId"]
+            await c.wait_state(sid, "idle")
+            lst = await c.request("list_sessions")
+            sock = [s["socket"] for s in lst["sessions"] if s["sessionId"] == sid][0]
+        agent.stop(signal.SIGKILL)
+        pid = subprocess.run(["tmux", "-S", sock, "display-message", "-p", "#{pid}"],
+                             capture_output=True, text=True).stdout.strip()
+        os.kill(int(pid), signal.SIGSTOP)  # the attach cannot be answered yet
+        try:
+            agent.start()
+            async with Client(agent) as c:
+                lst = await c.request("list_sessions")
+                ids = [s["sessionId"] for s in lst["sessions"]]
+                t.check("a re-adopted session is listed while its attach is pending",
+                        sid in ids, ids)
+        finally:
+            os.kill(int(pid), signal.SIGCONT)
+        async with Client(agent) as c:
+            await asyncio.sleep(1)  # the attach completes once tmux runs again
+            r = await c.request("send_keys", sessionId=sid, keys="still here", enter=True)
+            lst = await c.request("list_sessions")
+            t.check("...and it is controllable once tmux answers",
+                    await c.wait_screen(sid, "still here") is not None, (r, lst, agent.log()[-1500:]))
 
 
 async def main(t):
     await killed_after_create(t)
     await control_client_killed(t)
     await server_gone(t)
+    await listed_while_attaching(t)
 
 
 run(main)

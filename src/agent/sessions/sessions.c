@@ -117,7 +117,12 @@ session_to_json(const struct session *s)
 	return o;
 }
 
-/* Every session as an array of objects. */
+/*
+ * Every session as an array of objects. A session is left out only while
+ * its creator still waits for session_created: one re-adopted after a
+ * restart, or re-attaching after its control client died, exists and is
+ * listed even before tmux has answered the attach.
+ */
 json_t *
 sessions_to_json(struct sessions *set)
 {
@@ -125,7 +130,7 @@ sessions_to_json(struct sessions *set)
 	struct session *s;
 
 	TAILQ_FOREACH (s, &set->list, entry) {
-		if (!s->killed && s->link != SESSION_LINK_STARTING)
+		if (!s->killed && s->create_done.fn == NULL)
 			json_array_append_new(arr, session_to_json(s));
 	}
 	return arr;

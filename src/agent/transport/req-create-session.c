@@ -68,18 +68,24 @@ req_program_found(const struct profile *p, const char *dir, char *prog, size_t n
 		if (strcmp(profile_env_name(p, i), "PATH") == 0)
 			path = profile_env_value(p, i);
 	if (strchr(argv[0], '/') != NULL) {
-		snprintf(file, sizeof file, "%s%s%s", argv[0][0] == '/' ? "" : dir,
-			 argv[0][0] == '/' ? "" : "/", argv[0]);
-		found = req_executable(file);
+		int len = snprintf(file, sizeof file, "%s%s%s", argv[0][0] == '/' ? "" : dir,
+				   argv[0][0] == '/' ? "" : "/", argv[0]);
+
+		/* A path too long to build is one no exec could take either. */
+		found = len > 0 && (size_t)len < sizeof file && req_executable(file);
 	} else {
 		/* No PATH: env(1) falls back to the system's default one. */
 		for (s = path ? path : "/usr/bin:/bin";; s = e + 1) {
+			int len;
+
 			e = strchrnul(s, ':');
 			if (e == s) /* an empty entry is the current directory */
-				snprintf(file, sizeof file, "%s/%s", dir, argv[0]);
+				len = snprintf(file, sizeof file, "%s/%s", dir, argv[0]);
 			else
-				snprintf(file, sizeof file, "%.*s/%s", (int)(e - s), s, argv[0]);
-			if ((found = req_executable(file)) || *e == '\0')
+				len = snprintf(file, sizeof file, "%.*s/%s", (int)(e - s), s,
+					       argv[0]);
+			found = len > 0 && (size_t)len < sizeof file && req_executable(file);
+			if (found || *e == '\0')
 				break;
 		}
 	}

@@ -416,7 +416,8 @@ static const char st_profile_json[] =
 #define ST_SCREEN_IDLE	  "Welcome to mytool\n\nmytool> "
 #define ST_SCREEN_WORKING "mytool> fix the bug\nWorking..."
 #define ST_SCREEN_PROMPT  "mytool> fix the bug\n$ make test\n1. Yes\n2. No\nRun this command? [y/N]"
-#define ST_SCREEN_DANGER  "mytool> clean up\n$ rm -rf /etc/cm\n1. Yes\n2. No\nRun this command? [y/N]"
+#define ST_SCREEN_DANGER                                                                           \
+	"mytool> clean up\n$ rm -rf /etc/cm\n1. Yes\n2. No\nRun this command? [y/N]"
 
 /* The two commands of one screen read by the monitor. */
 #define ST_READ_SCREEN "capture-pane -p"
