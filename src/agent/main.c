@@ -216,7 +216,7 @@ main_announce(struct agent *a)
 {
 	json_t *ev = json_object();
 
-	json_object_set_new(ev, "type", json_string("agent_started"));
+	json_object_set_new(ev, "type", json_string(proto_msg_name(PROTO_MSG_AGENT_STARTED)));
 	json_object_set_new(ev, "version", json_string(CM_VERSION));
 	json_object_set_new(ev, "sessions", json_integer((json_int_t)a->sessions.n));
 	bus_publish(&a->sessions.bus, ev, NULL);

@@ -278,6 +278,23 @@ proto_limits_ok(const struct proto_field *f, const json_t *v)
 static int proto_check(enum proto_msg msg, const json_t *obj, int flags, struct buf *why,
 		       int depth);
 
+/*
+ * A nested object's field problem ("\"path\" must be a string") names its
+ * parent ("\"context.path\" must be a string"). Returns CM_EBADREQUEST.
+ */
+static int
+proto_nested(struct buf *why, const char *parent)
+{
+	char line[256];
+
+	if (why != NULL && why->data != NULL && why->data[0] == '"') {
+		snprintf(line, sizeof line, "\"%s.%s", parent, why->data + 1);
+		buf_reset(why);
+		buf_printf(why, "%s", line);
+	}
+	return CM_EBADREQUEST;
+}
+
 /* Checks one field's value. */
 static int
 proto_check_field(const struct proto_field *f, const json_t *v, int flags, struct buf *why,
@@ -293,16 +310,24 @@ proto_check_field(const struct proto_field *f, const json_t *v, int flags, struc
 				 strchr("aeiou", proto_type_name(f->type)[0]) ? "an" : "a",
 				 proto_type_name(f->type));
 	if ((flags & PROTO_CHECK_LIMITS) && !proto_limits_ok(f, v)) {
-		if (f->max == 0)
+		if (json_is_string(v) && f->min == 1 && f->max == 0)
+			return proto_bad(why, "\"%s\" must not be empty", f->name);
+		if (f->max == 0 || f->max == INT64_MAX)
 			return proto_bad(why, "\"%s\" must be at least %lld%s", f->name,
 					 (long long)f->min, json_is_string(v) ? " bytes" : "");
+		if (f->min == f->max)
+			return proto_bad(why, "\"%s\" must be %lld%s", f->name, (long long)f->min,
+					 json_is_string(v) ? " bytes" : "");
 		return proto_bad(why, "\"%s\" must be %lld..%lld%s", f->name, (long long)f->min,
 				 (long long)f->max, json_is_string(v) ? " bytes" : "");
 	}
 	if (f->shape == PROTO_OBJ_NONE)
 		return 0;
-	if (f->type == PROTO_T_OBJECT)
-		return proto_check(f->shape, v, flags, why, depth + 1);
+	if (f->type == PROTO_T_OBJECT) {
+		if (proto_check(f->shape, v, flags, why, depth + 1) < 0)
+			return proto_nested(why, f->name);
+		return 0;
+	}
 	json_array_foreach (v, i, el) {
 		if (proto_check(f->shape, el, flags, why, depth + 1) < 0)
 			return CM_EBADREQUEST;

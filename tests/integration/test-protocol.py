@@ -332,7 +332,7 @@ async def context_tests(t, agent):
         r = await c.request("create_session", tool="cat", context={"path": 7})
         t.check("context.path not a string -> bad_request, in words",
                 r.get("code") == "bad_request" and r.get("message") ==
-                "context.path must be a string", repr(r))
+                "\"context.path\" must be a string", repr(r))
         before = len((await c.request("list_sessions")).get("sessions", []))
         r = await c.create("missing-program")
         t.check("a profile whose program is not installed -> unknown_tool naming it",

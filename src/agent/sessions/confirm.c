@@ -126,7 +126,7 @@ confirm_ask_person(struct session *s, const char *reason)
 	if (s->prompt.announced)
 		return;
 	s->prompt.announced = 1;
-	ev = confirm_event(s, "confirm_needed");
+	ev = confirm_event(s, proto_msg_name(PROTO_MSG_CONFIRM_NEEDED));
 	message_set_str(ev, "reason", reason);
 	bus_publish(&s->set->bus, ev, NULL);
 	log_info("%s: prompt waits for a person: %s", s->id, reason);
@@ -200,7 +200,7 @@ confirm_step_sent(struct session_op *op, int err, const char *body, size_t len)
 		 * Held until the tool is seen taking the answer (the monitor sees
 		 * the prompt go: confirm_prompt_gone) or the check below.
 		 */
-		ev = confirm_event(s, "auto_confirmed");
+		ev = confirm_event(s, proto_msg_name(PROTO_MSG_AUTO_CONFIRMED));
 		message_set_str(ev, "answer", op->pending);
 		json_object_set_new(ev, "attempts", json_integer(op->arg2));
 		json_decref(s->prompt.auto_ev);
@@ -211,7 +211,7 @@ confirm_step_sent(struct session_op *op, int err, const char *body, size_t len)
 		session_op_pause(op, CONFIRM_VERIFY_MS);
 		return;
 	}
-	ev = confirm_event(s, "prompt_answered");
+	ev = confirm_event(s, proto_msg_name(PROTO_MSG_PROMPT_ANSWERED));
 	json_object_set_new(ev, "approve", json_boolean(op->arg1));
 	message_set_str(ev, "keys", op->pending);
 	json_object_set_new(ev, "by", json_string("client"));

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
+#include "proto/protocol.h"
 
 #define MONITOR_DEBOUNCE_MAX_MS 50  /* longest delay while output floods */
 #define MONITOR_STUCK_LINES	5   /* screen lines quoted by session_stuck */
@@ -130,7 +131,7 @@ monitor_ready_timer(lws_sorted_usec_list_t *sul)
 		evidence[len] = '\0';
 	}
 	ev = json_object();
-	json_object_set_new(ev, "type", json_string("session_stuck"));
+	json_object_set_new(ev, "type", json_string(proto_msg_name(PROTO_MSG_SESSION_STUCK)));
 	json_object_set_new(ev, "sessionId", json_string(s->id));
 	json_object_set_new(ev, "state", json_string(cm_state_name(s->state)));
 	json_object_set_new(ev, "waitedMs", json_integer(profile_ready_timeout_ms(s->profile)));

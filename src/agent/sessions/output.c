@@ -128,7 +128,7 @@ output_snapshot_cursor(struct session_op *op, int err, const char *body, size_t 
 
 	(void)len;
 	if (err < 0) {
-		session_op_fail(op, CM_ETMUX, body);
+		session_op_fail(op, PROTO_ERR_TMUX_FAILED, body);
 		return;
 	}
 	if ((sub = output_sub_by_id(op->s, (uint64_t)op->arg2)) == NULL) {
@@ -140,7 +140,8 @@ output_snapshot_cursor(struct session_op *op, int err, const char *body, size_t 
 		op->s->rows = h;
 	}
 	data = output_snapshot_data(op->text ? op->text : "", op->text_len, cx, cy, &dlen);
-	r = op->arg1 ? json_object() : message_reply("output_snapshot", NULL);
+	r = op->arg1 ? json_object()
+		     : message_reply(proto_msg_name(PROTO_MSG_OUTPUT_SNAPSHOT), NULL);
 	json_object_set_new(r, "sessionId", json_string(op->s->id));
 	json_object_set_new(r, "cols", json_integer(w));
 	json_object_set_new(r, "rows", json_integer(h));
@@ -165,7 +166,7 @@ static void
 output_snapshot_screen(struct session_op *op, int err, const char *body, size_t len)
 {
 	if (err < 0) {
-		session_op_fail(op, CM_ETMUX, body);
+		session_op_fail(op, PROTO_ERR_TMUX_FAILED, body);
 		return;
 	}
 	op->text = xmemdup(body, len + 1);
@@ -260,7 +261,8 @@ output_forward(struct session *s, const char *data, size_t len)
 			json_t *o = json_object();
 			char *enc = output_base64((const unsigned char *)data, len);
 
-			json_object_set_new(o, "type", json_string("output"));
+			json_object_set_new(o, "type",
+					    json_string(proto_msg_name(PROTO_MSG_OUTPUT)));
 			json_object_set_new(o, "sessionId", json_string(s->id));
 			json_object_set_new(o, "data", json_string(enc));
 			free(enc);
@@ -296,7 +298,7 @@ output_drained(struct output_sub *sub)
 
 	if (sub->dropped == 0 || !sub->ready)
 		return;
-	r = message_reply("output_dropped", NULL);
+	r = message_reply(proto_msg_name(PROTO_MSG_OUTPUT_DROPPED), NULL);
 	json_object_set_new(r, "sessionId", json_string(sub->s->id));
 	json_object_set_new(r, "bytes", json_integer((json_int_t)sub->dropped));
 	output_tell(sub, r);

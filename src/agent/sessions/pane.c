@@ -17,7 +17,7 @@ pane_captured(struct session_op *op, int err, const char *body, size_t len)
 	json_t *r;
 
 	if (err < 0 && err != CM_ETOOBIG) {
-		session_op_fail(op, CM_ETMUX, body);
+		session_op_fail(op, PROTO_ERR_TMUX_FAILED, body);
 		return;
 	}
 	r = json_object();
@@ -58,7 +58,7 @@ pane_resized(struct session_op *op, int err, const char *body, size_t len)
 
 	(void)len;
 	if (err < 0) {
-		session_op_fail(op, CM_ETMUX, body);
+		session_op_fail(op, PROTO_ERR_TMUX_FAILED, body);
 		return;
 	}
 	op->s->cols = (int)op->arg1;

@@ -10,10 +10,11 @@
 #define CM_AGENT_SESSIONS_PANE_H
 
 #include "agent/sessions/completion.h"
+#include "proto/protocol.h"
 
 struct session;
 
-#define PANE_CAPTURE_LINES_MAX 10000
+#define PANE_CAPTURE_LINES_MAX PROTO_LINES_MAX /* capture_pane's limit */
 
 /*
  * Captures lines lines (-1: the screen, plus the "Pane is dead" line of an

@@ -75,12 +75,13 @@ session_op_command(struct session_op *op, const char *cmdline)
 	if (rc < 0 && op->s->cc != NULL)
 		op->s->set->link->cancel(op->s->cc, op); /* earlier commands of op */
 	if (rc == CM_EEXITED)
-		session_op_fail(op, CM_EEXITED, "the session's tmux is not reachable");
+		session_op_fail(op, PROTO_ERR_SESSION_EXITED,
+				"the session's tmux is not reachable");
 	else if (rc == CM_ELIMIT || rc == CM_ETOOBIG)
-		session_op_fail(op, CM_ELIMIT,
+		session_op_fail(op, PROTO_ERR_LIMIT_REACHED,
 				"the session's tmux command queue is full, try again later");
 	else if (rc < 0)
-		session_op_fail(op, CM_ETMUX, NULL);
+		session_op_fail(op, PROTO_ERR_TMUX_FAILED, NULL);
 	return rc;
 }
 

@@ -103,7 +103,7 @@ session_remove(struct session *s)
 	monitor_stop(s);
 	output_session_gone(s);
 	ev = json_object();
-	json_object_set_new(ev, "type", json_string("session_killed"));
+	json_object_set_new(ev, "type", json_string(proto_msg_name(PROTO_MSG_SESSION_KILLED)));
 	json_object_set_new(ev, "sessionId", json_string(s->id));
 	session_publish(s, ev, &s->kill_done);
 	TAILQ_REMOVE(&s->set->list, s, entry);
@@ -126,7 +126,7 @@ session_unlink(struct session *s)
 	s->link = SESSION_LINK_NONE;
 	/* No reply can come any more: answer whoever still waits. */
 	while ((op = TAILQ_FIRST(&s->ops)) != NULL)
-		session_op_fail(op, CM_EEXITED, "the session's tmux went away");
+		session_op_fail(op, PROTO_ERR_SESSION_EXITED, "the session's tmux went away");
 }
 
 /* tmux's stdout is readable. */
@@ -173,7 +173,7 @@ static void
 session_create_failed(struct session *s, const char *why)
 {
 	log_warn("%s: tmux could not create the session: %s", s->id, why);
-	completion_call(&s->create_done, CM_ETMUX, why, NULL);
+	completion_call(&s->create_done, PROTO_ERR_TMUX_FAILED, why, NULL);
 	session_forget(s);
 	if (s->socket)
 		unlink(s->socket);
@@ -221,7 +221,8 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 	s->reattach_tries = 0;
 	if (s->create_done.fn != NULL) {
 		ev = json_object();
-		json_object_set_new(ev, "type", json_string("session_created"));
+		json_object_set_new(ev, "type",
+				    json_string(proto_msg_name(PROTO_MSG_SESSION_CREATED)));
 		json_object_set_new(ev, "sessionId", json_string(s->id));
 		message_set_str(ev, "socket", s->socket);
 		message_set_str(ev, "tool", s->tool);

@@ -195,7 +195,7 @@ session_set_state(struct session *s, enum cm_state st, const char *rule, const c
 	free(s->rule);
 	s->rule = rule ? xstrdup(rule) : NULL;
 	ev = json_object();
-	json_object_set_new(ev, "type", json_string("state_change"));
+	json_object_set_new(ev, "type", json_string(proto_msg_name(PROTO_MSG_STATE_CHANGE)));
 	json_object_set_new(ev, "sessionId", json_string(s->id));
 	json_object_set_new(ev, "state", json_string(cm_state_name(st)));
 	json_object_set_new(ev, "previous", json_string(cm_state_name(prev)));
@@ -212,14 +212,16 @@ session_set_state(struct session *s, enum cm_state st, const char *rule, const c
 	if (st == CM_STATE_DONE && s->worked) {
 		s->worked = 0;
 		ev = json_object();
-		json_object_set_new(ev, "type", json_string("session_completed"));
+		json_object_set_new(ev, "type",
+				    json_string(proto_msg_name(PROTO_MSG_SESSION_COMPLETED)));
 		json_object_set_new(ev, "sessionId", json_string(s->id));
 		json_object_set_new(ev, "state", json_string("done"));
 		bus_publish(&s->set->bus, ev, NULL);
 	}
 	if (st == CM_STATE_EXITED) {
 		ev = json_object();
-		json_object_set_new(ev, "type", json_string("session_exited"));
+		json_object_set_new(ev, "type",
+				    json_string(proto_msg_name(PROTO_MSG_SESSION_EXITED)));
 		json_object_set_new(ev, "sessionId", json_string(s->id));
 		if (s->exit_status >= 0)
 			json_object_set_new(ev, "exitStatus", json_integer(s->exit_status));

@@ -32,6 +32,7 @@
 #include "agent/tmux/fdwatch.h"
 #include "common/buf.h"
 #include "proto/names.h"
+#include "proto/protocol.h"
 #include "proto/state.h"
 
 struct config;
@@ -40,9 +41,12 @@ struct profile;
 struct tmux_link;
 struct tmuxcc_client;
 
-#define SESSION_TASK_MAX 16384
-#define SESSION_COLS_MAX 1000
-#define SESSION_ROWS_MAX 500
+/* The protocol's limits (src/proto/protocol.def). */
+#define SESSION_TASK_MAX PROTO_TASK_MAX
+#define SESSION_COLS_MIN PROTO_COLS_MIN
+#define SESSION_COLS_MAX PROTO_COLS_MAX
+#define SESSION_ROWS_MIN PROTO_ROWS_MIN
+#define SESSION_ROWS_MAX PROTO_ROWS_MAX
 /* Attaches in a row that may fail after a control client died, before "exited". */
 #define SESSION_REATTACH_MAX 3
 

@@ -23,7 +23,7 @@ typing_done(struct session_op *op, int err, const char *body, size_t len)
 
 	(void)len;
 	if (err < 0) {
-		session_op_fail(op, CM_ETMUX, body);
+		session_op_fail(op, PROTO_ERR_TMUX_FAILED, body);
 		return;
 	}
 	if (err == 1) {
@@ -51,7 +51,7 @@ typing_pasted(struct session_op *op, int err, const char *body, size_t len)
 {
 	(void)len;
 	if (err < 0) {
-		session_op_fail(op, CM_ETMUX, body);
+		session_op_fail(op, PROTO_ERR_TMUX_FAILED, body);
 		return;
 	}
 	if (--op->step > 0)

@@ -15,10 +15,11 @@
 #include <stddef.h>
 
 #include "agent/sessions/completion.h"
+#include "proto/protocol.h"
 
 struct session;
 
-#define TYPING_TEXT_MAX 16384 /* bytes of text in one go */
+#define TYPING_TEXT_MAX PROTO_KEYS_MAX /* bytes of text in one go: send_keys' limit */
 
 /*
  * Types text (may be NULL), then Enter if enter, then the named key if key;

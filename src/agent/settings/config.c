@@ -28,6 +28,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "proto/protocol.h"
 
 #define CONFIG_TOKEN_MIN 16   /* shortest token accepted */
 #define CONFIG_TOKEN_MAX 1024 /* longest token accepted */
@@ -44,6 +45,9 @@ struct config_row {
 	const char *arg;       /* argument name in --help */
 	const char *help;      /* one line of help */
 };
+
+/* The help text below says the protocol's default port. */
+_Static_assert(PROTO_DEFAULT_PORT == 9876, "update the port option's help text");
 
 #define F(f) offsetof(struct config, f)
 static const struct config_row config_table[] = {
@@ -93,7 +97,7 @@ void
 config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	cfg->port = 9876;
+	cfg->port = PROTO_DEFAULT_PORT;
 	cfg->bind = xstrdup("127.0.0.1");
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->max_message = 65536;

@@ -61,7 +61,7 @@ auth_slow_timer(lws_sorted_usec_list_t *sul)
 			continue;
 		TAILQ_REMOVE(&auth_waits, w, entry);
 		if ((c = conn_find(a, w->conn)) != NULL)
-			conn_error(c, CM_EAUTHFAILED, "authentication failed", NULL, w->id,
+			conn_error(c, PROTO_ERR_AUTH_FAILED, "authentication failed", NULL, w->id,
 				   LWS_CLOSE_STATUS_POLICY_VIOLATION);
 		json_decref(w->id);
 		free(w);

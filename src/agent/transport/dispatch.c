@@ -21,25 +21,24 @@
 #include "common/xmalloc.h"
 #include "proto/message.h"
 #include "proto/names.h"
+#include "proto/protocol.h"
 
-static const struct {
-	const char *action; /* wire name */
-	req_handler fn;	    /* handler */
-} req_table[] = {
-    {"create_session", req_create_session},
-    {"send_keys", req_send_keys},
-    {"capture_pane", req_capture_pane},
-    {"list_sessions", req_list_sessions},
-    {"kill_session", req_kill_session},
-    {"subscribe", req_subscribe},
-    {"subscribe_output", req_subscribe_output},
-    {"unsubscribe_output", req_unsubscribe_output},
-    {"resize", req_resize},
-    {"confirm", req_confirm},
-    {"set_auto_confirm", req_set_auto_confirm},
-    {"list_profiles", req_list_profiles},
-    {"agent_info", req_agent_info},
-    {"ping", req_ping},
+/* The handler of every request but auth (dispatch_auth), by PROTO_REQ_*. */
+static const req_handler req_table[PROTO_MSG__COUNT] = {
+    [PROTO_REQ_CREATE_SESSION] = req_create_session,
+    [PROTO_REQ_SEND_KEYS] = req_send_keys,
+    [PROTO_REQ_CAPTURE_PANE] = req_capture_pane,
+    [PROTO_REQ_LIST_SESSIONS] = req_list_sessions,
+    [PROTO_REQ_KILL_SESSION] = req_kill_session,
+    [PROTO_REQ_SUBSCRIBE] = req_subscribe,
+    [PROTO_REQ_SUBSCRIBE_OUTPUT] = req_subscribe_output,
+    [PROTO_REQ_UNSUBSCRIBE_OUTPUT] = req_unsubscribe_output,
+    [PROTO_REQ_RESIZE] = req_resize,
+    [PROTO_REQ_CONFIRM] = req_confirm,
+    [PROTO_REQ_SET_AUTO_CONFIRM] = req_set_auto_confirm,
+    [PROTO_REQ_LIST_PROFILES] = req_list_profiles,
+    [PROTO_REQ_AGENT_INFO] = req_agent_info,
+    [PROTO_REQ_PING] = req_ping,
 };
 
 /* Replies an error with a formatted message. */
@@ -117,10 +116,42 @@ req_unpack(struct req *r, const char *fmt, ...)
 	rc = json_vunpack_ex(r->body, &jerr, JSON_STRICT, fmt, ap);
 	va_end(ap);
 	if (rc < 0) {
-		req_error(r, CM_EBADREQUEST, "%s", jerr.text);
+		req_error(r, PROTO_ERR_BAD_REQUEST, "%s", jerr.text);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Checks r's body against the table (src/proto/protocol.def), the rules
+ * libcm checks before sending: fields known, typed and present, then their
+ * ranges. A session id that is not one is bad_session_id, as req_session()
+ * says of it, rather than a length error. Replies and returns -1 on failure.
+ */
+static int
+req_validate(struct req *r, enum proto_msg m)
+{
+	const char *sid;
+	struct buf why;
+	int rc;
+
+	buf_init(&why, 512);
+	rc = proto_validate(m, r->body, 0, &why);
+	if (rc == 0) {
+		sid = json_string_value(json_object_get(r->body, "sessionId"));
+		if (sid != NULL && !names_session_id_valid(sid)) {
+			req_error(r, PROTO_ERR_BAD_SESSION_ID,
+				  "invalid session id (expected cm-<digits>)");
+			buf_release(&why);
+			return -1;
+		}
+		rc = proto_validate(m, r->body, PROTO_CHECK_LIMITS, &why);
+	}
+	if (rc < 0)
+		req_error(r, PROTO_ERR_BAD_REQUEST, "%s",
+			  why.data != NULL ? why.data : proto_error_text(PROTO_ERR_BAD_REQUEST));
+	buf_release(&why);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Finds the session a request names. */
@@ -130,11 +161,11 @@ req_session(struct req *r, const char *id)
 	struct session *s;
 
 	if (!names_session_id_valid(id)) {
-		req_error(r, CM_EBADSESSIONID, "invalid session id (expected cm-<digits>)");
+		req_error(r, PROTO_ERR_BAD_SESSION_ID, "invalid session id (expected cm-<digits>)");
 		return NULL;
 	}
 	if ((s = session_find(&r->a->sessions, id)) == NULL || s->killed) {
-		req_error(r, CM_ENOSESSION, "no such session: %s", id);
+		req_error(r, PROTO_ERR_UNKNOWN_SESSION, "no such session: %s", id);
 		return NULL;
 	}
 	return s;
@@ -149,11 +180,11 @@ req_session_live(struct req *r, const char *id, int need_tool)
 	if (s == NULL)
 		return NULL;
 	if (s->link != SESSION_LINK_UP) {
-		req_error(r, CM_EEXITED, "the session's tmux server is gone");
+		req_error(r, PROTO_ERR_SESSION_EXITED, "the session's tmux server is gone");
 		return NULL;
 	}
 	if (need_tool && s->pane_dead) {
-		req_error(r, CM_EEXITED, "the session's tool has exited");
+		req_error(r, PROTO_ERR_SESSION_EXITED, "the session's tool has exited");
 		return NULL;
 	}
 	return s;
@@ -167,21 +198,17 @@ dispatch_auth(struct conn *c, json_t *msg)
 	json_t *tok = json_object_get(msg, "auth_token");
 	json_t *id = json_object_get(msg, "id");
 	json_t *since = json_object_get(msg, "since");
-	const char *key;
-	json_t *val, *r;
+	struct buf why;
+	json_t *r;
 
-	json_object_foreach (msg, key, val) {
-		if (strcmp(key, "auth_token") && strcmp(key, "id") && strcmp(key, "since")) {
-			conn_error(c, CM_EBADREQUEST, "unknown field in the auth message", "auth",
-				   id, 0);
-			return;
-		}
-	}
-	if (!json_is_string(tok) || !message_id_valid(id) ||
-	    (since && (!json_is_integer(since) || json_integer_value(since) < 0))) {
-		conn_error(c, CM_EBADREQUEST, "auth_token must be a string", "auth", id, 0);
+	buf_init(&why, 512);
+	if (proto_validate(PROTO_REQ_AUTH, msg, PROTO_CHECK_LIMITS, &why) < 0) {
+		conn_error(c, PROTO_ERR_BAD_REQUEST, why.data, proto_msg_name(PROTO_REQ_AUTH),
+			   message_id_valid(id) ? id : NULL, 0);
+		buf_release(&why);
 		return;
 	}
+	buf_release(&why);
 	if (!auth_token_ok(&a->auth, json_string_value(tok), json_string_length(tok))) {
 		auth_slow_fail(c, id);
 		return;
@@ -193,7 +220,7 @@ dispatch_auth(struct conn *c, json_t *msg)
 	c->authed = 1;
 	if (c->wsi != NULL)
 		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
-	r = message_reply("authenticated", id);
+	r = message_reply(proto_msg_name(PROTO_MSG_AUTHENTICATED), id);
 	json_object_set_new(r, "status", json_string("authenticated"));
 	json_object_set_new(r, "agent", json_string("cm-agent"));
 	json_object_set_new(r, "version", json_string(CM_VERSION));
@@ -221,12 +248,13 @@ dispatch_frame(struct conn *c, const char *data, size_t len)
 	struct req r = {.a = c->agent, .c = c};
 	struct buf why;
 	json_t *msg, *action, *id;
-	int rc;
+	int rc, m;
 
 	buf_init(&why, 256);
 	rc = message_decode(data, len, &msg, &why);
 	if (rc < 0) {
-		conn_error(c, rc, rc == CM_EBADJSON && why.data ? why.data : NULL, NULL, NULL, 0);
+		conn_error(c, rc, rc == PROTO_ERR_BAD_JSON && why.data ? why.data : NULL, NULL,
+			   NULL, 0);
 		buf_release(&why);
 		return;
 	}
@@ -241,33 +269,30 @@ dispatch_frame(struct conn *c, const char *data, size_t len)
 	r.id = message_id_valid(id) ? id : NULL;
 	r.action = json_is_string(action) ? json_string_value(action) : NULL;
 	if (!message_id_valid(id)) {
-		req_error(&r, CM_EBADREQUEST,
+		req_error(&r, PROTO_ERR_BAD_REQUEST,
 			  "id must be an integer or a string of at most %d bytes", MESSAGE_ID_MAX);
 		goto out;
 	}
 	if (!c->authed) {
-		req_error(&r, CM_EAUTHREQUIRED, "authenticate first with {\"auth_token\": ...}");
+		req_error(&r, PROTO_ERR_AUTH_REQUIRED,
+			  "authenticate first with {\"auth_token\": ...}");
 		goto out;
 	}
 	if (action == NULL || !json_is_string(action)) {
-		req_error(&r, CM_EBADREQUEST, "missing \"action\" (a string)");
+		req_error(&r, PROTO_ERR_BAD_REQUEST, "missing \"action\" (a string)");
 		goto out;
 	}
 	r.action = xstrdup(json_string_value(action));
 	json_object_del(msg, "id");
 	json_object_del(msg, "action");
 	r.body = msg;
-	for (size_t i = 0; i < sizeof req_table / sizeof req_table[0]; i++) {
-		if (strcmp(req_table[i].action, r.action) == 0) {
-			if (c->agent->stopping)
-				req_error(&r, CM_EBUSY, "the agent is shutting down");
-			else
-				req_table[i].fn(&r);
-			free((char *)r.action);
-			goto out;
-		}
-	}
-	req_error(&r, CM_EUNKNOWNACTION, "unknown action");
+	m = proto_action_parse(r.action);
+	if (m < 0 || (size_t)m >= PROTO_MSG__COUNT || req_table[m] == NULL)
+		req_error(&r, PROTO_ERR_UNKNOWN_ACTION, "unknown action");
+	else if (c->agent->stopping)
+		req_error(&r, PROTO_ERR_BUSY, "the agent is shutting down");
+	else if (req_validate(&r, (enum proto_msg)m) == 0)
+		req_table[m](&r);
 	free((char *)r.action);
 out:
 	json_decref(id);

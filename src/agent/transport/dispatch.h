@@ -3,9 +3,11 @@
  *
  * The frame is decoded strictly (message.c); before authentication only
  * the seed's {"auth_token": ...} is accepted. "action" and "id" are taken
- * off the object, the action is looked up in req_table[] (dispatch.c), and
- * the handler gets the rest, which it unpacks with JSON_STRICT so that an
- * unknown or mistyped field is a `bad_request` naming it. Handlers reply
+ * off the object, the action is looked up in req_table[] (dispatch.c, by
+ * PROTO_REQ_*), and the rest is checked against the protocol table
+ * (proto_validate with its limits, the rules libcm uses) so that an
+ * unknown, missing, mistyped or out-of-range field is a `bad_request`
+ * naming it; the handler then unpacks it (JSON_STRICT). Handlers reply
  * themselves, at once or when tmux has answered; either way exactly once.
  * A handler whose answer comes later hands the session layer a completion
  * from req_later(): it keeps the connection's number and the request's id

@@ -116,7 +116,8 @@ gate_authenticated(struct agent *a, struct conn *c)
 		log_warn("refusing client %llu: %ld clients authenticated (max_clients)",
 			 (unsigned long long)c->id, a->cfg.max_clients);
 		snprintf(msg, sizeof msg, "too many clients (max_clients %ld)", a->cfg.max_clients);
-		conn_error(c, CM_ELIMIT, msg, NULL, NULL, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+		conn_error(c, PROTO_ERR_LIMIT_REACHED, msg, NULL, NULL,
+			   LWS_CLOSE_STATUS_POLICY_VIOLATION);
 		return -1;
 	}
 	gate_forget(c->wsi);

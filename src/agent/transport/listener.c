@@ -171,15 +171,16 @@ listener_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 		/* Refuse at once rather than read the rest of a huge frame. */
 		snprintf(msg, sizeof msg, "message larger than %ld bytes",
 			 c->agent->cfg.max_message);
-		conn_error(c, CM_ETOOBIG, msg, NULL, NULL, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+		conn_error(c, PROTO_ERR_TOO_LARGE, msg, NULL, NULL,
+			   LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
 		buf_reset(&c->rx);
 		return 0;
 	}
 	if (!final || lws_remaining_packet_payload(wsi) > 0)
 		return 0;
 	if (c->rx_binary)
-		conn_error(c, CM_EBINARY, "binary frames are not accepted; send JSON text", NULL,
-			   NULL, 0);
+		conn_error(c, PROTO_ERR_BINARY_FRAME,
+			   "binary frames are not accepted; send JSON text", NULL, NULL, 0);
 	else
 		dispatch_frame(c, c->rx.data ? c->rx.data : "", c->rx.len);
 	buf_reset(&c->rx);
@@ -254,7 +255,7 @@ listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		log_debug("client %llu connected from %s", (unsigned long long)c->id, c->peer);
 		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LISTENER_AUTH_TIMEOUT);
 		if (pss->bearer > 0 && gate_authenticated(a, c) == 0) {
-			json_t *r = message_reply("authenticated", NULL);
+			json_t *r = message_reply(proto_msg_name(PROTO_MSG_AUTHENTICATED), NULL);
 
 			c->authed = 1;
 			lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);

@@ -20,10 +20,11 @@ req_capture_pane(struct req *r)
 		       &escapes) < 0)
 		return;
 	if (lines != -1 && (lines < 1 || lines > PANE_CAPTURE_LINES_MAX)) {
-		req_error(r, CM_EBADREQUEST, "lines must be 1..%d", PANE_CAPTURE_LINES_MAX);
+		req_error(r, PROTO_ERR_BAD_REQUEST, "lines must be 1..%d", PANE_CAPTURE_LINES_MAX);
 		return;
 	}
 	if ((s = req_session_live(r, id, 0)) == NULL)
 		return;
-	pane_capture(s, (long)lines, escapes, req_later(r, "pane_captured"));
+	pane_capture(s, (long)lines, escapes,
+		     req_later(r, proto_msg_name(PROTO_MSG_PANE_CAPTURED)));
 }

@@ -109,45 +109,48 @@ req_create_session(struct req *r)
 		       &rows) < 0)
 		return;
 	if (context == NULL || !json_is_object(context)) {
-		req_error(r, CM_EBADREQUEST,
+		req_error(r, PROTO_ERR_BAD_REQUEST,
 			  "\"context\" must be an object, {} or {\"path\": ...}");
 		return;
 	}
 	if (json_object_get(context, "path") == NULL)
 		path = req_default_dir();
 	else if ((path = json_string_value(json_object_get(context, "path"))) == NULL) {
-		req_error(r, CM_EBADREQUEST, "context.path must be a string");
+		req_error(r, PROTO_ERR_BAD_REQUEST, "context.path must be a string");
 		return;
 	}
 	if (strlen(task) > SESSION_TASK_MAX) {
-		req_error(r, CM_EBADREQUEST, "task is longer than %d bytes", SESSION_TASK_MAX);
+		req_error(r, PROTO_ERR_BAD_REQUEST, "task is longer than %d bytes",
+			  SESSION_TASK_MAX);
 		return;
 	}
-	if (cols < 10 || cols > SESSION_COLS_MAX || rows < 5 || rows > SESSION_ROWS_MAX) {
-		req_error(r, CM_EBADREQUEST, "cols must be 10..%d and rows 5..%d", SESSION_COLS_MAX,
-			  SESSION_ROWS_MAX);
+	if (cols < SESSION_COLS_MIN || cols > SESSION_COLS_MAX || rows < SESSION_ROWS_MIN ||
+	    rows > SESSION_ROWS_MAX) {
+		req_error(r, PROTO_ERR_BAD_REQUEST, "cols must be %d..%d and rows %d..%d",
+			  SESSION_COLS_MIN, SESSION_COLS_MAX, SESSION_ROWS_MIN, SESSION_ROWS_MAX);
 		return;
 	}
 	if (!names_tool_valid(tool) || (p = tools_find(tool)) == NULL) {
-		req_error(r, CM_EUNKNOWNTOOL, "no profile for this tool (see list_profiles)");
+		req_error(r, PROTO_ERR_UNKNOWN_TOOL,
+			  "no profile for this tool (see list_profiles)");
 		return;
 	}
 	if (path[0] != '/' || strlen(path) >= PATH_MAX || realpath(path, real) == NULL ||
 	    !fs_is_dir(real)) {
-		req_error(r, CM_EBADPATH,
+		req_error(r, PROTO_ERR_BAD_PATH,
 			  "context.path must be an absolute path to an existing "
 			  "directory");
 		return;
 	}
 	if (!req_program_found(p, real, prog, sizeof prog)) {
-		req_error(r, CM_EUNKNOWNTOOL,
+		req_error(r, PROTO_ERR_UNKNOWN_TOOL,
 			  "%s: its program \"%s\" is not installed on this machine (not found on "
 			  "PATH)",
 			  profile_name(p), prog);
 		return;
 	}
 	if (r->a->sessions.n >= (size_t)r->a->cfg.max_sessions) {
-		req_error(r, CM_ELIMIT, "the agent holds its maximum of %ld sessions",
+		req_error(r, PROTO_ERR_LIMIT_REACHED, "the agent holds its maximum of %ld sessions",
 			  r->a->cfg.max_sessions);
 		return;
 	}
@@ -155,7 +158,7 @@ req_create_session(struct req *r)
 	rc = session_create(&r->a->sessions, p, task, real, auto_confirm, cols, rows, done, &why);
 	if (rc < 0) {
 		completion_call(&done, COMPLETION_DROPPED, NULL, NULL);
-		req_error(r, rc == CM_EINVAL ? CM_EBADREQUEST : CM_ETMUX, "%s",
+		req_error(r, rc == CM_EINVAL ? PROTO_ERR_BAD_REQUEST : PROTO_ERR_TMUX_FAILED, "%s",
 			  why ? why : "cannot create the session");
 		free(why);
 	}

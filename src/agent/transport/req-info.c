@@ -33,7 +33,7 @@ req_list_profiles(struct req *r)
 		message_set_str(o, "description", profile_description(p));
 		json_array_append_new(arr, o);
 	}
-	reply = message_reply("profile_list", r->id);
+	reply = message_reply(proto_msg_name(PROTO_MSG_PROFILE_LIST), r->id);
 	json_object_set_new(reply, "profiles", arr);
 	req_reply(r, reply);
 }
@@ -77,7 +77,7 @@ req_agent_info(struct req *r)
 	}
 	if (getloadavg(&load1, 1) < 1)
 		load1 = 0;
-	reply = message_reply("agent_info", r->id);
+	reply = message_reply(proto_msg_name(PROTO_MSG_AGENT_INFO), r->id);
 	json_object_set_new(reply, "agent", json_string("cm-agent"));
 	json_object_set_new(reply, "version", json_string(CM_VERSION));
 	json_object_set_new(reply, "protocol", json_integer(PROTO_VERSION));
@@ -107,7 +107,7 @@ req_ping(struct req *r)
 
 	if (req_unpack(r, "{}") < 0)
 		return;
-	reply = message_reply("pong", r->id);
+	reply = message_reply(proto_msg_name(PROTO_MSG_PONG), r->id);
 	json_object_set_new(reply, "timestamp", json_real(time_wall()));
 	req_reply(r, reply);
 }

@@ -18,12 +18,13 @@ req_resize(struct req *r)
 
 	if (req_unpack(r, "{s:s, s:i, s:i}", "sessionId", &id, "cols", &cols, "rows", &rows) < 0)
 		return;
-	if (cols < 10 || cols > SESSION_COLS_MAX || rows < 5 || rows > SESSION_ROWS_MAX) {
-		req_error(r, CM_EBADREQUEST, "cols must be 10..%d and rows 5..%d", SESSION_COLS_MAX,
-			  SESSION_ROWS_MAX);
+	if (cols < SESSION_COLS_MIN || cols > SESSION_COLS_MAX || rows < SESSION_ROWS_MIN ||
+	    rows > SESSION_ROWS_MAX) {
+		req_error(r, PROTO_ERR_BAD_REQUEST, "cols must be %d..%d and rows %d..%d",
+			  SESSION_COLS_MIN, SESSION_COLS_MAX, SESSION_ROWS_MIN, SESSION_ROWS_MAX);
 		return;
 	}
 	if ((s = req_session(r, id)) == NULL)
 		return;
-	pane_resize(s, cols, rows, req_later(r, "resized"));
+	pane_resize(s, cols, rows, req_later(r, proto_msg_name(PROTO_MSG_RESIZED)));
 }

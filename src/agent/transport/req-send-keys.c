@@ -24,19 +24,20 @@ req_send_keys(struct req *r)
 		       "enter", &enter, "key", &key) < 0)
 		return;
 	if (keys == NULL && key == NULL && !enter) {
-		req_error(r, CM_EBADREQUEST, "give \"keys\" (text), \"key\" (a key name) or both");
+		req_error(r, PROTO_ERR_BAD_REQUEST,
+			  "give \"keys\" (text), \"key\" (a key name) or both");
 		return;
 	}
 	if (keys && (klen > TYPING_TEXT_MAX || memchr(keys, '\0', klen))) {
-		req_error(r, CM_EBADREQUEST, "keys must be text of at most %d bytes",
+		req_error(r, PROTO_ERR_BAD_REQUEST, "keys must be text of at most %d bytes",
 			  TYPING_TEXT_MAX);
 		return;
 	}
 	if (key && !keys_name_valid(key)) {
-		req_error(r, CM_EBADREQUEST, "unknown key name (see docs/PROTOCOL.md)");
+		req_error(r, PROTO_ERR_BAD_REQUEST, "unknown key name (see docs/PROTOCOL.md)");
 		return;
 	}
 	if ((s = req_session_live(r, id, 1)) == NULL)
 		return;
-	typing_start(s, keys, klen, enter, key, req_later(r, "keys_sent"));
+	typing_start(s, keys, klen, enter, key, req_later(r, proto_msg_name(PROTO_MSG_KEYS_SENT)));
 }

@@ -17,7 +17,7 @@ req_list_sessions(struct req *r)
 
 	if (req_unpack(r, "{}") < 0)
 		return;
-	reply = message_reply("session_list", r->id);
+	reply = message_reply(proto_msg_name(PROTO_MSG_SESSION_LIST), r->id);
 	json_object_set_new(reply, "sessions", sessions_to_json(&r->a->sessions));
 	req_reply(r, reply);
 }

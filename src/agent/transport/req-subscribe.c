@@ -23,20 +23,20 @@ req_subscribe(struct req *r)
 	if (req_unpack(r, "{s?:I}", "since", &since) < 0)
 		return;
 	if (since < -1) {
-		req_error(r, CM_EBADREQUEST, "since must be >= 0");
+		req_error(r, PROTO_ERR_BAD_REQUEST, "since must be >= 0");
 		return;
 	}
 	if (since == -1)
 		since = (json_int_t)r->a->sessions.bus.seq;
 	if (bus_since(&r->a->sessions.bus, (uint64_t)since, conn_send_cb, r->c, &count) < 0) {
-		reply = message_reply("resync", r->id);
+		reply = message_reply(proto_msg_name(PROTO_MSG_RESYNC), r->id);
 		json_object_set_new(reply, "since", json_integer(since));
 		json_object_set_new(reply, "seq", json_integer((json_int_t)r->a->sessions.bus.seq));
 		json_object_set_new(reply, "sessions", sessions_to_json(&r->a->sessions));
 		req_reply(r, reply);
 		return;
 	}
-	reply = message_reply("subscribed", r->id);
+	reply = message_reply(proto_msg_name(PROTO_MSG_SUBSCRIBED), r->id);
 	json_object_set_new(reply, "since", json_integer(since));
 	json_object_set_new(reply, "seq", json_integer((json_int_t)r->a->sessions.bus.seq));
 	json_object_set_new(reply, "replayed", json_integer((json_int_t)count));
@@ -54,18 +54,18 @@ req_subscribe_output(struct req *r)
 	if (req_unpack(r, "{s:s, s?:s}", "sessionId", &id, "format", &format) < 0)
 		return;
 	if (strcmp(format, "binary") != 0 && strcmp(format, "base64") != 0) {
-		req_error(r, CM_EBADREQUEST, "format must be \"binary\" or \"base64\"");
+		req_error(r, PROTO_ERR_BAD_REQUEST, "format must be \"binary\" or \"base64\"");
 		return;
 	}
 	if ((s = req_session_live(r, id, 0)) == NULL)
 		return;
 	if ((slot = conn_sub_find(r->c, s->id)) == NULL && (slot = conn_sub_slot(r->c)) == NULL) {
-		req_error(r, CM_ELIMIT, "at most %d output subscriptions per client",
+		req_error(r, PROTO_ERR_LIMIT_REACHED, "at most %d output subscriptions per client",
 			  CONN_MAX_SUBS);
 		return;
 	}
 	output_subscribe(s, slot, &conn_output, r->c, strcmp(format, "base64") == 0,
-			 req_later(r, "output_subscribed"));
+			 req_later(r, proto_msg_name(PROTO_MSG_OUTPUT_SUBSCRIBED)));
 }
 
 /* Handles {"action":"unsubscribe_output","sessionId"}. */
@@ -80,7 +80,7 @@ req_unsubscribe_output(struct req *r)
 	if (req_session(r, id) == NULL)
 		return;
 	conn_sub_remove(r->c, id);
-	reply = message_reply("output_unsubscribed", r->id);
+	reply = message_reply(proto_msg_name(PROTO_MSG_OUTPUT_UNSUBSCRIBED), r->id);
 	json_object_set_new(reply, "sessionId", json_string(id));
 	req_reply(r, reply);
 }

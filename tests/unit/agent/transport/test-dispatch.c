@@ -314,6 +314,78 @@ test_auth_then_requests(void **state)
 	client_close(&c);
 }
 
+/* Waits (at most 5 s) for the reply with integer id; NULL if none came. */
+static json_t *
+client_wait_id(struct client *c, json_int_t id)
+{
+	uint64_t end = st_now_ms() + 5000;
+
+	do {
+		size_t i;
+		json_t *o;
+
+		json_array_foreach (c->got, i, o)
+			if (json_integer_value(json_object_get(o, "id")) == id)
+				return o;
+		pump();
+	} while (st_now_ms() < end);
+	return NULL;
+}
+
+/* Asserts that the reply to id is an error of code with message text. */
+static void
+assert_error(struct client *c, json_int_t id, const char *code, const char *text)
+{
+	json_t *r = client_wait_id(c, id);
+
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "type")), "error");
+	assert_string_equal(json_string_value(json_object_get(r, "code")), code);
+	assert_string_equal(json_string_value(json_object_get(r, "message")), text);
+}
+
+/*
+ * Requests are checked against the protocol table before their handler
+ * runs, with its texts (the ones libcm gives), except that a string that
+ * is not a session id is bad_session_id whatever its length.
+ */
+static void
+test_table_validation(void **state)
+{
+	struct client c;
+
+	(void)state;
+	client_login(&c);
+	client_send(&c, "{\"action\": \"ping\", \"id\": 10, \"x\": 1}");
+	assert_error(&c, 10, "bad_request", "ping: unknown field \"x\"");
+	client_send(&c, "{\"action\": \"resize\", \"id\": 11, \"sessionId\": \"cm-1\", "
+			"\"cols\": 5, \"rows\": 10}");
+	assert_error(&c, 11, "bad_request", "\"cols\" must be 10..1000");
+	client_send(&c, "{\"action\": \"kill_session\", \"id\": 12}");
+	assert_error(&c, 12, "bad_request", "kill_session: missing \"sessionId\"");
+	client_send(&c, "{\"action\": \"kill_session\", \"id\": 13, \"sessionId\": \"cm-1x\"}");
+	assert_error(&c, 13, "bad_session_id", "invalid session id (expected cm-<digits>)");
+	client_send(&c, "{\"action\": \"kill_session\", \"id\": 14, \"sessionId\": \"cm-%0100d\"}",
+		    1);
+	assert_error(&c, 14, "bad_session_id", "invalid session id (expected cm-<digits>)");
+	client_send(&c, "{\"action\": \"create_session\", \"id\": 15, \"tool\": \"cat\", "
+			"\"context\": {\"path\": 7}}");
+	assert_error(&c, 15, "bad_request", "\"context.path\" must be a string");
+	client_send(&c, "{\"action\": \"confirm\", \"id\": 16, \"sessionId\": \"cm-1\", "
+			"\"approve\": true, \"prompt\": \"abc\"}");
+	assert_error(&c, 16, "bad_request", "\"prompt\" must be 16 bytes");
+	client_send(&c, "{\"action\": \"subscribe\", \"id\": 17, \"since\": -2}");
+	assert_error(&c, 17, "bad_request", "\"since\" must be at least -1");
+	client_send(&c, "{\"auth_token\": \"%s\", \"id\": 18, \"extra\": 1}", TOKEN);
+	assert_error(&c, 18, "bad_request", "auth: unknown field \"extra\"");
+	assert_string_equal(json_string_value(json_object_get(client_wait_id(&c, 18), "action")),
+			    "auth");
+	/* Nothing was created or killed, and the connection still serves. */
+	client_send(&c, "{\"action\": \"list_sessions\", \"id\": 19}");
+	assert_int_equal(json_array_size(json_object_get(client_wait_id(&c, 19), "sessions")), 0);
+	client_close(&c);
+}
+
 /*
  * create_session: the requester's reply is the event with its id and seq;
  * every other authenticated client gets the event once; a client that has
@@ -448,6 +520,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_auth_then_requests, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_table_validation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_session_fanout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tmux_error_reply, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kill_session, setup, teardown),
