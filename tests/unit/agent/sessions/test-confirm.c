@@ -157,6 +157,29 @@ test_auto_answer_did_not_take(void **state)
 	st_answer_release(&done);
 }
 
+/*
+ * A full redraw (a resize, a client opening the session) can be read
+ * mid-paint, a frame no rule knows: a waiting session does not flicker to
+ * starting and back, and its prompt is announced once.
+ */
+static void
+test_redraw_keeps_the_prompt(void **state)
+{
+	struct st_answer done;
+
+	(void)state;
+	st_create(st_profile, "", 0, &done);
+	st_up(ST_SCREEN_PROMPT);
+	st_run(20);
+	assert_true(st_script_done());
+	assert_int_equal(st_count("confirm_needed"), 1);
+	st_redraw("\n\n   half a frame");
+	st_redraw(ST_SCREEN_PROMPT);
+	assert_string_equal(st_states(), "waiting_confirm");
+	assert_int_equal(st_count("confirm_needed"), 1);
+	st_answer_release(&done);
+}
+
 /* A prompt a danger rule matches waits for a person, auto-confirm or not. */
 static void
 test_dangerous_prompt_asks_a_person(void **state)
@@ -331,6 +354,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_person_refuses, st_setup, st_teardown),
 	    cmocka_unit_test_setup_teardown(test_prompt_changed, st_setup, st_teardown),
 	    cmocka_unit_test_setup_teardown(test_no_prompt, st_setup, st_teardown),
+	    cmocka_unit_test_setup_teardown(test_redraw_keeps_the_prompt, st_setup, st_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
