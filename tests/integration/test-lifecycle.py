@@ -144,11 +144,41 @@ async def listed_while_attaching(t):
                     await c.wait_screen(sid, "still here") is not None, (r, lst, agent.log()[-1500:]))
 
 
+async def late_socket(t):
+    """An agent killed while tmux was still starting: the next agent waits for
+    the socket that start makes (bounded) and adopts the session, instead of
+    forgetting it while its server comes up behind its back."""
+    with Agent() as agent:
+        agent.stop(signal.SIGKILL)
+        sid = "cm-1700000000-42"
+        sock = os.path.join(agent.socket_dir, sid + ".sock")
+        with open(os.path.join(agent.state_dir, "sessions", sid + ".json"), "w") as f:
+            json.dump({"sessionId": sid, "tool": "cat", "task": "", "path": agent.work,
+                       "created": 1.0, "state": "starting", "stateSince": 1.0,
+                       "creating": True}, f)
+        # A tmux start still under way: its argv names the socket, which
+        # appears half a second later.
+        late = subprocess.Popen(
+            ["python3", "-c", "import os, sys, time; time.sleep(0.5); "
+             "os.execvp('tmux', ['tmux', '-S', sys.argv[2], 'new-session', '-d', '-s', "
+             "sys.argv[3], '-x', '120', '-y', '40', 'cat'])", "-S", sock, sid])
+        agent.start()
+        late.wait()
+        async with Client(agent) as c:
+            lst = await c.request("list_sessions")
+            mine = [x for x in lst["sessions"] if x["sessionId"] == sid]
+            t.check("a session whose tmux came up after the agent's start is adopted",
+                    mine and mine[0]["state"] != "exited", lst)
+            t.check("...and no tmux server runs that the agent does not know",
+                    all(p in [x["socket"] for x in lst["sessions"]] for p in live_servers(agent)))
+
+
 async def main(t):
     await killed_after_create(t)
     await control_client_killed(t)
     await server_gone(t)
     await listed_while_attaching(t)
+    await late_socket(t)
 
 
 run(main)

@@ -562,6 +562,77 @@ session_reaped(struct sessions *set, pid_t pid, int status)
 		}
 }
 
+#define SESSION_BIRTH_WAIT_MS 3000 /* how long a start cut short may still be under way */
+
+/*
+ * The pids of the tmux processes started for sock (its argv names the
+ * socket after -S): the client the agent spawned and the server it forks.
+ * Fills at most n; returns how many were found.
+ */
+static size_t
+session_tmux_pids(const char *sock, pid_t *pids, size_t n)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t found = 0;
+
+	if (d == NULL)
+		return 0;
+	while (found < n && (de = readdir(d)) != NULL) {
+		char path[64], argv[4096];
+		pid_t pid = (pid_t)atol(de->d_name);
+		ssize_t len;
+		FILE *f;
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		len = (ssize_t)fread(argv, 1, sizeof argv - 1, f);
+		fclose(f);
+		for (ssize_t i = 0; i + 1 < len; i += (ssize_t)strlen(argv + i) + 1) {
+			if (strcmp(argv + i, "-S") == 0 && i + 3 <= len &&
+			    strcmp(argv + i + 3, sock) == 0) {
+				pids[found++] = pid;
+				break;
+			}
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * A session whose creation was cut short (the agent died between writing
+ * its state file and tmux's first reply) may still be starting: its tmux
+ * client outlived the agent and the socket appears moments later. At start
+ * only, wait a bounded time for it; if it never comes, end what was
+ * started, so that no tmux server runs that no agent knows. Returns 1 when
+ * the socket is there to adopt.
+ */
+static int
+session_wait_birth(const char *sock)
+{
+	pid_t pids[8];
+	size_t n;
+
+	for (int waited = 0; waited < SESSION_BIRTH_WAIT_MS; waited += 10) {
+		if (access(sock, F_OK) == 0)
+			return 1;
+		if (session_tmux_pids(sock, pids, 8) == 0)
+			return access(sock, F_OK) == 0;
+		usleep(10 * 1000);
+	}
+	if (access(sock, F_OK) == 0)
+		return 1;
+	n = session_tmux_pids(sock, pids, 8);
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	log_warn("%s: a tmux start that never made its socket was ended (%zu processes)", sock, n);
+	return 0;
+}
+
 /* Reads one state file and re-attaches its session. */
 static void
 session_adopt_one(struct sessions *set, const char *file)
@@ -606,7 +677,7 @@ session_adopt_one(struct sessions *set, const char *file)
 		s->state = (enum cm_state)st;
 		s->state_since = since > 0 ? since : s->state_since;
 	}
-	if (creating && access(s->socket, F_OK) < 0) {
+	if (creating && !session_wait_birth(s->socket)) {
 		/* The agent stopped before tmux even started: nothing to adopt. */
 		log_info("%s: its creation never reached tmux: forgotten", s->id);
 		session_forget(s);
