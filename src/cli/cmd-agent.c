@@ -75,7 +75,8 @@ agent_sha256(const char *path, char *out, size_t n, char *why, size_t whyn)
 	buf[got] = '\0';
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0 || got < 64) {
-		snprintf(why, whyn, "cannot compute the sha256 of %s (sha256sum)", path);
+		/* A long path is cut in the message: it only names the file. */
+		snprintf(why, whyn, "cannot compute the sha256 of %.900s (sha256sum)", path);
 		return -1;
 	}
 	snprintf(out, n, "%.64s", buf);
