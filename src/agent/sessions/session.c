@@ -562,7 +562,8 @@ session_reaped(struct sessions *set, pid_t pid, int status)
 		}
 }
 
-#define SESSION_BIRTH_WAIT_MS 3000 /* how long a start cut short may still be under way */
+#define SESSION_BIRTH_WAIT_MS  3000 /* how long a start cut short may still be under way */
+#define SESSION_BIRTH_GRACE_MS 1500 /* ...and at least, when no tmux of it is seen */
 
 /*
  * The pids of the tmux processes started for sock (its argv names the
@@ -620,7 +621,11 @@ session_wait_birth(const char *sock)
 	for (int waited = 0; waited < SESSION_BIRTH_WAIT_MS; waited += 10) {
 		if (access(sock, F_OK) == 0)
 			return 1;
-		if (session_tmux_pids(sock, pids, 8) == 0)
+		/*
+		 * No tmux of it seen: the start may still be between fork and exec,
+		 * so give it a short grace before taking "gone" for an answer.
+		 */
+		if (waited >= SESSION_BIRTH_GRACE_MS && session_tmux_pids(sock, pids, 8) == 0)
 			return access(sock, F_OK) == 0;
 		usleep(10 * 1000);
 	}
