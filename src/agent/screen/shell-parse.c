@@ -491,6 +491,24 @@ lex_backtick(struct shp *p, struct buf *b, unsigned *flags, int word, int in_dq)
 	return rc;
 }
 
+/*
+ * Reads the body of an arithmetic (( ... )) or $(( ... )) whose opening
+ * parentheses were just passed, up to and past its "))": [*a, *e) is the
+ * body. A substitution inside is refused: its value is unknown.
+ */
+static int
+arith_body(struct shp *p, size_t *a, size_t *e)
+{
+	if (scan_balanced(p, '(', ')', a, e) < 0)
+		return -1;
+	if (cur(p) != ')')
+		return shp_fail(p, SHP_ESYNTAX, "(( without ))");
+	p->i++;
+	if (has_subst(p, *a, *e))
+		return shp_fail(p, SHP_EUNSUPPORTED, "substitution inside ((...))");
+	return 0;
+}
+
 /* A $ expansion at p->i (unquoted or in double quotes). */
 static int
 lex_dollar(struct shp *p, struct buf *b, unsigned *flags, int word, int in_dq)
@@ -500,13 +518,8 @@ lex_dollar(struct shp *p, struct buf *b, unsigned *flags, int word, int in_dq)
 
 	if (c == '(' && peek(p, 2) == '(') {
 		p->i += 3;
-		if (scan_balanced(p, '(', ')', &a, &e) < 0)
+		if (arith_body(p, &a, &e) < 0)
 			return -1;
-		if (cur(p) != ')')
-			return shp_fail(p, SHP_ESYNTAX, "$(( without ))");
-		p->i++;
-		if (has_subst(p, a, e))
-			return shp_fail(p, SHP_EUNSUPPORTED, "substitution inside $((...))");
 		put(b, "$((", 3);
 		put(b, p->s + a, e - a);
 		put(b, "))", 2);
@@ -1014,14 +1027,7 @@ skip_arith(struct shp *p)
 	size_t a, e;
 
 	p->i += 2;
-	if (scan_balanced(p, '(', ')', &a, &e) < 0)
-		return -1;
-	if (cur(p) != ')')
-		return shp_fail(p, SHP_ESYNTAX, "(( without ))");
-	p->i++;
-	if (has_subst(p, a, e))
-		return shp_fail(p, SHP_EUNSUPPORTED, "substitution inside ((...))");
-	return 0;
+	return arith_body(p, &a, &e);
 }
 
 /* A function body after name(): { } or ( ). */
