@@ -427,6 +427,22 @@ static const char st_profile_json[] =
 
 static struct profile *st_profile;
 
+/* Frees what the script and its log hold. */
+static void
+st_script_free(void)
+{
+	for (size_t i = 0; i < st.n_expect; i++) {
+		free(st.expect[i].cmd);
+		free(st.expect[i].reply);
+	}
+	for (size_t i = 0; i < st.n_log; i++)
+		free(st.log[i]);
+	for (size_t i = 0; i < st.argc; i++)
+		free(st.argv[i]);
+	for (size_t i = st.head; i < st.n_pend; i++)
+		free(st.pend[i].body);
+}
+
 /* A fresh layer, loop and script; the test's sink collects events. */
 static int
 st_setup(void **state)
@@ -487,16 +503,7 @@ st_teardown(void **state)
 	lws_context_destroy(st_lws);
 	json_decref(st_events);
 	profile_free(st_profile);
-	for (size_t i = 0; i < st.n_expect; i++) {
-		free(st.expect[i].cmd);
-		free(st.expect[i].reply);
-	}
-	for (size_t i = 0; i < st.n_log; i++)
-		free(st.log[i]);
-	for (size_t i = 0; i < st.argc; i++)
-		free(st.argv[i]);
-	for (size_t i = st.head; i < st.n_pend; i++)
-		free(st.pend[i].body);
+	st_script_free();
 	/* Only our own scratch directory, by its exact name. */
 	nftw(st_dir, st_unlink, 8, FTW_DEPTH | FTW_PHYS);
 	config_release(&st_cfg);

@@ -265,16 +265,7 @@ teardown(void **state)
 	listener_stop(&ag);
 	bus_release(&ag.sessions.bus);
 	tools_release();
-	for (size_t i = 0; i < st.n_expect; i++) {
-		free(st.expect[i].cmd);
-		free(st.expect[i].reply);
-	}
-	for (size_t i = 0; i < st.n_log; i++)
-		free(st.log[i]);
-	for (size_t i = 0; i < st.argc; i++)
-		free(st.argv[i]);
-	for (size_t i = st.head; i < st.n_pend; i++)
-		free(st.pend[i].body);
+	st_script_free();
 	nftw(st_dir, st_unlink, 8, FTW_DEPTH | FTW_PHYS);
 	config_release(&ag.cfg);
 	return 0;
