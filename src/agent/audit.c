@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "proto/message.h"
+#include "proto/protocol.h"
 
 static int audit_fd = -1;
 
@@ -70,22 +71,40 @@ audit_write(const char *path, const char *session, const char *action, const cha
 	json_decref(o);
 }
 
-/* The audit sink: the events and records worth keeping. */
+/* The messages the audit log keeps. */
+const int audit_messages[] = {
+    PROTO_MSG_SESSION_CREATED,
+    PROTO_MSG_SESSION_KILLED,
+    PROTO_MSG_CONFIRM_NEEDED,
+    PROTO_MSG_AUTO_CONFIRMED,
+    PROTO_MSG_PROMPT_ANSWERED,
+    SINK_RECORDS,
+    SINK_END,
+};
+
+/* The audit sink: the events of audit_messages, and the records. */
 void
 audit_sink(void *arg, const struct event *ev)
 {
 	const char *path = arg, *type = ev->type ? ev->type : "";
 
-	if (EVENT_IS_RECORD(ev))
-		audit_write_json(path, ev->session, type, ev->obj);
-	else if (strcmp(type, "session_created") == 0)
+	switch (ev->msg) {
+	case PROTO_MSG_SESSION_CREATED:
 		audit_write(path, ev->session, type,
 			    json_string_value(json_object_get(ev->obj, "tool")));
-	else if (strcmp(type, "session_killed") == 0)
+		break;
+	case PROTO_MSG_SESSION_KILLED:
 		audit_write(path, ev->session, type, NULL);
-	else if (strcmp(type, "confirm_needed") == 0 || strcmp(type, "auto_confirmed") == 0 ||
-		 strcmp(type, "prompt_answered") == 0)
+		break;
+	case PROTO_MSG_CONFIRM_NEEDED:
+	case PROTO_MSG_AUTO_CONFIRMED:
+	case PROTO_MSG_PROMPT_ANSWERED:
+	case SINK_RECORDS:
 		audit_write_json(path, ev->session, type, ev->obj);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Closes the log. */

@@ -13,6 +13,8 @@
 
 #include "agent/sessions/sink.h"
 
+/* What the sink wants, for bus_add_sink_for (the messages above, and records). */
+extern const int audit_messages[];
 /* The sink; arg is the audit log's path (kept by the caller), opened on first use. */
 void audit_sink(void *arg, const struct event *ev);
 /* Closes the log. */

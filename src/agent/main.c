@@ -31,7 +31,7 @@
 #include "agent/sessions/session.h"
 #include "agent/tmux/fdwatch.h"
 #include "agent/transport/agent.h"
-#include "agent/transport/fanout.h"
+#include "agent/transport/conn.h"
 #include "agent/transport/listener.h"
 #include "common/err.h"
 #include "common/fsutil.h"
@@ -219,7 +219,7 @@ main_announce(struct agent *a)
 	json_object_set_new(ev, "type", json_string(proto_msg_name(PROTO_MSG_AGENT_STARTED)));
 	json_object_set_new(ev, "version", json_string(CM_VERSION));
 	json_object_set_new(ev, "sessions", json_integer((json_int_t)a->sessions.n));
-	bus_publish(&a->sessions.bus, ev, NULL);
+	bus_publish(&a->sessions.bus, ev, 0);
 }
 
 int
@@ -266,7 +266,7 @@ main(int argc, char **argv)
 	/* Events leave the session layer through these sinks, in this order. */
 	bus_init(&a->sessions.bus, (size_t)a->cfg.replay_events, log_path);
 	free(log_path);
-	bus_add_sink(&a->sessions.bus, "audit", audit_sink, a->cfg.audit_log);
+	bus_add_sink_for(&a->sessions.bus, "audit", audit_messages, audit_sink, a->cfg.audit_log);
 	bus_add_sink(&a->sessions.bus, "clients", conn_fanout, a);
 	if (listener_start(a) < 0 || main_signals(a) < 0) {
 		listener_stop(a);

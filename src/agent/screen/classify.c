@@ -49,7 +49,7 @@ classify_find_box(const struct profile *p, const struct screen *s, struct box *b
 		return;
 	start = screen_last_nonblank(s, 0, s->n, in->within);
 	for (i = s->n; i > start; i--)
-		if (profile_regex_match(in->line, s->lines[i - 1].text, 0, NULL))
+		if (profile_regex_exec(in->line, s->lines[i - 1].text, 0, NULL))
 			break;
 	if (i == start)
 		return;
@@ -64,11 +64,11 @@ classify_find_box(const struct profile *p, const struct screen *s, struct box *b
 	top = idx;
 	while (top > 0 && screen_line_blank(&s->lines[top - 1]))
 		top--;
-	if (top == 0 || !profile_regex_match(in->rule, s->lines[top - 1].text, 0, NULL))
+	if (top == 0 || !profile_regex_exec(in->rule, s->lines[top - 1].text, 0, NULL))
 		return;
 	top--;
 	for (bottom = idx + 1; bottom < s->n; bottom++)
-		if (profile_regex_match(in->rule, s->lines[bottom].text, 0, NULL))
+		if (profile_regex_exec(in->rule, s->lines[bottom].text, 0, NULL))
 			break;
 	box->above = (struct span){0, top, 1};
 	box->input = (struct span){top + 1, bottom, 1};
@@ -100,7 +100,7 @@ classify_region(const struct profile_region *r, const struct screen *s, const st
 		return sp;
 	if (r->after_last != NULL) {
 		for (i = sp.e; i > sp.b; i--)
-			if (profile_regex_match(r->after_last, s->lines[i - 1].text, 0, NULL))
+			if (profile_regex_exec(r->after_last, s->lines[i - 1].text, 0, NULL))
 				break;
 		if (i == sp.b)
 			return (struct span){0, 0, 0};
@@ -118,7 +118,7 @@ classify_find(const struct profile_regex *re, const struct screen *s, struct spa
 	size_t i;
 
 	for (i = sp.e; i > sp.b; i--)
-		if (profile_regex_match(re, s->lines[i - 1].text, 0, NULL))
+		if (profile_regex_exec(re, s->lines[i - 1].text, 0, NULL))
 			return i - 1;
 	return sp.e;
 }
@@ -270,7 +270,7 @@ classify_prompt(const struct profile_prompt *pp, const struct screen *s, const s
 	}
 	q = sp.e;
 	for (i = sp.e; i > sp.b; i--)
-		if (profile_regex_match(pp->question, s->lines[i - 1].text, 10, m)) {
+		if (profile_regex_exec(pp->question, s->lines[i - 1].text, 10, m)) {
 			q = i - 1;
 			t = classify_group(s->lines[q].text, m,
 					   pp->question->nsub < 9 ? pp->question->nsub : 9, &len);
@@ -280,7 +280,7 @@ classify_prompt(const struct profile_prompt *pp, const struct screen *s, const s
 			break;
 		}
 	for (i = sp.b; pp->option && i < sp.e && out->n_options < CLASSIFY_MAX_OPTIONS; i++) {
-		if (!profile_regex_match(pp->option, s->lines[i].text, 10, m))
+		if (!profile_regex_exec(pp->option, s->lines[i].text, 10, m))
 			continue;
 		t = classify_group(s->lines[i].text, m, pp->option->nsub < 9 ? pp->option->nsub : 9,
 				   &len);
@@ -300,12 +300,17 @@ classify_parsed(const struct profile *p, const struct screen *s, struct classify
 	struct evidence ev;
 	struct box box;
 	size_t i, c;
+	locale_t old;
 
 	if (p == NULL || s == NULL || out == NULL)
 		return CM_EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->profile = p;
 	out->state = profile_fallback(p);
+	if (!p->prepared)
+		profile_prepare(p); /* the first screen read with p */
+	/* One locale switch per screen, not per line (profile_regex_exec). */
+	old = profile_regex_locale ? uselocale(profile_regex_locale) : (locale_t)0;
 	classify_find_box(p, s, &box);
 	for (i = 0; i < profile_rule_count(p); i++) {
 		r = profile_rule_at(p, i);
@@ -327,8 +332,10 @@ classify_parsed(const struct profile *p, const struct screen *s, struct classify
 				out->prompt.kind = PROFILE_PROMPT_OTHER;
 			}
 		}
-		return 0;
+		break;
 	}
+	if (profile_regex_locale)
+		uselocale(old);
 	return 0;
 }
 

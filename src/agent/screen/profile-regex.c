@@ -18,7 +18,8 @@
 #define PROFILE_REGEX_DEPTH 32	 /* group nesting of a regex */
 
 static pthread_once_t profile_locale_once = PTHREAD_ONCE_INIT;
-static locale_t profile_c_locale;
+locale_t profile_regex_locale;
+#define profile_c_locale profile_regex_locale
 
 /* Creates the C locale used around regcomp/regexec. */
 static void
@@ -189,6 +190,21 @@ profile_regex_ready(struct profile_regex *r)
 	if (regcomp(&r->re, r->src, r->flags) != 0)
 		fatalx("regex /%s/ compiled at load but not now", r->src);
 	r->compiled = 1;
+}
+
+/* Compiles a checked regex for use, in the C locale (NULL is fine). */
+void
+profile_regex_prepare(struct profile_regex *r)
+{
+	locale_t old;
+
+	if (r == NULL || r->src == NULL || r->compiled)
+		return;
+	pthread_once(&profile_locale_once, profile_locale_init);
+	old = profile_c_locale ? uselocale(profile_c_locale) : (locale_t)0;
+	profile_regex_ready(r);
+	if (profile_c_locale)
+		uselocale(old);
 }
 
 /* Frees a compiled regex (one that compiled, or a zeroed one). */

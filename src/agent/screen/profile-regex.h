@@ -12,6 +12,7 @@
 #ifndef CM_AGENT_SCREEN_PROFILE_REGEX_H
 #define CM_AGENT_SCREEN_PROFILE_REGEX_H
 
+#include <locale.h>
 #include <regex.h>
 #include <stddef.h>
 
@@ -40,5 +41,25 @@ int profile_regex_compile(struct profile_regex *r, const char *src, struct buf *
 void profile_regex_release(struct profile_regex *r);
 /* regexec of one NUL-terminated line; 1 if it matches. m may be NULL. */
 int profile_regex_match(const struct profile_regex *r, const char *line, size_t nm, regmatch_t *m);
+/* Compiles r for use now rather than on first match (NULL is fine). */
+void profile_regex_prepare(struct profile_regex *r);
+
+/*
+ * The C locale regexes are compiled and matched in, made with the first
+ * regex compiled; (locale_t)0 if it could not be made (then the process
+ * locale is used, which is C unless a caller set one).
+ */
+extern locale_t profile_regex_locale;
+
+/*
+ * profile_regex_match for a loop over many lines: r must be prepared
+ * (profile_regex_prepare) and the thread already in profile_regex_locale,
+ * so that the locale is switched once per screen rather than per line.
+ */
+static inline int
+profile_regex_exec(const struct profile_regex *r, const char *line, size_t nm, regmatch_t *m)
+{
+	return regexec(&r->re, line, nm, m, 0) == 0;
+}
 
 #endif

@@ -31,28 +31,6 @@
 
 #define PROFILE_ERR_MAX 512 /* bytes of one error line */
 
-struct profile {
-	char *name;			/* tool name, the file's base name */
-	char *description;		/* one line for people */
-	char **argv;			/* argc strings */
-	size_t argc;			/* entries in argv (>= 1) */
-	enum profile_task_via task_via; /* how the task is passed */
-	char **task_args;		/* appended to argv, "{task}" replaced */
-	size_t n_task_args;		/* entries in task_args */
-	char **env_names;		/* n_env names */
-	char **env_values;		/* n_env values */
-	size_t n_env;			/* environment variables */
-	unsigned ready_mask;		/* 1 << state for each ready state */
-	unsigned ready_timeout_ms;	/* 0 if not given */
-	unsigned settle_ms;		/* a prompt stays this long before an auto-answer */
-	json_t *tested;			/* "tested_versions": program -> [versions], or NULL */
-	enum cm_state fallback;		/* state when no rule matches */
-	struct profile_input input;	/* how to find the input box */
-	struct profile_rule *rules;	/* ordered rules */
-	size_t n_rules;			/* entries in rules */
-	struct danger_rules *danger;	/* extra danger rules (maybe empty) */
-};
-
 struct profile_set {
 	struct profile **v; /* sorted by name */
 	size_t n;	    /* entries in v */
@@ -905,6 +883,45 @@ profile_free(struct profile *p)
 	free(p);
 }
 
+/* Compiles the regexes of a list. */
+static void
+pregex_list_prepare(struct profile_regex *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		profile_regex_prepare(&v[i]);
+}
+
+/* Compiles every regex the classifier may run (see profile.h). */
+void
+profile_prepare(const struct profile *cp)
+{
+	/* Compiling mutates the regexes, never what they match. */
+	struct profile *p = (struct profile *)cp;
+
+	if (p->prepared)
+		return;
+	profile_regex_prepare(p->input.line);
+	profile_regex_prepare(p->input.rule);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		struct profile_rule *r = &p->rules[i];
+
+		for (size_t c = 0; c < r->n_conds; c++) {
+			struct profile_cond *cond = &r->conds[c];
+
+			profile_regex_prepare(cond->region.after_last);
+			pregex_list_prepare(cond->all, cond->n_all);
+			pregex_list_prepare(cond->any, cond->n_any);
+			pregex_list_prepare(cond->none, cond->n_none);
+		}
+		if (r->prompt != NULL) {
+			profile_regex_prepare(r->prompt->region.after_last);
+			profile_regex_prepare(r->prompt->question);
+			profile_regex_prepare(r->prompt->option);
+		}
+	}
+	p->prepared = 1;
+}
+
 /* Base name of a path. */
 static const char *
 profile_basename(const char *path)
@@ -1078,58 +1095,6 @@ profile_set_at(const struct profile_set *set, size_t i)
 	return set && i < set->n ? set->v[i] : NULL;
 }
 
-/* The tool name. */
-const char *
-profile_name(const struct profile *p)
-{
-	return p->name;
-}
-
-/* The description ("" if none). */
-const char *
-profile_description(const struct profile *p)
-{
-	return p->description;
-}
-
-/* How the task is passed. */
-enum profile_task_via
-profile_task_via(const struct profile *p)
-{
-	return p->task_via;
-}
-
-/* Replaces the one "{task}" of arg by task. */
-static char *
-profile_subst(const char *arg, const char *task)
-{
-	const char *at = strstr(arg, "{task}");
-
-	if (at == NULL)
-		return xstrdup(arg);
-	return xasprintf("%.*s%s%s", (int)(at - arg), arg, task, at + 6);
-}
-
-/* The argv for a task. */
-char **
-profile_build_argv(const struct profile *p, const char *task)
-{
-	size_t i, n = 0, extra = 0;
-	char **argv;
-
-	if (task != NULL && strlen(task) > PROFILE_TASK_MAX)
-		return NULL;
-	if (task != NULL && task[0] != '\0' && p->task_via == PROFILE_TASK_ARGV)
-		extra = p->n_task_args;
-	argv = xcalloc(p->argc + extra + 1, sizeof(char *));
-	for (i = 0; i < p->argc; i++)
-		argv[n++] = xstrdup(p->argv[i]);
-	for (i = 0; i < extra; i++)
-		argv[n++] = profile_subst(p->task_args[i], task);
-	argv[n] = NULL;
-	return argv;
-}
-
 /* Frees a NULL-terminated string vector. */
 void
 profile_argv_free(char **argv)
@@ -1141,88 +1106,4 @@ profile_argv_free(char **argv)
 	for (i = 0; argv[i] != NULL; i++)
 		free(argv[i]);
 	free(argv);
-}
-
-/* Number of environment variables. */
-size_t
-profile_env_count(const struct profile *p)
-{
-	return p->n_env;
-}
-
-/* Name of the i-th variable. */
-const char *
-profile_env_name(const struct profile *p, size_t i)
-{
-	return i < p->n_env ? p->env_names[i] : NULL;
-}
-
-/* Value of the i-th variable. */
-const char *
-profile_env_value(const struct profile *p, size_t i)
-{
-	return i < p->n_env ? p->env_values[i] : NULL;
-}
-
-/* How long a prompt must stay on screen before it is answered automatically. */
-unsigned
-profile_settle_ms(const struct profile *p)
-{
-	return p->settle_ms;
-}
-
-/* "tested_versions" (program -> array of version strings), or NULL. */
-const json_t *
-profile_tested_versions(const struct profile *p)
-{
-	return p->tested;
-}
-
-/* True if s is a ready state. */
-int
-profile_ready_state(const struct profile *p, enum cm_state s)
-{
-	return (unsigned)s < CM_STATE__COUNT && (p->ready_mask & (1u << s)) != 0;
-}
-
-/* Ready timeout in ms. */
-unsigned
-profile_ready_timeout_ms(const struct profile *p)
-{
-	return p->ready_timeout_ms;
-}
-
-/* State when no rule matches. */
-enum cm_state
-profile_fallback(const struct profile *p)
-{
-	return p->fallback;
-}
-
-/* Number of rules. */
-size_t
-profile_rule_count(const struct profile *p)
-{
-	return p->n_rules;
-}
-
-/* The i-th rule. */
-const struct profile_rule *
-profile_rule_at(const struct profile *p, size_t i)
-{
-	return i < p->n_rules ? &p->rules[i] : NULL;
-}
-
-/* The input box description. */
-const struct profile_input *
-profile_input(const struct profile *p)
-{
-	return &p->input;
-}
-
-/* Extra danger rules. */
-const struct danger_rules *
-profile_danger(const struct profile *p)
-{
-	return p->danger;
 }

@@ -17,7 +17,7 @@
  * UTF-8 text, one line at a time (see docs/PROFILES.md).
  *
  * The struct definitions are public for classify.c and the tests; other
- * callers use the accessors.
+ * callers use the accessors (inline: reading a profile is reading data).
  */
 #ifndef CM_AGENT_PROFILE_H
 #define CM_AGENT_PROFILE_H
@@ -44,7 +44,7 @@
 #define PROFILE_MAX_DANGER    32	   /* extra danger rules per profile */
 #define PROFILE_MAX_LAST      200	   /* largest "last" line count */
 #define PROFILE_NAME_MAX      32	   /* bytes of a tool or rule name */
-#define PROFILE_TASK_MAX      (64 * 1024)  /* bytes of a task given to profile_build_argv */
+#define PROFILE_TASK_MAX      (64 * 1024)  /* bytes of a task put on a command line */
 #define PROFILE_SETTLE_MS     50	   /* default "settle_ms" (see bench/real-confirm.py) */
 #define PROFILE_MAX_SETTLE_MS 2000	   /* largest "settle_ms" */
 #define PROFILE_MAX_TESTED    8 /* programs, and versions of each, in "tested_versions" */
@@ -110,6 +110,34 @@ struct profile_input {
 	unsigned within;	    /* input line among the last N non-blank lines */
 };
 
+/*
+ * A loaded profile. Public so that reading a screen (classify.c, on every
+ * screen change) reads it as data, with the accessors below inline; only
+ * loading it runs this file's code.
+ */
+struct profile {
+	char *name;			/* tool name, the file's base name */
+	char *description;		/* one line for people */
+	char **argv;			/* argc strings */
+	size_t argc;			/* entries in argv (>= 1) */
+	enum profile_task_via task_via; /* how the task is passed */
+	char **task_args;		/* appended to argv, "{task}" replaced */
+	size_t n_task_args;		/* entries in task_args */
+	char **env_names;		/* n_env names */
+	char **env_values;		/* n_env values */
+	size_t n_env;			/* environment variables */
+	unsigned ready_mask;		/* 1 << state for each ready state */
+	unsigned ready_timeout_ms;	/* 0 if not given */
+	unsigned settle_ms;		/* a prompt stays this long before an auto-answer */
+	json_t *tested;			/* "tested_versions": program -> [versions], or NULL */
+	enum cm_state fallback;		/* state when no rule matches */
+	struct profile_input input;	/* how to find the input box */
+	struct profile_rule *rules;	/* ordered rules */
+	size_t n_rules;			/* entries in rules */
+	struct danger_rules *danger;	/* extra danger rules (maybe empty) */
+	int prepared;			/* every regex compiled for use (profile_prepare) */
+};
+
 /* Loads every *.json of dir (or the one file dir names); see above. */
 int profile_set_load(const char *dir, struct profile_set **out, struct buf *errors);
 /* Frees a set and its profiles (NULL is fine). */
@@ -130,37 +158,118 @@ void profile_free(struct profile *p);
 
 /* True if name is a valid tool name (^[a-z0-9][a-z0-9_-]{0,31}$). */
 int profile_name_valid(const char *name);
-const char *profile_name(const struct profile *p);
-const char *profile_description(const struct profile *p);
-enum profile_task_via profile_task_via(const struct profile *p);
 /*
- * The command line for a task: argv, then the task args with "{task}"
- * replaced by task (one argument, never split or interpreted) when the
- * profile passes the task on argv and task is not NULL or empty.
- * Returns a NULL-terminated heap array, or NULL if task is longer than
- * PROFILE_TASK_MAX or holds a NUL-free but invalid value (never for valid
- * input). Free with profile_argv_free.
+ * Compiles every regex of p for use (they are checked at load and compiled
+ * on first use: see profile-regex.h); the classifier calls it before the
+ * first screen it reads with p. Idempotent.
  */
-char **profile_build_argv(const struct profile *p, const char *task);
+void profile_prepare(const struct profile *p);
+
+static inline const char *
+profile_name(const struct profile *p)
+{
+	return p->name;
+}
+
+/* The description ("" if none). */
+static inline const char *
+profile_description(const struct profile *p)
+{
+	return p->description;
+}
+
+static inline enum profile_task_via
+profile_task_via(const struct profile *p)
+{
+	return p->task_via;
+}
+
+/* The program the tool runs (argv[0]: a name looked up on PATH, or a path). */
+static inline const char *
+profile_program(const struct profile *p)
+{
+	return p->argv[0];
+}
+/* Frees a NULL-terminated string vector (NULL is fine). */
 void profile_argv_free(char **argv);
-size_t profile_env_count(const struct profile *p);
-/* Name and value of the i-th environment variable (i < count). */
-const char *profile_env_name(const struct profile *p, size_t i);
-const char *profile_env_value(const struct profile *p, size_t i);
+static inline size_t
+profile_env_count(const struct profile *p)
+{
+	return p->n_env;
+}
+
+/* Name and value of the i-th environment variable (NULL past the count). */
+static inline const char *
+profile_env_name(const struct profile *p, size_t i)
+{
+	return i < p->n_env ? p->env_names[i] : NULL;
+}
+
+static inline const char *
+profile_env_value(const struct profile *p, size_t i)
+{
+	return i < p->n_env ? p->env_values[i] : NULL;
+}
+
 /* True if state s means "the tool takes input now" (the "ready" hint). */
-int profile_ready_state(const struct profile *p, enum cm_state s);
+static inline int
+profile_ready_state(const struct profile *p, enum cm_state s)
+{
+	return (unsigned)s < CM_STATE__COUNT && (p->ready_mask & (1u << s)) != 0;
+}
+
 /* Milliseconds to wait for a ready state after start (0: not given). */
-unsigned profile_ready_timeout_ms(const struct profile *p);
+static inline unsigned
+profile_ready_timeout_ms(const struct profile *p)
+{
+	return p->ready_timeout_ms;
+}
+
 /* Milliseconds a prompt must stay on screen before an automatic answer. */
-unsigned profile_settle_ms(const struct profile *p);
+static inline unsigned
+profile_settle_ms(const struct profile *p)
+{
+	return p->settle_ms;
+}
+
 /* "tested_versions": an object program -> array of versions, or NULL. */
-const json_t *profile_tested_versions(const struct profile *p);
+static inline const json_t *
+profile_tested_versions(const struct profile *p)
+{
+	return p->tested;
+}
+
 /* State when no rule matches (default starting). */
-enum cm_state profile_fallback(const struct profile *p);
-size_t profile_rule_count(const struct profile *p);
-const struct profile_rule *profile_rule_at(const struct profile *p, size_t i);
-const struct profile_input *profile_input(const struct profile *p);
+static inline enum cm_state
+profile_fallback(const struct profile *p)
+{
+	return p->fallback;
+}
+
+static inline size_t
+profile_rule_count(const struct profile *p)
+{
+	return p->n_rules;
+}
+
+/* The i-th rule, or NULL past the count. */
+static inline const struct profile_rule *
+profile_rule_at(const struct profile *p, size_t i)
+{
+	return i < p->n_rules ? &p->rules[i] : NULL;
+}
+
+static inline const struct profile_input *
+profile_input(const struct profile *p)
+{
+	return &p->input;
+}
+
 /* The profile's own extra danger rules (never NULL). */
-const struct danger_rules *profile_danger(const struct profile *p);
+static inline const struct danger_rules *
+profile_danger(const struct profile *p)
+{
+	return p->danger;
+}
 
 #endif

@@ -18,6 +18,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "proto/message.h"
+#include "proto/protocol.h"
 
 #define BUS_LOG_MAX (256u << 20) /* a larger events.log is not read back */
 
@@ -103,13 +104,34 @@ bus_compact(struct bus *bus)
 
 static void bus_log(void *arg, const struct event *ev);
 
-/* Registers a sink. */
+/* Registers a sink for the messages of only (NULL: every event and record). */
 int
-bus_add_sink(struct bus *bus, const char *name, sink_fn fn, void *arg)
+bus_add_sink_for(struct bus *bus, const char *name, const int *only, sink_fn fn, void *arg)
 {
 	if (bus->n_sinks >= BUS_MAX_SINKS)
 		return CM_ELIMIT;
-	bus->sinks[bus->n_sinks++] = (struct sink){name, fn, arg};
+	bus->sinks[bus->n_sinks++] = (struct sink){name, only, fn, arg};
+	return 0;
+}
+
+/* Registers a sink for every event and record. */
+int
+bus_add_sink(struct bus *bus, const char *name, sink_fn fn, void *arg)
+{
+	return bus_add_sink_for(bus, name, NULL, fn, arg);
+}
+
+/* True if the sink wants events of message msg. */
+static int
+bus_sink_wants(const struct sink *sink, int msg)
+{
+	const int *m;
+
+	if (sink->only == NULL)
+		return 1;
+	for (m = sink->only; *m != SINK_END; m++)
+		if (*m == msg)
+			return 1;
 	return 0;
 }
 
@@ -170,12 +192,13 @@ static void
 bus_deliver(struct bus *bus, const struct event *ev)
 {
 	for (size_t i = 0; i < bus->n_sinks; i++)
-		bus->sinks[i].fn(bus->sinks[i].arg, ev);
+		if (bus_sink_wants(&bus->sinks[i], ev->msg))
+			bus->sinks[i].fn(bus->sinks[i].arg, ev);
 }
 
 /* Numbers an event, keeps it for replay and hands it to every sink. */
 uint64_t
-bus_publish(struct bus *bus, json_t *ev, const void *origin)
+bus_publish(struct bus *bus, json_t *ev, uint64_t requester)
 {
 	struct event e;
 	struct frame *f;
@@ -189,16 +212,17 @@ bus_publish(struct bus *bus, json_t *ev, const void *origin)
 	bus_ring_push(bus, f);
 	e.seq = bus->seq;
 	e.type = json_string_value(json_object_get(ev, "type"));
+	e.msg = proto_type_parse(e.type);
 	e.session = json_string_value(json_object_get(ev, "sessionId"));
 	e.obj = ev;
 	e.frame = f;
-	e.origin = origin;
+	e.requester = requester;
 	bus_deliver(bus, &e);
 	json_decref(ev);
 	return e.seq;
 }
 
-/* Hands a record to every sink. */
+/* Hands a record to the sinks that want records. */
 void
 bus_record(struct bus *bus, const char *type, const char *session, json_t *detail)
 {
@@ -208,6 +232,7 @@ bus_record(struct bus *bus, const char *type, const char *session, json_t *detai
 	if (detail == NULL)
 		detail = empty = json_object();
 	e.type = type;
+	e.msg = SINK_RECORDS;
 	e.session = session;
 	e.obj = detail;
 	bus_deliver(bus, &e);

@@ -47,14 +47,19 @@ struct bus {
  */
 void bus_init(struct bus *bus, size_t cap, const char *log_path);
 void bus_release(struct bus *bus);
-/* Registers a sink (at start); CM_ELIMIT past BUS_MAX_SINKS. */
+/* Registers a sink (at start) for every event and record; CM_ELIMIT past BUS_MAX_SINKS. */
 int bus_add_sink(struct bus *bus, const char *name, sink_fn fn, void *arg);
+/*
+ * Registers a sink for the messages of only (enum proto_msg values and
+ * SINK_RECORDS, ended by SINK_END; static storage, not copied; NULL: all).
+ */
+int bus_add_sink_for(struct bus *bus, const char *name, const int *only, sink_fn fn, void *arg);
 /*
  * Publishes ev (reference stolen): adds "seq" and "timestamp", keeps it for
  * replay and hands it to every sink. origin is the argument of the
  * completion the event answers, or NULL (see struct event). Returns the seq.
  */
-uint64_t bus_publish(struct bus *bus, json_t *ev, const void *origin);
+uint64_t bus_publish(struct bus *bus, json_t *ev, uint64_t requester);
 /*
  * Hands a record (not an event: no seq, not replayed, not sent to clients)
  * of type about session with its detail (borrowed, may be NULL) to every sink.

@@ -12,6 +12,12 @@
  * argument released. The session layer never knows who asked: the caller's
  * argument holds that (the transport keeps a connection number and a
  * request id there), and the caller builds its own reply from the result.
+ *
+ * When the outcome is also an event (session_created, session_killed), the
+ * event carries the completion's requester: a number the caller chose for
+ * itself (the transport: its connection's), opaque to the session layer.
+ * A sink that delivers events to the requesters leaves that one out, since
+ * it gets the event as its reply.
  */
 #ifndef CM_AGENT_SESSIONS_COMPLETION_H
 #define CM_AGENT_SESSIONS_COMPLETION_H
@@ -22,13 +28,16 @@
 
 typedef void (*completion_fn)(void *arg, int err, const char *detail, const json_t *result);
 
+#include <stdint.h>
+
 struct completion {
-	completion_fn fn; /* NULL: nobody waits */
-	void *arg;	  /* the caller's */
+	completion_fn fn;   /* NULL: nobody waits */
+	void *arg;	    /* the caller's */
+	uint64_t requester; /* who asked, for the events that answer it; 0: nobody to name */
 };
 
 /* No completion: nobody waits for the outcome. */
-#define COMPLETION_NONE ((struct completion){NULL, NULL})
+#define COMPLETION_NONE ((struct completion){NULL, NULL, 0})
 
 /* Calls c once (nothing if c->fn is NULL) and clears it. */
 static inline void
@@ -38,6 +47,7 @@ completion_call(struct completion *c, int err, const char *detail, const json_t 
 
 	c->fn = NULL;
 	c->arg = NULL;
+	c->requester = 0;
 	if (now.fn != NULL)
 		now.fn(now.arg, err, detail, result);
 }

@@ -100,7 +100,7 @@ confirm_report_auto(struct session *s, int took)
 		 json_string_value(json_object_get(ev, "prompt")),
 		 json_string_value(json_object_get(ev, "answer")), took ? "taken" : "NOT taken",
 		 (long long)json_integer_value(json_object_get(ev, "attempts")));
-	bus_publish(&s->set->bus, ev, NULL);
+	bus_publish(&s->set->bus, ev, 0);
 }
 
 /* True if the held auto_confirmed of s is about the prompt with hex fingerprint fp. */
@@ -128,7 +128,7 @@ confirm_ask_person(struct session *s, const char *reason)
 	s->prompt.announced = 1;
 	ev = confirm_event(s, proto_msg_name(PROTO_MSG_CONFIRM_NEEDED));
 	message_set_str(ev, "reason", reason);
-	bus_publish(&s->set->bus, ev, NULL);
+	bus_publish(&s->set->bus, ev, 0);
 	log_info("%s: prompt waits for a person: %s", s->id, reason);
 }
 
@@ -217,7 +217,7 @@ confirm_step_sent(struct session_op *op, int err, const char *body, size_t len)
 	json_object_set_new(ev, "by", json_string("client"));
 	if (op->who != NULL)
 		message_set_str(ev, "client", op->who);
-	bus_publish(&s->set->bus, ev, NULL);
+	bus_publish(&s->set->bus, ev, 0);
 	if (!op->arg1)
 		s->denied = 1; /* the tool's next idle screen is not a finished task */
 	r = json_object();

@@ -136,7 +136,7 @@ monitor_ready_timer(lws_sorted_usec_list_t *sul)
 	json_object_set_new(ev, "state", json_string(cm_state_name(s->state)));
 	json_object_set_new(ev, "waitedMs", json_integer(profile_ready_timeout_ms(s->profile)));
 	json_object_set_new(ev, "evidence", json_stringn_nocheck(evidence, strlen(evidence)));
-	bus_publish(&s->set->bus, ev, NULL);
+	bus_publish(&s->set->bus, ev, 0);
 	log_warn("%s: still starting after %u ms: no rule of profile %s knows the screen", s->id,
 		 profile_ready_timeout_ms(s->profile), profile_name(s->profile));
 }
@@ -161,6 +161,18 @@ monitor_stop(struct session *s)
 	if (s->cc != NULL)
 		s->set->link->cancel(s->cc, s);
 	s->reading = 0;
+}
+
+/*
+ * True if confirm has something to hear about a screen without a prompt: a
+ * prompt on screen, an automatic answer waiting to be seen taken, or the
+ * memory of the last one. Most screens are none of these, and then
+ * reading them costs no call into confirm.
+ */
+static int
+monitor_prompt_known(const struct session *s)
+{
+	return s->prompt.active || s->prompt.auto_ev != NULL || s->prompt.memory.last_fp != 0;
 }
 
 /* Applies a classification to the session's state machine. */
@@ -190,7 +202,7 @@ monitor_apply(struct session *s, const struct classify_result *r)
 		st = CM_STATE_DONE;
 	if (st == CM_STATE_WAITING_CONFIRM && r->has_prompt)
 		again = confirm_on_prompt(s, r);
-	else
+	else if (monitor_prompt_known(s))
 		confirm_prompt_gone(s);
 	if (again > 0)
 		monitor_schedule(s, again);

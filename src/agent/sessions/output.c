@@ -187,7 +187,7 @@ output_snapshot(struct output_sub *sub, int subscribed, struct completion done)
 
 		rd->s = sub->s;
 		rd->sub_id = sub->id;
-		done = (struct completion){output_redraw_done, rd};
+		done = (struct completion){.fn = output_redraw_done, .arg = rd};
 	}
 	op = session_op_new(sub->s, done, output_snapshot_screen);
 	op->arg1 = subscribed;

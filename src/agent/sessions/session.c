@@ -246,7 +246,8 @@ session_cc_output(void *arg, unsigned pane, const char *data, size_t len)
 	struct session *s = arg;
 
 	(void)pane;
-	output_forward(s, data, len);
+	if (!TAILQ_EMPTY(&s->subs)) /* nobody watching costs nothing */
+		output_forward(s, data, len);
 	monitor_on_output(s);
 }
 
@@ -359,6 +360,20 @@ session_spawn(struct session *s, char **argv)
 	return 0;
 }
 
+/* Room left in a command line array for more arguments and its NULL. */
+#define SESSION_ARGV_ROOM(a) (sizeof(a) / sizeof((a)[0]) - 1)
+
+/* A task argument of the profile: arg with its one "{task}" replaced by task. */
+static char *
+session_task_arg(const char *arg, const char *task)
+{
+	const char *at = strstr(arg, "{task}");
+
+	if (at == NULL)
+		return xstrdup(arg);
+	return xasprintf("%.*s%s%s", (int)(at - arg), arg, task, at + 6);
+}
+
 /* Picks a fresh id: cm-<unix time>-<random>, unique across agents sharing a
  * socket directory (the time alone was the same for sessions started in
  * the same second by different agents). */
@@ -413,7 +428,7 @@ session_create(struct sessions *set, const struct profile *p, const char *task, 
 	       int auto_confirm, int cols, int rows, struct completion done, char **why)
 {
 	char id[NAMES_SESSION_ID_MAX + 1], colsbuf[16], rowsbuf[16];
-	char **tool_argv, *argv[64 + 2 * 40], *dirarg;
+	char *argv[64 + 2 * 40], *dirarg;
 	char *owned[64 + 2 * 40];
 	size_t n = 0, n_owned = 0;
 	struct session *s;
@@ -431,9 +446,8 @@ session_create(struct sessions *set, const struct profile *p, const char *task, 
 				 set->cfg->socket_dir, id);
 		return CM_EINVAL;
 	}
-	tool_argv = profile_build_argv(p, task);
-	if (tool_argv == NULL) {
-		*why = xstrdup("the profile cannot build a command for this task");
+	if (task != NULL && strlen(task) > PROFILE_TASK_MAX) {
+		*why = xasprintf("task longer than %d bytes", PROFILE_TASK_MAX);
 		return CM_EINVAL;
 	}
 	s = session_alloc(set, id);
@@ -481,14 +495,23 @@ session_create(struct sessions *set, const struct profile *p, const char *task, 
 	/* env guarantees tmux gets more than one argument, so it never uses a shell. */
 	ARG("env");
 	ARG("--");
-	for (size_t i = 0; tool_argv[i] && n < sizeof argv / sizeof argv[0] - 1 &&
-			   n_owned < sizeof owned / sizeof owned[0];
-	     i++)
-		OWN(session_tmux_arg(tool_argv[i]));
+	/*
+	 * The tool's own command line: the profile's argv, then its task
+	 * arguments when it takes the task on argv (profile.h).
+	 */
+	for (size_t i = 0; i < p->argc && n < SESSION_ARGV_ROOM(argv); i++)
+		OWN(session_tmux_arg(p->argv[i]));
+	for (size_t i = 0; task && *task && p->task_via == PROFILE_TASK_ARGV &&
+			   i < p->n_task_args && n < SESSION_ARGV_ROOM(argv);
+	     i++) {
+		char *arg = session_task_arg(p->task_args[i], task);
+
+		OWN(session_tmux_arg(arg));
+		free(arg);
+	}
 	argv[n] = NULL;
 #undef ARG
 #undef OWN
-	profile_argv_free(tool_argv);
 
 	/* The state file comes first: an agent killed from here on adopts it. */
 	s->create_done = done;

@@ -172,11 +172,11 @@ session_publish(struct session *s, json_t *ev, struct completion *done)
 	if (json_object_get(ev, "timestamp") == NULL)
 		json_object_set_new(ev, "timestamp", json_real(time_wall()));
 	if (done == NULL || done->fn == NULL) {
-		bus_publish(&s->set->bus, ev, NULL);
+		bus_publish(&s->set->bus, ev, 0);
 		return;
 	}
 	json_incref(ev);
-	bus_publish(&s->set->bus, ev, done->arg);
+	bus_publish(&s->set->bus, ev, done->requester);
 	completion_call(done, 0, NULL, ev);
 	json_decref(ev);
 }
@@ -204,7 +204,7 @@ session_set_state(struct session *s, enum cm_state st, const char *rule, const c
 	if (evidence && *evidence)
 		message_set_str(ev, "evidence", evidence);
 	json_object_set_new(ev, "timestamp", json_real(s->state_since));
-	bus_publish(&s->set->bus, ev, NULL);
+	bus_publish(&s->set->bus, ev, 0);
 	log_info("%s: %s -> %s (%s)", s->id, cm_state_name(prev), cm_state_name(st),
 		 rule ? rule : "-");
 	if (cm_state_is_busy(st) || st == CM_STATE_WAITING_CONFIRM)
@@ -216,7 +216,7 @@ session_set_state(struct session *s, enum cm_state st, const char *rule, const c
 				    json_string(proto_msg_name(PROTO_MSG_SESSION_COMPLETED)));
 		json_object_set_new(ev, "sessionId", json_string(s->id));
 		json_object_set_new(ev, "state", json_string("done"));
-		bus_publish(&s->set->bus, ev, NULL);
+		bus_publish(&s->set->bus, ev, 0);
 	}
 	if (st == CM_STATE_EXITED) {
 		ev = json_object();
@@ -225,7 +225,7 @@ session_set_state(struct session *s, enum cm_state st, const char *rule, const c
 		json_object_set_new(ev, "sessionId", json_string(s->id));
 		if (s->exit_status >= 0)
 			json_object_set_new(ev, "exitStatus", json_integer(s->exit_status));
-		bus_publish(&s->set->bus, ev, NULL);
+		bus_publish(&s->set->bus, ev, 0);
 	}
 	session_save(s);
 }

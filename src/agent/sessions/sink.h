@@ -9,6 +9,10 @@
  * consumes events (transcripts, metrics, notifications) is one more
  * bus_add_sink() at start, and nothing in the session layer changes.
  *
+ * A sink says at registration which events it wants (bus_add_sink_for):
+ * the bus then calls it for those alone, so that an event no sink of a kind
+ * wants (a state_change is not audited) costs that sink nothing.
+ *
  * A sink runs inside the publish call, on the loop: it must not block, and
  * it must not publish (the bus is not reentrant). What it wants to keep it
  * references (frame_ref, json_incref) or copies.
@@ -24,16 +28,17 @@ struct frame;
 struct event {
 	uint64_t seq;	     /* agent-wide number; 0 for a record (below) */
 	const char *type;    /* "state_change", "session_created", ... */
+	int msg;	     /* type as an enum proto_msg; SINK_RECORDS for a record */
 	const char *session; /* the session's id, or NULL for agent events */
 	json_t *obj;	     /* the event as published ("seq", "timestamp" set); borrowed */
 	struct frame *frame; /* its JSON encoding, made once; NULL for a record */
 	/*
-	 * The argument of the completion this event answers (session_created,
-	 * session_killed), or NULL. The requester gets the event as its reply
-	 * through that completion, so the sink that issued the request (and
-	 * only it knows what the argument is) leaves the requester out.
+	 * The requester of the completion this event answers (session_created,
+	 * session_killed; completion.h), or 0. It gets the event as its reply
+	 * through that completion, so the sink that delivers to requesters
+	 * (only it knows what the number means) leaves it out.
 	 */
-	const void *origin;
+	uint64_t requester;
 };
 
 /*
@@ -45,9 +50,17 @@ struct event {
 
 typedef void (*sink_fn)(void *arg, const struct event *ev);
 
+/*
+ * A sink's list of wanted messages: enum proto_msg values, SINK_RECORDS for
+ * the records, ended by SINK_END.
+ */
+#define SINK_RECORDS (-2)
+#define SINK_END     (-1)
+
 struct sink {
 	const char *name; /* for logs: "events.log", "audit", "clients" */
-	sink_fn fn;	  /* called for every event and record */
+	const int *only;  /* the messages it wants (SINK_END-terminated), or NULL: all */
+	sink_fn fn;	  /* called for each event and record it wants */
 	void *arg;	  /* the sink's */
 };
 

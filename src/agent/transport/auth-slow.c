@@ -76,8 +76,9 @@ auth_slow_fail(struct conn *c, const json_t *id)
 	double now = time_wall(), delay;
 	struct auth_wait *w;
 
-	if (auth_slow_pending(c))
-		return;
+	if (c->auth_held)
+		return; /* one answer per connection: the entries stay bounded */
+	c->auth_held = 1;
 	delay = auth_failed(&a->auth, now);
 	log_warn("client %llu (%s): wrong token; answered in %.2f s", (unsigned long long)c->id,
 		 c->peer, delay);
@@ -90,17 +91,6 @@ auth_slow_fail(struct conn *c, const json_t *id)
 	if (c->wsi != NULL)
 		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, (int)delay + 5);
 	auth_slow_arm(a);
-}
-
-int
-auth_slow_pending(const struct conn *c)
-{
-	struct auth_wait *w;
-
-	TAILQ_FOREACH (w, &auth_waits, entry)
-		if (w->conn == c->id)
-			return 1;
-	return 0;
 }
 
 void

@@ -6,7 +6,7 @@
  * is over it gets `auth_failed` and is closed with status 1008. Other
  * connections, and the owner's right token on a new one, are served all the
  * while. One lws timer serves every waiting connection; entries are bounded
- * by the number of connections (one each, see auth_slow_pending()).
+ * by the number of connections (one each, conn.h, auth_held).
  */
 #ifndef CM_AGENT_AUTH_SLOW_H
 #define CM_AGENT_AUTH_SLOW_H
@@ -18,8 +18,6 @@ struct agent;
 
 /* Counts a failure of c and schedules its auth_failed reply (id may be NULL). */
 void auth_slow_fail(struct conn *c, const json_t *id);
-/* True while c waits for its auth_failed reply: its frames are ignored. */
-int auth_slow_pending(const struct conn *c);
 /* Drops every waiting entry (at shutdown). */
 void auth_slow_release(struct agent *a);
 

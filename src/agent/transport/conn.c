@@ -228,3 +228,19 @@ const struct output_client conn_output = {
     .send = conn_output_send,
     .gone = conn_output_gone,
 };
+
+/* The clients' event sink: queues an event to every authenticated client but the one it answers. */
+void
+conn_fanout(void *arg, const struct event *ev)
+{
+	struct agent *a = arg;
+	struct conn *c;
+
+	if (EVENT_IS_RECORD(ev))
+		return;
+	TAILQ_FOREACH (c, &a->conns, entry) {
+		/* The requester's number is its connection's (req_later). */
+		if (c->authed && (ev->requester == 0 || c->id != ev->requester))
+			conn_send(c, ev->frame);
+	}
+}

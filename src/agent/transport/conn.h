@@ -14,7 +14,12 @@
  * subscription; when the queue has drained, the connection tells each of
  * its subscriptions (output_drained), which then sends the drop notice and
  * a fresh snapshot. A connection is an output subscriber (conn_output);
- * events reach it through the clients' sink (fanout.h).
+ * events reach it through the clients' sink, conn_fanout: registered at
+ * start with bus_add_sink (arg: the agent), it queues each event to every
+ * authenticated client, each queue taking a reference to the one frame the
+ * bus encoded. The requester an event answers (session_created,
+ * session_killed) is left out: it gets the event as its reply, with its
+ * request id (dispatch.h, req_later).
  */
 #ifndef CM_AGENT_CONN_H
 #define CM_AGENT_CONN_H
@@ -26,6 +31,7 @@
 #include <jansson.h>
 
 #include "agent/sessions/output.h"
+#include "agent/sessions/sink.h"
 #include "common/buf.h"
 #include "proto/names.h"
 
@@ -45,15 +51,16 @@ struct conn_item {
 };
 
 struct conn {
-	TAILQ_ENTRY(conn) entry;		/* in agent->conns */
-	struct agent *agent;			/* owner */
-	struct lws *wsi;			/* NULL once lws closed it */
-	char peer[CONN_PEER_MAX];		/* peer address for logs and auth limits */
-	int authed;				/* token accepted */
-	int closing;				/* enum conn_closing */
-	int close_status;			/* WebSocket status for that close */
-	struct buf rx;				/* reassembly of a fragmented frame */
-	int rx_binary;				/* the current frame is binary */
+	TAILQ_ENTRY(conn) entry;  /* in agent->conns */
+	struct agent *agent;	  /* owner */
+	struct lws *wsi;	  /* NULL once lws closed it */
+	char peer[CONN_PEER_MAX]; /* peer address for logs and auth limits */
+	int authed;		  /* token accepted */
+	int closing;		  /* enum conn_closing */
+	int auth_held;	  /* a wrong token: waits for auth_failed, reads nothing (auth-slow.h) */
+	int close_status; /* WebSocket status for that close */
+	struct buf rx;	  /* reassembly of a fragmented frame */
+	int rx_binary;	  /* the current frame is binary */
 	STAILQ_HEAD(, conn_item) queue;		/* frames waiting to be written */
 	size_t queued_bytes;			/* bytes of replies and events queued */
 	size_t queued_output;			/* bytes of output queued */
@@ -84,6 +91,8 @@ struct output_sub **conn_sub_find(struct conn *c, const char *session);
 struct output_sub **conn_sub_slot(struct conn *c);
 /* Ends the subscription to a session, if any. */
 void conn_sub_remove(struct conn *c, const char *session);
+/* The clients' event sink (above); arg is the agent. */
+void conn_fanout(void *arg, const struct event *ev);
 /* A connection as an output subscriber (its arg is the conn). */
 extern const struct output_client conn_output;
 

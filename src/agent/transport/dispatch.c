@@ -101,7 +101,8 @@ req_later(struct req *r, const char *reply_type)
 	w->id = r->id ? json_incref((json_t *)r->id) : NULL;
 	w->action = xstrdup(r->action);
 	w->reply = reply_type;
-	return (struct completion){req_wait_done, w};
+	/* A request without an id gets no reply, so it hears the event as everyone does. */
+	return (struct completion){req_wait_done, w, w->id != NULL ? w->conn_id : 0};
 }
 
 /* Strictly unpacks the body. */

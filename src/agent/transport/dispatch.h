@@ -59,19 +59,6 @@ struct req_wait {
 	const char *reply; /* the reply's type, or NULL: echo the event */
 };
 
-/*
- * The connection an event's origin (a req_later argument) answers, 0 if
- * none. That requester gets the event as its reply (with its id), so the
- * fan-out leaves it out; a request without an id gets no reply and so is
- * not left out. Inline: the fan-out asks it for every event.
- */
-static inline uint64_t
-req_wait_conn(const void *origin)
-{
-	const struct req_wait *w = origin;
-
-	return w != NULL && w->id != NULL ? w->conn_id : 0;
-}
 /* Unpacks r->body strictly; replies bad_request and returns -1 on failure. */
 int req_unpack(struct req *r, const char *fmt, ...);
 /* Validates a session id and finds it; replies the error and returns NULL if none. */

@@ -159,7 +159,7 @@ listener_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 {
 	int first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
 
-	if (c->closing || auth_slow_pending(c))
+	if (c->closing || c->auth_held)
 		return 0; /* on its way out: nothing more is read */
 	if (first) {
 		buf_reset(&c->rx);

@@ -56,20 +56,17 @@ static int
 req_program_found(const struct profile *p, const char *dir, char *prog, size_t n)
 {
 	const char *path = getenv("PATH"), *s, *e;
-	char **argv = profile_build_argv(p, NULL), file[PATH_MAX];
+	const char *program = profile_program(p);
+	char file[PATH_MAX];
 	int found = 0;
 
-	if (argv == NULL || argv[0] == NULL) {
-		profile_argv_free(argv);
-		return 0;
-	}
-	snprintf(prog, n, "%s", argv[0]);
+	snprintf(prog, n, "%s", program);
 	for (size_t i = 0; i < profile_env_count(p); i++)
 		if (strcmp(profile_env_name(p, i), "PATH") == 0)
 			path = profile_env_value(p, i);
-	if (strchr(argv[0], '/') != NULL) {
-		int len = snprintf(file, sizeof file, "%s%s%s", argv[0][0] == '/' ? "" : dir,
-				   argv[0][0] == '/' ? "" : "/", argv[0]);
+	if (strchr(program, '/') != NULL) {
+		int len = snprintf(file, sizeof file, "%s%s%s", program[0] == '/' ? "" : dir,
+				   program[0] == '/' ? "" : "/", program);
 
 		/* A path too long to build is one no exec could take either. */
 		found = len > 0 && (size_t)len < sizeof file && req_executable(file);
@@ -80,16 +77,15 @@ req_program_found(const struct profile *p, const char *dir, char *prog, size_t n
 
 			e = strchrnul(s, ':');
 			if (e == s) /* an empty entry is the current directory */
-				len = snprintf(file, sizeof file, "%s/%s", dir, argv[0]);
+				len = snprintf(file, sizeof file, "%s/%s", dir, program);
 			else
 				len = snprintf(file, sizeof file, "%.*s/%s", (int)(e - s), s,
-					       argv[0]);
+					       program);
 			found = len > 0 && (size_t)len < sizeof file && req_executable(file);
 			if (found || *e == '\0')
 				break;
 		}
 	}
-	profile_argv_free(argv);
 	return found;
 }
 

@@ -43,7 +43,7 @@ static void
 publish(struct bus *bus, int n)
 {
 	for (int i = 0; i < n; i++)
-		bus_publish(bus, json_pack("{s:s, s:i}", "type", "test", "n", i), NULL);
+		bus_publish(bus, json_pack("{s:s, s:i}", "type", "test", "n", i), 0);
 }
 
 /* seq increases; since() replays exactly what is held; older -> resync. */

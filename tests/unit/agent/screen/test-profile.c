@@ -163,30 +163,18 @@ test_refused(void **state)
 	refused("{\"schema\": 2, \"name\": \"x\", \"argv\": [\"t\"], \"rules\": []}", "schema");
 }
 
-/* A task with shell metacharacters stays one argument, verbatim. */
+/* What the accessors read from a parsed profile. */
 static void
-test_argv(void **state)
+test_accessors(void **state)
 {
-	const char *task = "fix it; rm -rf / && echo $(whoami) `id` | sh > /etc/passwd \"'\n*";
 	struct profile *p = NULL;
-	char **argv, *text;
+	char *text;
 
 	(void)state;
 	text = xasprintf(GOOD, "tool");
 	assert_null(parse(text, &p));
 	free(text);
-	argv = profile_build_argv(p, task);
-	assert_string_equal(argv[0], "tool");
-	assert_string_equal(argv[1], "--flag");
-	assert_string_equal(argv[2], task);
-	assert_null(argv[3]);
-	profile_argv_free(argv);
-	argv = profile_build_argv(p, NULL);
-	assert_null(argv[2]);
-	profile_argv_free(argv);
-	argv = profile_build_argv(p, "");
-	assert_null(argv[2]);
-	profile_argv_free(argv);
+	assert_string_equal(profile_program(p), "tool");
 	assert_int_equal(profile_task_via(p), PROFILE_TASK_ARGV);
 	assert_true(profile_ready_state(p, CM_STATE_IDLE));
 	assert_false(profile_ready_state(p, CM_STATE_THINKING));
@@ -198,16 +186,11 @@ test_argv(void **state)
 			  "[\"idle\", \"done\"], \"timeout_ms\": 5000}, \"rules\": [{\"name\": "
 			  "\"r\", \"state\": \"idle\", \"none\": [\"x\"]}]}",
 			  &p));
-	argv = profile_build_argv(p, task);
-	assert_string_equal(argv[0], "/usr/bin/tool");
-	assert_true(strncmp(argv[1], "--message=fix it; rm", 20) == 0);
-	assert_string_equal(argv[1] + 10, task);
-	assert_string_equal(argv[2], "--yes");
-	assert_null(argv[3]);
-	profile_argv_free(argv);
+	assert_string_equal(profile_program(p), "/usr/bin/tool");
 	assert_int_equal(profile_env_count(p), 2);
 	assert_string_equal(profile_env_name(p, 0), "A_B");
 	assert_string_equal(profile_env_value(p, 0), "1");
+	assert_null(profile_env_name(p, 2));
 	assert_true(profile_ready_state(p, CM_STATE_DONE));
 	assert_int_equal(profile_ready_timeout_ms(p), 5000);
 	profile_free(p);
@@ -215,9 +198,6 @@ test_argv(void **state)
 	assert_null(parse("{\"name\": \"t3\", \"argv\": [\"t\"], \"task\": {\"via\": \"keys\"}, "
 			  "\"rules\": [{\"name\": \"r\", \"state\": \"idle\", \"any\": [\"x\"]}]}",
 			  &p));
-	argv = profile_build_argv(p, task);
-	assert_null(argv[1]);
-	profile_argv_free(argv);
 	assert_int_equal(profile_task_via(p), PROFILE_TASK_KEYS);
 	profile_free(p);
 }
@@ -333,7 +313,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shipped),   cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_argv),      cmocka_unit_test(test_settle_and_versions),
+	    cmocka_unit_test(test_accessors), cmocka_unit_test(test_settle_and_versions),
 	    cmocka_unit_test(test_directory),
 	};
 

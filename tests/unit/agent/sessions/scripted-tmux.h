@@ -91,7 +91,7 @@ static char st_dir[64];
 
 /* Events seen by the test's sink. */
 static json_t *st_events;     /* array of the events, in order */
-static const void *st_origin; /* origin of the last event */
+static uint64_t st_requester; /* requester of the last event */
 
 static int
 st_spawn(char *const argv[], const struct tmuxcc_client_opts *opts,
@@ -305,7 +305,7 @@ st_sink(void *arg, const struct event *ev)
 		return;
 	}
 	json_array_append(st_events, ev->obj);
-	st_origin = ev->origin;
+	st_requester = ev->requester;
 }
 
 /* The n-th (0 first) event of a type, or NULL. */
@@ -383,7 +383,8 @@ static struct completion
 st_completion(struct st_answer *a)
 {
 	memset(a, 0, sizeof *a);
-	return (struct completion){st_done, a};
+	/* The answer's address, as a number: the requester events name. */
+	return (struct completion){st_done, a, (uint64_t)(uintptr_t)a};
 }
 
 static void
@@ -474,7 +475,7 @@ st_setup(void **state)
 	bus_init(&st_set.bus, 256, NULL);
 	bus_add_sink(&st_set.bus, "test", st_sink, NULL);
 	st_events = json_array();
-	st_origin = NULL;
+	st_requester = 0;
 	buf_init(&err, 4096);
 	assert_int_equal(profile_parse_json(st_profile_json, strlen(st_profile_json), "mytool.json",
 					    &st_profile, &err),

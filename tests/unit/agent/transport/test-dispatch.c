@@ -14,7 +14,7 @@
 
 #include "agent/screen/tools.h"
 #include "agent/transport/agent.h"
-#include "agent/transport/fanout.h"
+#include "agent/transport/conn.h"
 #include "agent/transport/gate.h"
 #include "agent/transport/listener.h"
 #include "proto/message.h"
