@@ -123,7 +123,9 @@ async def request_tests(t, agent):
                 and r["content"].count("\n") == 50, r.get("content", "").count("\n"))
         # cat echoes a colour sequence: the terminal shows red text.
         await c.request("send_keys", sessionId=sid, keys="\x1b[31mREDTEXT\x1b[0m", key="Enter")
-        await c.wait_screen(sid, "REDTEXT")
+        # The terminal's echo shows "^[[31mREDTEXT^[[0m" first; cat's own
+        # output is the line that is REDTEXT alone.
+        await c.wait_screen(sid, "\nREDTEXT\n")
         r = await c.request("capture_pane", sessionId=sid, escapes=True)
         plain = await c.screen(sid)
         t.check("capture_pane escapes:true keeps colours, plain capture has none",
