@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake pkg-config git tmux
 	libwebsockets-dev libjansson-dev libzstd-dev libssl-dev zlib1g-dev libcap-dev
 	ncurses-term)
 test_pkgs=(clang libclang-rt-14-dev clang-format valgrind libcmocka-dev
-	python3 python3-websockets openssh-server openssh-client
+	python3 python3-websockets python3-prometheus-client openssh-server openssh-client
 	chromium procps iproute2 lintian zsh asciinema zstd openssl util-linux)
 
 pkgs=("${build_pkgs[@]}")

@@ -28,6 +28,7 @@
 #include "agent/policy-cmd.h"
 #include "agent/screen/danger.h"
 #include "agent/screen/tools.h"
+#include "agent/sessions/metrics.h"
 #include "agent/sessions/session.h"
 #include "agent/tmux/fdwatch.h"
 #include "agent/transport/agent.h"
@@ -41,6 +42,8 @@
 #include "proto/message.h"
 
 static struct fdwatch main_signal_watch;
+/* What GET /metrics shows (sessions/metrics.h). */
+static struct metrics main_metrics;
 /* STATE_DIR/agent.lock, locked and open until the process ends. */
 static int main_lock_fd = -1;
 
@@ -267,6 +270,9 @@ main(int argc, char **argv)
 	bus_init(&a->sessions.bus, (size_t)a->cfg.replay_events, log_path);
 	free(log_path);
 	bus_add_sink_for(&a->sessions.bus, "audit", audit_messages, audit_sink, a->cfg.audit_log);
+	main_metrics.started = a->started;
+	a->sessions.metrics = &main_metrics;
+	bus_add_sink(&a->sessions.bus, "metrics", metrics_sink, &main_metrics);
 	bus_add_sink(&a->sessions.bus, "clients", conn_fanout, a);
 	if (listener_start(a) < 0 || main_signals(a) < 0) {
 		listener_stop(a);

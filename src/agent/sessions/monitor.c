@@ -11,6 +11,7 @@
 #include "agent/screen/profile.h"
 #include "agent/sessions/bus.h"
 #include "agent/sessions/confirm.h"
+#include "agent/sessions/metrics.h"
 #include "agent/sessions/sessions.h"
 #include "agent/sessions/typing.h"
 #include "agent/settings/config.h"
@@ -58,9 +59,11 @@ static void
 monitor_timer(lws_sorted_usec_list_t *sul)
 {
 	struct session *s = lws_container_of(sul, struct session, debounce);
+	uint64_t now = time_mono_us();
 
 	s->debounce_armed = 0;
-	monitor_adapt(s, time_mono_us());
+	metrics_loop_lag(s->set->metrics, s->debounce_due_us, now);
+	monitor_adapt(s, now);
 	monitor_read(s);
 }
 
@@ -71,6 +74,8 @@ monitor_arm(struct session *s, long ms)
 	if (s->debounce_armed)
 		return;
 	s->debounce_armed = 1;
+	if (s->set->metrics != NULL)
+		s->debounce_due_us = time_mono_us() + (uint64_t)ms * 1000;
 	lws_sul_schedule(s->set->lws, 0, &s->debounce, monitor_timer,
 			 (lws_usec_t)ms * LWS_US_PER_MS);
 }
@@ -79,6 +84,8 @@ monitor_arm(struct session *s, long ms)
 void
 monitor_on_output(struct session *s)
 {
+	if (s->output_us == 0 && s->set->metrics != NULL)
+		s->output_us = time_mono_us();
 	if (s->reading) {
 		s->dirty = 1;
 		return;
@@ -217,6 +224,25 @@ monitor_apply(struct session *s, const struct classify_result *r)
 	}
 }
 
+/*
+ * A read ended: if the state changed, the time since the output that began
+ * the change is the state-event latency. Output that came during the read
+ * starts the next measure.
+ */
+static void
+monitor_count_latency(struct session *s, enum cm_state before)
+{
+	uint64_t now;
+
+	if (s->set->metrics == NULL)
+		return;
+	now = time_mono_us();
+	if (s->state != before && s->output_us != 0 && now > s->output_us)
+		metrics_observe(&s->set->metrics->state_latency,
+				(double)(now - s->output_us) / 1e6);
+	s->output_us = s->dirty ? now : 0;
+}
+
 /* Second reply: pane_dead and its status; then classify the screen. */
 static void
 monitor_on_dead(void *arg, int err, const char *body, size_t len)
@@ -224,6 +250,7 @@ monitor_on_dead(void *arg, int err, const char *body, size_t len)
 	struct session *s = arg;
 	struct classify_result r;
 	int dead = 0, status = -1;
+	enum cm_state before = s->state;
 
 	(void)len;
 	s->reading = 0;
@@ -243,6 +270,7 @@ monitor_on_dead(void *arg, int err, const char *body, size_t len)
 		classify_screen(s->profile, s->screen, s->screen_len, &r);
 		monitor_apply(s, &r);
 	}
+	monitor_count_latency(s, before);
 	if (s->dirty) {
 		s->dirty = 0;
 		monitor_arm(s, s->debounce_ms > 0 ? s->debounce_ms : s->set->cfg->debounce_ms);

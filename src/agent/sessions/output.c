@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent/sessions/frame.h"
+#include "agent/sessions/metrics.h"
 #include "agent/sessions/session-op.h"
 #include "agent/sessions/sessions.h"
 #include "agent/tmux/tmuxcc-client.h"
@@ -246,6 +247,7 @@ output_forward(struct session *s, const char *data, size_t len)
 	struct frame *bin = NULL, *b64 = NULL;
 	struct output_sub *sub;
 
+	METRICS_ADD(s->set->metrics, output_bytes, len);
 	TAILQ_FOREACH (sub, &s->subs, entry) {
 		struct frame **f;
 
@@ -254,6 +256,7 @@ output_forward(struct session *s, const char *data, size_t len)
 		if (sub->dropped > 0) {
 			/* Already behind: drop until the redraw (output_drained). */
 			sub->dropped += len;
+			METRICS_ADD(s->set->metrics, output_dropped_bytes, len);
 			continue;
 		}
 		f = sub->base64 ? &b64 : &bin;
@@ -284,6 +287,8 @@ output_forward(struct session *s, const char *data, size_t len)
 			    "a subscriber of %s is behind: dropping output until it catches up",
 			    s->id);
 			sub->dropped += len;
+			METRICS_ADD(s->set->metrics, output_dropped_bytes, len);
+			METRICS_ADD(s->set->metrics, output_drops, 1);
 		}
 	}
 	frame_unref(bin);

@@ -17,6 +17,8 @@
 
 #include "agent/screen/profile.h"
 #include "agent/screen/tools.h"
+#include "agent/sessions/deadwatch.h"
+#include "agent/sessions/metrics.h"
 #include "agent/sessions/monitor.h"
 #include "agent/sessions/output.h"
 #include "agent/sessions/session-op.h"
@@ -101,6 +103,7 @@ session_remove(struct session *s)
 	if (s->socket)
 		unlink(s->socket);
 	monitor_stop(s);
+	deadwatch_stop(s);
 	output_session_gone(s);
 	ev = json_object();
 	json_object_set_new(ev, "type", json_string(proto_msg_name(PROTO_MSG_SESSION_KILLED)));
@@ -119,6 +122,7 @@ session_unlink(struct session *s)
 
 	fdwatch_remove(&s->rwatch);
 	fdwatch_remove(&s->wwatch);
+	deadwatch_stop(s);
 	if (s->cc != NULL) {
 		s->set->link->free(s->cc);
 		s->cc = NULL;
@@ -183,24 +187,6 @@ session_create_failed(struct session *s, const char *why)
 	session_unref(s, __func__);
 }
 
-/*
- * Asks tmux to tell us when the pane dies. A tool that exits without
- * printing anything gives no %output; the format subscription reports
- * #{pane_dead} on tmux's one-second timer, which is soon enough for an exit.
- */
-static void
-session_subscribe_dead(struct session *s)
-{
-	struct buf cmd;
-
-	buf_init(&cmd, 128);
-	buf_append_str(&cmd, "refresh-client -B ");
-	tmuxcc_quote(&cmd, "cmdead::#{pane_dead}", 20);
-	if (session_command(s, cmd.data, NULL, NULL) < 0)
-		log_warn("%s: cannot subscribe to pane_dead", s->id);
-	buf_release(&cmd);
-}
-
 /* tmux answered the new-session or attach-session of its command line. */
 static void
 session_cc_initial(void *arg, int err, const char *body, size_t len)
@@ -235,7 +221,7 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 	} else {
 		session_save(s); /* clears the creating mark of a session adopted early */
 	}
-	session_subscribe_dead(s);
+	deadwatch_start(s);
 	monitor_start(s);
 }
 
@@ -294,6 +280,7 @@ session_reattach(struct session *s)
 	if (s->reattach_tries >= SESSION_REATTACH_MAX || access(s->socket, F_OK) < 0)
 		return -1;
 	s->reattach_tries++;
+	METRICS_ADD(s->set->metrics, tmux_reattaches, 1);
 	monitor_stop(s);
 	return session_attach(s);
 }
@@ -762,6 +749,7 @@ session_detach_all(struct sessions *set)
 
 	while ((s = TAILQ_FIRST(&set->list)) != NULL) {
 		monitor_stop(s);
+		deadwatch_stop(s);
 		output_session_gone(s);
 		if (s->cc != NULL)
 			s->set->link->close(s->cc);

@@ -36,6 +36,8 @@
 #include "proto/state.h"
 
 struct config;
+struct deadwatch;
+struct metrics;
 struct danger_rules;
 struct profile;
 struct tmux_link;
@@ -65,6 +67,7 @@ struct sessions {
 	TAILQ_HEAD(session_list, session) list; /* every session, in creation order */
 	size_t n;				/* entries in list */
 	int stopping;				/* shutting down: tmux going away is expected */
+	struct metrics *metrics;		/* counters for /metrics, or NULL (metrics.h) */
 };
 
 enum session_link {
@@ -130,6 +133,9 @@ struct session {
 	TAILQ_HEAD(, output_sub) subs;	    /* output subscribers (output.h) */
 	char *screen;			    /* the last screen read (plain text) */
 	size_t screen_len;		    /* its length */
+	uint64_t output_us;		    /* monotonic time of the first %output not yet read */
+	uint64_t debounce_due_us;	    /* when the debounce timer should fire */
+	struct deadwatch *deadwatch;	    /* the tool's pidfd in the loop (deadwatch.h) */
 };
 
 /* Prepares set (an empty list; the caller fills in the rest). */

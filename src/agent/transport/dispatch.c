@@ -13,6 +13,7 @@
 #include "agent/transport/auth-slow.h"
 #include "agent/transport/conn.h"
 #include "agent/sessions/frame.h"
+#include "agent/sessions/metrics.h"
 #include "agent/transport/gate.h"
 #include "agent/sessions/sessions.h"
 #include "common/err.h"
@@ -230,6 +231,8 @@ dispatch_auth(struct conn *c, json_t *msg)
 	if (since != NULL) {
 		uint64_t n = (uint64_t)json_integer_value(since);
 		size_t count;
+
+		METRICS_ADD(a->sessions.metrics, client_resumes, 1);
 
 		/* Replay first, in order, before the reply and any live event. */
 		if (bus_since(&a->sessions.bus, n, conn_send_cb, c, &count) < 0) {

@@ -18,6 +18,7 @@
 #include "agent/tmux/fdwatch.h"
 #include "agent/transport/gate.h"
 #include "agent/transport/hostcheck.h"
+#include "agent/transport/http-health.h"
 #include "agent/transport/http.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -112,29 +113,6 @@ listener_method_ok(struct lws *wsi)
 	       lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
 }
 
-/* Answers GET or HEAD /healthz (HEAD: the headers alone). */
-static int
-listener_healthz(struct agent *a, struct lws *wsi)
-{
-	int head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
-	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
-					   *end = buf + sizeof buf - 1;
-	char body[256];
-	int n =
-	    snprintf(body, sizeof body,
-		     "{\"status\":\"ok\",\"version\":\"%s\",\"sessions\":%zu,\"clients\":%zu}\n",
-		     CM_VERSION, a->sessions.n, a->n_conns);
-
-	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", (lws_filepos_t)n,
-					&p, end) ||
-	    http_security_headers(wsi, &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	if (!head && lws_write(wsi, (unsigned char *)body, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
-}
-
 /* Answers a refused upgrade with status and a one-line text body; returns 1. */
 static int
 listener_refuse(struct lws *wsi, unsigned int status, const char *why)
@@ -225,7 +203,9 @@ listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		}
 		if (strcmp((const char *)in, "/healthz") == 0)
-			return listener_healthz(a, wsi);
+			return http_health_healthz(a, wsi);
+		if (strcmp((const char *)in, "/metrics") == 0)
+			return http_health_metrics(a, wsi);
 		return http_serve(wsi, (const char *)in, &pss->send);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_send_body(wsi, &pss->send);

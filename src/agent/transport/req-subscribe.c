@@ -7,6 +7,7 @@
 #include "agent/transport/conn.h"
 #include "agent/transport/dispatch.h"
 #include "agent/sessions/frame.h"
+#include "agent/sessions/metrics.h"
 #include "agent/sessions/output.h"
 #include "agent/sessions/sessions.h"
 #include "common/err.h"
@@ -28,6 +29,8 @@ req_subscribe(struct req *r)
 	}
 	if (since == -1)
 		since = (json_int_t)r->a->sessions.bus.seq;
+	else
+		METRICS_ADD(r->a->sessions.metrics, client_resumes, 1);
 	if (bus_since(&r->a->sessions.bus, (uint64_t)since, conn_send_cb, r->c, &count) < 0) {
 		reply = message_reply(proto_msg_name(PROTO_MSG_RESYNC), r->id);
 		json_object_set_new(reply, "since", json_integer(since));

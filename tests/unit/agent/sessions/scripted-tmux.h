@@ -455,6 +455,8 @@ st_setup(void **state)
 	(void)state;
 	memset(&st, 0, sizeof st);
 	st_tearing_down = 0;
+	/* A scripted pane has no process: pane_dead comes through the subscription. */
+	setenv("CM_AGENT_NO_PIDFD", "1", 1);
 	lws_set_log_level(0, NULL);
 	log_set_level(LOG_LEVEL_ERROR);
 	memset(&info, 0, sizeof info);

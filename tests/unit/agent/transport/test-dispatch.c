@@ -218,6 +218,8 @@ setup(void **state)
 	(void)state;
 	memset(&st, 0, sizeof st);
 	st_tearing_down = 0;
+	/* A scripted pane has no process: pane_dead comes through the subscription. */
+	setenv("CM_AGENT_NO_PIDFD", "1", 1);
 	lws_set_log_level(0, NULL);
 	log_set_level(LOG_LEVEL_ERROR);
 	snprintf(st_dir, sizeof st_dir, "/tmp/cm-test-transport-XXXXXX");
