@@ -26,6 +26,7 @@
 #include "agent/audit.h"
 #include "agent/classify-cmd.h"
 #include "agent/policy-cmd.h"
+#include "agent/sdnotify.h"
 #include "agent/screen/danger.h"
 #include "agent/screen/tools.h"
 #include "agent/sessions/metrics.h"
@@ -73,6 +74,7 @@ main_on_signal(void *arg)
 		case SIGHUP:
 			log_info("SIGHUP: reloading profiles");
 			tools_load(a->cfg.profile_dirs, a->cfg.n_profile_dirs);
+			sdnotify_status("profiles reloaded");
 			break;
 		default:
 			if (!a->stopping)
@@ -213,6 +215,21 @@ main_write_port(struct agent *a)
 	free(path);
 }
 
+/* Tells systemd the agent serves now (Type=notify), and starts its watchdog. */
+static void
+main_notify_ready(struct agent *a)
+{
+	char status[256];
+
+	if (a->port > 0)
+		snprintf(status, sizeof status, "ready: %zu sessions, listening on %s:%d",
+			 a->sessions.n, a->cfg.bind, a->port);
+	else
+		snprintf(status, sizeof status, "ready: %zu sessions, listening on unix:%s",
+			 a->sessions.n, a->cfg.unix_path ? a->cfg.unix_path : "?");
+	sdnotify_ready(a->lws, a->sessions.metrics, status);
+}
+
 /* Publishes agent_started with what was re-adopted. */
 static void
 main_announce(struct agent *a)
@@ -239,6 +256,8 @@ main(int argc, char **argv)
 		return policy_cmd_main(argc - 1, argv + 1);
 
 	agent_self = a;
+	/* Read before anything is spawned: the tools must not inherit systemd's socket. */
+	sdnotify_init();
 	TAILQ_INIT(&a->conns);
 	sessions_init(&a->sessions);
 	a->signal_fd = -1;
@@ -287,11 +306,13 @@ main(int argc, char **argv)
 	main_write_port(a);
 	log_info("cm-agent %s ready: %zu sessions, state in %s", CM_VERSION, a->sessions.n,
 		 a->cfg.state_dir);
+	main_notify_ready(a);
 
 	while (!a->stopping)
 		if (lws_service(a->lws, 0) < 0)
 			break;
 
+	sdnotify_stopping();
 	fdwatch_remove(&main_signal_watch);
 	session_detach_all(&a->sessions);
 	listener_stop(a);
