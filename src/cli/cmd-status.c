@@ -1,8 +1,11 @@
 /*
  * cmd-status: `cm status [--ctx NAME | --pool P] [--json]`: each agent's
  * health, asked in parallel: reachable or why not, version, round trip
- * (a ping), sessions (busy, waiting), load per core, free memory.
+ * (a ping), sessions (busy, waiting), load per core, free memory, and its
+ * health: the quick doctor report (no program run), "ok", or "warn N" /
+ * "fail N" with the number of such checks (cm doctor tells which).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +23,34 @@ cmd_status_num(const json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : -1;
 }
 
+/* The quick doctor report in a cell ("ok", "warn 2", "fail 1") and the row. */
+static void
+cmd_status_health(struct cm_client *c, json_t *row, char *cell, size_t n, const char **color)
+{
+	json_t *report = NULL, *chk;
+	const char *status;
+	size_t i, count = 0;
+
+	if (cm_client_doctor(c, 1, &report) < 0) {
+		snprintf(cell, n, "?");
+		return;
+	}
+	status = json_string_value(json_object_get(report, "status"));
+	json_array_foreach (json_object_get(report, "checks"), i, chk)
+		if (status &&
+		    strcmp(json_string_value(json_object_get(chk, "status")), status) == 0)
+			count++;
+	if (status == NULL || strcmp(status, "ok") == 0)
+		snprintf(cell, n, "ok");
+	else
+		snprintf(cell, n, "%s %zu", status, count);
+	*color = status && !strcmp(status, "fail")   ? "1;31"
+		 : status && !strcmp(status, "warn") ? "33"
+						     : "32";
+	json_object_set_new(row, "health", json_string(status ? status : "ok"));
+	json_decref(report);
+}
+
 /* cm status: agent health. */
 static int
 cmd_status_exec(struct cli *cli, int argc, char **argv)
@@ -28,8 +59,8 @@ cmd_status_exec(struct cli *cli, int argc, char **argv)
 					     {"pool", required_argument, NULL, 0},
 					     {"json", no_argument, NULL, 0},
 					     {NULL, 0, NULL, 0}};
-	static const char *const heads[] = {"CONTEXT", "STATUS",  "VERSION", "RTT",	"SESSIONS",
-					    "BUSY",    "WAITING", "LOAD",    "MEM FREE"};
+	static const char *const heads[] = {"CONTEXT", "STATUS",  "VERSION", "RTT",	 "SESSIONS",
+					    "BUSY",    "WAITING", "LOAD",    "MEM FREE", "HEALTH"};
 	struct output_table t;
 	struct conn *cns;
 	size_t n = 0, i;
@@ -57,12 +88,12 @@ cmd_status_exec(struct cli *cli, int argc, char **argv)
 		return rc;
 	}
 	conn_open_many(cli, cns, n, NULL, 1);
-	output_table_init(&t, 9, heads);
+	output_table_init(&t, 10, heads);
 	for (i = 0; i < n; i++) {
 		json_t *info = NULL, *row = json_pack("{s:s}", "context", cns[i].ctx.name);
 		char rtt[32] = "-", sess[16] = "-", busy[16] = "-", wait[16] = "-", load[32] = "-",
-		     mem[32] = "-";
-		const char *cells[9], *colors[9] = {NULL};
+		     mem[32] = "-", health[32] = "-";
+		const char *cells[10], *colors[10] = {NULL};
 		double ms = 0, v, cpus;
 
 		cells[0] = cns[i].ctx.name;
@@ -83,6 +114,7 @@ cmd_status_exec(struct cli *cli, int argc, char **argv)
 				snprintf(load, sizeof(load), "%.2f", cpus > 0 ? v / cpus : v);
 			if ((v = cmd_status_num(info, "memAvailable")) >= 0)
 				snprintf(mem, sizeof(mem), "%.0fM", v / 1048576.0);
+			cmd_status_health(cns[i].client, row, health, sizeof(health), &colors[9]);
 			cells[1] = "ok";
 			colors[1] = "32";
 			cells[2] = json_string_value(json_object_get(info, "version"));
@@ -108,6 +140,7 @@ cmd_status_exec(struct cli *cli, int argc, char **argv)
 		cells[6] = wait;
 		cells[7] = load;
 		cells[8] = mem;
+		cells[9] = health;
 		output_table_add(&t, cells, colors);
 		json_array_append_new(arr, row);
 		json_decref(info);
@@ -126,10 +159,11 @@ const struct cli_cmd cmd_status_entry = {
     .name = "status",
     .alias = NULL,
     .usage = "[--ctx NAME | --pool P] [--json]",
-    .summary = "health of each agent: reachable, version, round trip, sessions, load",
+    .summary = "health of each agent: reachable, version, round trip, sessions, load, checks",
     .help = "    --ctx NAME   one context (default: all contexts, in parallel)\n"
 	    "    --pool P     the contexts of pool P\n"
-	    "    --json       a JSON array: context, reachable, rttMs, info (agent_info)\n"
+	    "    --json       a JSON array: context, reachable, rttMs, info (agent_info),\n"
+	    "                 health (ok, warn or fail: see cm doctor)\n"
 	    "                 or error and message\n"
 	    "Exit status: 0 if every agent answered, else that of the first failure.\n",
     .flags = CMD_NEEDS_CONTEXTS,

@@ -1100,6 +1100,17 @@ cm_client_agent_info(struct cm_client *c, json_t **info)
 	return cm_client_call(c, cm_request(proto_msg_name(PROTO_REQ_AGENT_INFO)), info);
 }
 
+/* doctor; quick runs no program on the agent's machine. */
+int
+cm_client_doctor(struct cm_client *c, int quick, json_t **report)
+{
+	json_t *req = cm_request(proto_msg_name(PROTO_REQ_DOCTOR));
+
+	if (req != NULL && quick)
+		json_object_set_new(req, "quick", json_true());
+	return cm_client_call(c, req, report);
+}
+
 /* ping, timed. */
 int
 cm_client_ping(struct cm_client *c, double *rtt_ms)

@@ -259,6 +259,13 @@ CM_API int cm_client_confirm(struct cm_client *c, const char *session_id, int ap
 CM_API int cm_client_set_auto_confirm(struct cm_client *c, const char *session_id, int enabled);
 /* agent_info; *info (new reference). */
 CM_API int cm_client_agent_info(struct cm_client *c, json_t **info);
+/*
+ * doctor: the agent's checks of itself and its machine; *report (new
+ * reference) is the doctor_report: status ("ok", "warn", "fail"), checks
+ * [{name, status, message, fix}], timestamp (the agent's clock). quick:
+ * no program is run for its version (fast; for cm status).
+ */
+CM_API int cm_client_doctor(struct cm_client *c, int quick, json_t **report);
 /* ping; *rtt_ms gets the round trip in milliseconds. */
 CM_API int cm_client_ping(struct cm_client *c, double *rtt_ms);
 /* subscribe_output; *reply (new reference, may be NULL) has the snapshot. */

@@ -143,3 +143,14 @@ tools_release(void)
 	tools_n_sets = 0;
 	tools_n = 0;
 }
+
+/* Tells whether a compiled-in profile has p's name (a copy in a profiles directory counts). */
+int
+tools_is_builtin(const struct profile *p)
+{
+	tools_load_builtin();
+	for (size_t i = 0; i < tools_n_builtin; i++)
+		if (strcmp(profile_name(tools_builtin[i]), profile_name(p)) == 0)
+			return 1;
+	return 0;
+}

@@ -24,6 +24,8 @@ const struct profile *tools_find(const char *name);
 /* Tools in name order, overrides applied. */
 size_t tools_count(void);
 const struct profile *tools_at(size_t i);
+/* 1 if a compiled-in profile has p's name (shipped tools), 0 for a profile of the operator's. */
+int tools_is_builtin(const struct profile *p);
 /* Frees every set ever loaded. */
 void tools_release(void);
 

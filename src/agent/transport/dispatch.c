@@ -40,6 +40,7 @@ static const req_handler req_table[PROTO_MSG__COUNT] = {
     [PROTO_REQ_LIST_PROFILES] = req_list_profiles,
     [PROTO_REQ_AGENT_INFO] = req_agent_info,
     [PROTO_REQ_PING] = req_ping,
+    [PROTO_REQ_DOCTOR] = req_doctor,
 };
 
 /* Replies an error with a formatted message. */

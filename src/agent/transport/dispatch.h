@@ -83,6 +83,7 @@ void req_confirm(struct req *r);
 void req_set_auto_confirm(struct req *r);
 void req_list_profiles(struct req *r);
 void req_agent_info(struct req *r);
+void req_doctor(struct req *r);
 void req_ping(struct req *r);
 
 #endif

@@ -1,0 +1,556 @@
+/*
+ * doctor: the agent checks itself and its machine (docs/PROTOCOL.md, doctor).
+ *
+ * Most checks are a stat() or a read of /proc, done at once. Running the
+ * programs for their versions (`tmux -V`, each profile's `PROG --version`)
+ * can take seconds (a Node.js tool starts slowly), so it happens in a
+ * child: fork(), every descriptor but one pipe closed, each program run
+ * for at most DOCTOR_PROG_MS, the versions written back as one JSON
+ * object. The pipe is watched by the loop like a tmux pipe; the reply goes
+ * out when the child closes it, or with what is known after
+ * DOCTOR_TIMEOUT_MS (the child is then killed). One doctor runs at a time
+ * (busy otherwise). The child is reaped by the agent's SIGCHLD handler
+ * like any other.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/timex.h>
+#include <unistd.h>
+
+#include "agent/screen/profile.h"
+#include "agent/screen/tool-version.h"
+#include "agent/screen/tools.h"
+#include "agent/sessions/sessions.h"
+#include "agent/tmux/fdwatch.h"
+#include "agent/transport/agent.h"
+#include "agent/transport/dispatch.h"
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/xmalloc.h"
+#include "proto/message.h"
+
+#define DOCTOR_PROG_MS	  4000	/* one program's --version */
+#define DOCTOR_TIMEOUT_MS 12000 /* the whole child */
+#define DOCTOR_OUT_MAX	  65536 /* bytes of the child's answer */
+#define DOCTOR_TMUX_MIN	  "3.2" /* the oldest tmux the agent works with */
+
+/* The doctor in progress (one at a time). */
+static struct doctor {
+	int busy;		    /* a report is being made */
+	struct agent *a;	    /* the agent */
+	struct completion done;	    /* the requester */
+	json_t *checks;		    /* the checks done so far */
+	int quick;		    /* no program is run */
+	pid_t pid;		    /* the child, 0 if none */
+	int fd;			    /* its pipe, -1 if none */
+	struct fdwatch watch;	    /* the pipe on the loop */
+	struct buf out;		    /* what the child wrote */
+	lws_sorted_usec_list_t sul; /* the child's deadline */
+} doc = {.fd = -1};
+
+/* Appends one check; fix may be NULL (status ok). */
+static void doctor_add(json_t *checks, const char *name, const char *status, const char *fix,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+doctor_add(json_t *checks, const char *name, const char *status, const char *fix, const char *fmt,
+	   ...)
+{
+	json_t *o = json_object();
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_object_set_new(o, "name", json_string(name));
+	json_object_set_new(o, "status", json_string(status));
+	message_set_str(o, "message", msg);
+	if (fix != NULL)
+		message_set_str(o, "fix", fix);
+	json_array_append_new(checks, o);
+}
+
+/* True if prog is an executable file, itself (with a '/') or on PATH. */
+static int
+doctor_found(const char *prog)
+{
+	const char *path = getenv("PATH"), *s, *e;
+	char file[4096];
+
+	if (strchr(prog, '/') != NULL)
+		return access(prog, X_OK) == 0;
+	for (s = path ? path : "/usr/bin:/bin";; s = e + 1) {
+		struct stat st;
+		int len;
+
+		e = strchrnul(s, ':');
+		len = snprintf(file, sizeof file, "%.*s/%s", (int)(e - s), s, prog);
+		if (e > s && len > 0 && (size_t)len < sizeof file && stat(file, &st) == 0 &&
+		    S_ISREG(st.st_mode) && access(file, X_OK) == 0)
+			return 1;
+		if (*e == '\0')
+			return 0;
+	}
+}
+
+/* The programs a profile runs: those of "tested_versions", else argv[0]. */
+static json_t *
+doctor_programs(const struct profile *p)
+{
+	const json_t *tested = profile_tested_versions(p), *list;
+	json_t *out = json_array();
+	const char *prog;
+
+	if (tested != NULL) {
+		json_object_foreach ((json_t *)tested, prog, list)
+			json_array_append_new(out, json_string(prog));
+	} else {
+		char **argv = profile_build_argv(p, NULL);
+
+		if (argv != NULL && argv[0] != NULL)
+			json_array_append_new(out, json_string(argv[0]));
+		profile_argv_free(argv);
+	}
+	return out;
+}
+
+/* The child: runs every program for its version, writes {"prog": "1.2"|null} to fd. */
+static void __attribute__((noreturn)) doctor_child(int fd, int quick)
+{
+	json_t *vers = json_object(), *progs;
+	char have[64], *text;
+	size_t i, len;
+	json_t *v;
+
+	(void)quick;
+	if (tool_version_run("tmux", "-V", DOCTOR_PROG_MS, have, sizeof have) == 0)
+		json_object_set_new(vers, "tmux", json_string(have));
+	for (size_t t = 0; t < tools_count(); t++) {
+		progs = doctor_programs(tools_at(t));
+		json_array_foreach (progs, i, v) {
+			const char *prog = json_string_value(v);
+
+			if (json_object_get(vers, prog) != NULL || !doctor_found(prog))
+				continue;
+			json_object_set_new(vers, prog,
+					    tool_version_run(prog, "--version", DOCTOR_PROG_MS,
+							     have, sizeof have) == 0
+						? json_string(have)
+						: json_null());
+		}
+		json_decref(progs);
+	}
+	text = json_dumps(vers, JSON_COMPACT);
+	len = text ? strlen(text) : 0;
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	_exit(0);
+}
+
+/* Whether a live session (not exited) runs profile p. */
+static int
+doctor_in_use(struct agent *a, const struct profile *p)
+{
+	struct session *s;
+
+	TAILQ_FOREACH (s, &a->sessions.list, entry)
+		if (s->state != CM_STATE_EXITED && s->tool != NULL &&
+		    strcmp(s->tool, profile_name(p)) == 0)
+			return 1;
+	return 0;
+}
+
+/* The newest (or oldest, sign -1) of a profile's tested versions of prog. */
+static const char *
+doctor_tested_bound(const struct profile *p, const char *prog, int sign)
+{
+	const json_t *list = json_object_get(profile_tested_versions(p), prog), *v;
+	const char *best = NULL;
+	size_t i;
+
+	json_array_foreach (list, i, v)
+		if (best == NULL || sign * tool_version_cmp(json_string_value(v), best) > 0)
+			best = json_string_value(v);
+	return best;
+}
+
+/* One check per profile: its programs installed, their versions tested. */
+static void
+doctor_profiles(struct agent *a, const json_t *vers)
+{
+	char name[96], fix[256];
+
+	for (size_t t = 0; t < tools_count(); t++) {
+		const struct profile *p = tools_at(t);
+		json_t *progs = doctor_programs(p), *v;
+		int needed = !tools_is_builtin(p) || doctor_in_use(a, p);
+		const char *status = "ok";
+		struct buf msg;
+		size_t i;
+
+		buf_init(&msg, 4096);
+		snprintf(name, sizeof name, "profile %s", profile_name(p));
+		fix[0] = '\0';
+		json_array_foreach (progs, i, v) {
+			const char *prog = json_string_value(v), *have, *newest, *oldest;
+
+			if (i > 0)
+				buf_append_str(&msg, "; ");
+			if (!doctor_found(prog)) {
+				buf_printf(&msg, "%s is not installed%s", prog,
+					   needed ? "" : " (a shipped profile no session uses)");
+				if (needed) {
+					status = "fail";
+					snprintf(fix, sizeof fix,
+						 "install %s on the agent's PATH, or remove the "
+						 "profile",
+						 prog);
+				}
+				continue;
+			}
+			have = json_string_value(json_object_get(vers, prog));
+			newest = doctor_tested_bound(p, prog, 1);
+			oldest = doctor_tested_bound(p, prog, -1);
+			if (vers == NULL || newest == NULL) {
+				buf_printf(&msg, "%s is installed%s", prog,
+					   newest == NULL ? "" : " (version not asked)");
+			} else if (have == NULL) {
+				buf_printf(&msg, "%s gives no version (tested: %s)", prog, newest);
+				if (strcmp(status, "fail") != 0)
+					status = "warn";
+			} else if (tool_version_cmp(have, newest) > 0) {
+				buf_printf(&msg,
+					   "%s %s is newer than the versions the profile was "
+					   "tested with (up to %s)",
+					   prog, have, newest);
+				if (strcmp(status, "fail") != 0)
+					status = "warn";
+				snprintf(fix, sizeof fix,
+					 "its screens may have changed: check the states with "
+					 "cm-agent classify, re-record the fixtures");
+			} else if (tool_version_cmp(have, oldest) < 0) {
+				buf_printf(&msg,
+					   "%s %s is older than the versions tested (%s to %s)",
+					   prog, have, oldest, newest);
+				if (strcmp(status, "fail") != 0)
+					status = "warn";
+				snprintf(fix, sizeof fix, "upgrade %s to %s", prog, newest);
+			} else {
+				buf_printf(&msg, "%s %s (tested up to %s)", prog, have, newest);
+			}
+		}
+		doctor_add(doc.checks, name, status, fix[0] ? fix : NULL, "%s",
+			   msg.data ? msg.data : "runs no program");
+		buf_release(&msg);
+		json_decref(progs);
+	}
+}
+
+/* tmux: installed, and recent enough. */
+static void
+doctor_tmux(const json_t *vers)
+{
+	const char *have = json_string_value(json_object_get(vers, "tmux"));
+
+	if (!doctor_found("tmux"))
+		doctor_add(doc.checks, "tmux", "fail", "install tmux " DOCTOR_TMUX_MIN " or newer",
+			   "tmux is not on the agent's PATH");
+	else if (vers == NULL)
+		doctor_add(doc.checks, "tmux", "ok", NULL, "tmux is installed (version not asked)");
+	else if (have == NULL)
+		doctor_add(doc.checks, "tmux", "warn", NULL, "tmux -V gives no version");
+	else if (tool_version_cmp(have, DOCTOR_TMUX_MIN) < 0)
+		doctor_add(doc.checks, "tmux", "fail", "install tmux " DOCTOR_TMUX_MIN " or newer",
+			   "tmux %s is older than " DOCTOR_TMUX_MIN, have);
+	else
+		doctor_add(doc.checks, "tmux", "ok", NULL, "tmux %s", have);
+}
+
+/* Free space where dir lives: fail under 100 MB or 2%, warn under 1 GB or 10%. */
+static void
+doctor_disk(const char *name, const char *dir)
+{
+	struct statvfs v;
+	double free_b, pct;
+	char fix[512];
+
+	if (dir == NULL)
+		return;
+	if (statvfs(dir, &v) < 0) {
+		doctor_add(doc.checks, name, "fail", NULL, "%s: %s", dir, strerror(errno));
+		return;
+	}
+	free_b = (double)v.f_bavail * (double)v.f_frsize;
+	pct = v.f_blocks > 0 ? 100.0 * (double)v.f_bavail / (double)v.f_blocks : 100;
+	snprintf(fix, sizeof fix, "free space on the file system of %s", dir);
+	if (free_b < 100e6 || pct < 2)
+		doctor_add(doc.checks, name, "fail", fix, "%.1f MB free (%.0f%%) in %s",
+			   free_b / 1e6, pct, dir);
+	else if (free_b < 1e9 || pct < 10)
+		doctor_add(doc.checks, name, "warn", fix, "%.1f GB free (%.0f%%) in %s",
+			   free_b / 1e9, pct, dir);
+	else
+		doctor_add(doc.checks, name, "ok", NULL, "%.1f GB free (%.0f%%) in %s",
+			   free_b / 1e9, pct, dir);
+}
+
+/* A private file or directory: ours, nobody else's bits. */
+static void
+doctor_private(const char *name, const char *path, int dir)
+{
+	struct stat st;
+	char fix[512];
+
+	if (path == NULL)
+		return;
+	if (lstat(path, &st) < 0) {
+		doctor_add(doc.checks, name, "fail", NULL, "%s: %s", path, strerror(errno));
+		return;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(fix, sizeof fix, "chown %s %s",
+			 getpwuid(geteuid()) ? getpwuid(geteuid())->pw_name : "USER", path);
+		doctor_add(doc.checks, name, "fail", fix, "%s belongs to uid %u, not the agent's",
+			   path, (unsigned)st.st_uid);
+	} else if ((st.st_mode & 077) != 0) {
+		snprintf(fix, sizeof fix, "chmod %s %s", dir ? "700" : "600", path);
+		doctor_add(doc.checks, name, "fail", fix, "%s is mode %04o: others may read%s it",
+			   path, (unsigned)(st.st_mode & 07777), dir ? " or change" : "");
+	} else {
+		doctor_add(doc.checks, name, "ok", NULL, "%s is mode %04o", path,
+			   (unsigned)(st.st_mode & 07777));
+	}
+}
+
+/* How the agent runs: a systemd unit (user or system), linger for a user unit. */
+static void
+doctor_systemd(void)
+{
+	char line[1024], unit[256] = "", linger[512];
+	struct passwd *pw = getpwuid(geteuid());
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int user = 0;
+
+	while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+		char *svc = strstr(line, ".service");
+
+		if (svc == NULL)
+			continue;
+		/* The last path component ending in .service is the unit. */
+		for (char *p = line; (p = strstr(p, ".service")) != NULL; p++) {
+			char *b = p;
+
+			while (b > line && b[-1] != '/')
+				b--;
+			if (strncmp(b, "user@", 5) == 0) {
+				user = 1;
+				continue;
+			}
+			snprintf(unit, sizeof unit, "%.*s", (int)(p + 8 - b), b);
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+	if (unit[0] == '\0') {
+		doctor_add(
+		    doc.checks, "systemd", "warn",
+		    "cm agent install (a user unit), or packaging/cm-agent.service",
+		    "not run by a systemd unit: nothing restarts it after a crash or a reboot");
+		return;
+	}
+	if (!user) {
+		doctor_add(doc.checks, "systemd", "ok", NULL, "%s (system unit)", unit);
+		return;
+	}
+	snprintf(linger, sizeof linger, "/var/lib/systemd/linger/%s", pw ? pw->pw_name : "");
+	if (pw == NULL || access(linger, F_OK) < 0) {
+		char fix[300];
+
+		snprintf(fix, sizeof fix, "loginctl enable-linger %s", pw ? pw->pw_name : "USER");
+		doctor_add(doc.checks, "systemd", "warn", fix,
+			   "%s is a user unit without linger: it stops when you log out", unit);
+		return;
+	}
+	doctor_add(doc.checks, "systemd", "ok", NULL, "%s (user unit), linger on", unit);
+}
+
+/* The kernel's view of the clock: synchronised (NTP) or not. */
+static void
+doctor_clock(void)
+{
+	struct timex tx = {0};
+	int state = adjtimex(&tx);
+
+	if (state == TIME_ERROR)
+		doctor_add(doc.checks, "clock", "warn",
+			   "enable time synchronisation: timedatectl set-ntp true",
+			   "the clock is not synchronised (no NTP)");
+	else
+		doctor_add(doc.checks, "clock", "ok", NULL, "the clock is synchronised");
+}
+
+/* The report's status: the worst of its checks. */
+static const char *
+doctor_worst(const json_t *checks)
+{
+	const char *worst = "ok";
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach (checks, i, c) {
+		const char *s = json_string_value(json_object_get(c, "status"));
+
+		if (strcmp(s, "fail") == 0)
+			return "fail";
+		if (strcmp(s, "warn") == 0)
+			worst = "warn";
+	}
+	return worst;
+}
+
+/* Builds the report from the versions (NULL: none asked or the child failed) and replies. */
+static void
+doctor_finish(const json_t *vers)
+{
+	struct agent *a = doc.a;
+	json_t *result = json_object();
+
+	doctor_tmux(vers);
+	doctor_profiles(a, vers);
+	json_object_set_new(result, "status", json_string(doctor_worst(doc.checks)));
+	json_object_set_new(result, "checks", doc.checks);
+	message_set_str(result, "hostname", a->hostname);
+	json_object_set_new(result, "timestamp", json_real(time_wall()));
+	doc.checks = NULL;
+	completion_call(&doc.done, 0, NULL, result);
+	json_decref(result);
+	doc.busy = 0;
+}
+
+/* Stops watching the child (it is reaped by SIGCHLD). */
+static void
+doctor_release_child(void)
+{
+	fdwatch_remove(&doc.watch);
+	lws_sul_cancel(&doc.sul);
+	if (doc.fd >= 0)
+		close(doc.fd);
+	doc.fd = -1;
+	doc.pid = 0;
+}
+
+/* The child wrote (or closed the pipe). */
+static void
+doctor_on_read(void *arg)
+{
+	char chunk[4096];
+	ssize_t n = read(doc.fd, chunk, sizeof chunk);
+	json_t *vers;
+
+	(void)arg;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0 && buf_append(&doc.out, chunk, (size_t)n) == 0)
+		return;
+	doctor_release_child();
+	vers = doc.out.len > 0 ? json_loadb(doc.out.data, doc.out.len, 0, NULL) : NULL;
+	if (!json_is_object(vers))
+		log_warn("doctor: the version probe gave no answer");
+	doctor_finish(json_is_object(vers) ? vers : NULL);
+	json_decref(vers);
+	buf_release(&doc.out);
+}
+
+/* The child took too long: kill it, report without versions. */
+static void
+doctor_on_timeout(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	log_warn("doctor: the version probe took longer than %d ms: killed", DOCTOR_TIMEOUT_MS);
+	if (doc.pid > 0)
+		kill(doc.pid, SIGKILL);
+	doctor_release_child();
+	buf_release(&doc.out);
+	doctor_finish(NULL);
+}
+
+/* Starts the child that asks every program its version. Returns 0, or -1. */
+static int
+doctor_spawn(struct agent *a)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* Nothing of the agent's (clients, tmux pipes) reaches the programs. */
+		if (dup2(fds[1], 3) < 0)
+			_exit(1);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		doctor_child(3, doc.quick);
+	}
+	close(fds[1]);
+	doc.fd = fds[0];
+	doc.pid = pid;
+	buf_init(&doc.out, DOCTOR_OUT_MAX);
+	if (fdwatch_add(a->vhost, &doc.watch, doc.fd, doctor_on_read, NULL, NULL) < 0) {
+		kill(pid, SIGKILL);
+		doctor_release_child();
+		buf_release(&doc.out);
+		return -1;
+	}
+	lws_sul_schedule(a->lws, 0, &doc.sul, doctor_on_timeout,
+			 (lws_usec_t)DOCTOR_TIMEOUT_MS * LWS_US_PER_MS);
+	return 0;
+}
+
+/* Handles {"action":"doctor","quick":false}. */
+void
+req_doctor(struct req *r)
+{
+	struct agent *a = r->a;
+	int quick = 0;
+
+	if (req_unpack(r, "{s?:b}", "quick", &quick) < 0)
+		return;
+	if (doc.busy) {
+		req_error(r, PROTO_ERR_BUSY, "a doctor report is being made; try again");
+		return;
+	}
+	doc.busy = 1;
+	doc.a = a;
+	doc.quick = quick;
+	doc.checks = json_array();
+	doc.done = req_later(r, proto_msg_name(PROTO_MSG_DOCTOR_REPORT));
+	doctor_disk("disk state", a->cfg.state_dir);
+	doctor_private("token", a->cfg.token_file, 0);
+	doctor_private("state directory", a->cfg.state_dir, 1);
+	doctor_private("socket directory", a->cfg.socket_dir, 1);
+	doctor_systemd();
+	doctor_clock();
+	if (quick || doctor_spawn(a) < 0)
+		doctor_finish(NULL);
+}
