@@ -310,6 +310,23 @@ doctor_disk(const char *name, const char *dir)
 			   free_b / 1e9, pct, dir);
 }
 
+/*
+ * Transcripts live in STATE_DIR/transcripts (possibly a mount of its own,
+ * as they grow the most): checked once that directory exists.
+ */
+static void
+doctor_transcripts(struct agent *a)
+{
+	char path[4096];
+	struct stat st;
+
+	if (a->cfg.state_dir == NULL ||
+	    snprintf(path, sizeof path, "%s/transcripts", a->cfg.state_dir) >= (int)sizeof path ||
+	    stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return;
+	doctor_disk("disk transcripts", path);
+}
+
 /* A private file or directory: ours, nobody else's bits. */
 static void
 doctor_private(const char *name, const char *path, int dir)
@@ -546,6 +563,7 @@ req_doctor(struct req *r)
 	doc.checks = json_array();
 	doc.done = req_later(r, proto_msg_name(PROTO_MSG_DOCTOR_REPORT));
 	doctor_disk("disk state", a->cfg.state_dir);
+	doctor_transcripts(a);
 	doctor_private("token", a->cfg.token_file, 0);
 	doctor_private("state directory", a->cfg.state_dir, 1);
 	doctor_private("socket directory", a->cfg.socket_dir, 1);
