@@ -120,8 +120,10 @@ cmd_doctor_exec(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "unexpected argument \"%s\"", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if ((rc = conn_open_current(cli, &cn, NULL)) != 0)
+	if ((rc = conn_open_current(cli, &cn, NULL)) != 0) {
+		conn_close(&cn);
 		return rc;
+	}
 	sent = cmd_doctor_now();
 	rc = cm_client_doctor(cn.client, quick, &report);
 	got = cmd_doctor_now();
