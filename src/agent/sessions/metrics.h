@@ -4,8 +4,8 @@
  * Most of it comes from events: metrics_sink() is registered on the bus
  * like any other sink and counts events by type and auto-confirm decisions
  * by outcome. What no event carries is counted where it happens, by one
- * addition on a path that already runs: output bytes and dropped bytes
- * (output.c), the time from a screen's first %output to the state_change it
+ * addition on a path that already runs: output bytes (session.c) and
+ * dropped bytes (output.c), the time from a screen's first %output to the state_change it
  * causes (monitor.c), how late the loop ran a timer (monitor.c's debounce,
  * the watchdog), tmux control clients re-attached (session.c), clients
  * resuming with `since` (the transport). Gauges (sessions by state, prompts

@@ -247,7 +247,6 @@ output_forward(struct session *s, const char *data, size_t len)
 	struct frame *bin = NULL, *b64 = NULL;
 	struct output_sub *sub;
 
-	METRICS_ADD(s->set->metrics, output_bytes, len);
 	TAILQ_FOREACH (sub, &s->subs, entry) {
 		struct frame **f;
 

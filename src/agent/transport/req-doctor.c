@@ -115,12 +115,8 @@ doctor_programs(const struct profile *p)
 	if (tested != NULL) {
 		json_object_foreach ((json_t *)tested, prog, list)
 			json_array_append_new(out, json_string(prog));
-	} else {
-		char **argv = profile_build_argv(p, NULL);
-
-		if (argv != NULL && argv[0] != NULL)
-			json_array_append_new(out, json_string(argv[0]));
-		profile_argv_free(argv);
+	} else if (profile_program(p) != NULL) {
+		json_array_append_new(out, json_string(profile_program(p)));
 	}
 	return out;
 }

@@ -23,7 +23,11 @@ static void
 feed(struct metrics *m, const char *type, const char *key, json_t *value)
 {
 	json_t *o = json_pack("{s:s}", "type", type);
-	struct event ev = {.seq = 1, .type = type, .obj = o, .frame = (struct frame *)1};
+	struct event ev = {.seq = 1,
+			   .type = type,
+			   .msg = proto_type_parse(type),
+			   .obj = o,
+			   .frame = (struct frame *)1};
 
 	if (key != NULL)
 		json_object_set_new(o, key, value);
@@ -47,7 +51,7 @@ static void
 test_sink_counts_events_and_outcomes(void **state)
 {
 	struct metrics m = {0};
-	struct event rec = {.type = "set_auto_confirm"};
+	struct event rec = {.type = "set_auto_confirm", .msg = SINK_RECORDS};
 
 	(void)state;
 	feed(&m, "state_change", NULL, NULL);
