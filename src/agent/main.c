@@ -215,19 +215,27 @@ main_write_port(struct agent *a)
 	free(path);
 }
 
-/* Tells systemd the agent serves now (Type=notify), and starts its watchdog. */
+/* The status line systemd shows: sessions, how many work or wait, clients, where. */
 static void
-main_notify_ready(struct agent *a)
+main_status(void *arg, char *buf, size_t n)
 {
-	char status[256];
+	struct agent *a = arg;
+	size_t busy = 0, waiting = 0;
+	struct session *s;
 
+	TAILQ_FOREACH (s, &a->sessions.list, entry) {
+		if (cm_state_is_busy(s->state))
+			busy++;
+		else if (s->state == CM_STATE_WAITING_CONFIRM)
+			waiting++;
+	}
 	if (a->port > 0)
-		snprintf(status, sizeof status, "ready: %zu sessions, listening on %s:%d",
-			 a->sessions.n, a->cfg.bind, a->port);
+		snprintf(buf, n, "%zu sessions (%zu busy, %zu waiting), %zu clients; %s:%d",
+			 a->sessions.n, busy, waiting, a->n_conns, a->cfg.bind, a->port);
 	else
-		snprintf(status, sizeof status, "ready: %zu sessions, listening on unix:%s",
-			 a->sessions.n, a->cfg.unix_path ? a->cfg.unix_path : "?");
-	sdnotify_ready(a->lws, a->sessions.metrics, status);
+		snprintf(buf, n, "%zu sessions (%zu busy, %zu waiting), %zu clients; unix:%s",
+			 a->sessions.n, busy, waiting, a->n_conns,
+			 a->cfg.unix_path ? a->cfg.unix_path : "?");
 }
 
 /* Publishes agent_started with what was re-adopted. */
@@ -306,7 +314,8 @@ main(int argc, char **argv)
 	main_write_port(a);
 	log_info("cm-agent %s ready: %zu sessions, state in %s", CM_VERSION, a->sessions.n,
 		 a->cfg.state_dir);
-	main_notify_ready(a);
+	/* Type=notify: systemd counts the agent started now; the watchdog begins. */
+	sdnotify_ready(a->lws, a->sessions.metrics, main_status, a);
 
 	while (!a->stopping)
 		if (lws_service(a->lws, 0) < 0)

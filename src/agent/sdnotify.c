@@ -26,6 +26,9 @@ static struct {
 	struct lws_context *lws;    /* the loop the pings run on */
 	struct metrics *metrics;    /* for the loop lag, or NULL */
 	lws_sorted_usec_list_t sul; /* the next ping */
+	sdnotify_status_fn status;  /* makes the status line */
+	void *status_arg;	    /* its argument */
+	char last[256];		    /* the status line last sent */
 } sdn = {.fd = -1};
 
 /* Sends one message; failures are logged once and otherwise ignored. */
@@ -82,21 +85,33 @@ sdnotify_ping(lws_sorted_usec_list_t *sul)
 {
 	uint64_t now = time_mono_us();
 
+	char line[sizeof sdn.last], msg[sizeof sdn.last + 32];
+
 	(void)sul;
 	metrics_loop_lag(sdn.metrics, sdn.due_us, now);
-	sdnotify_send("WATCHDOG=1");
+	sdn.status(sdn.status_arg, line, sizeof line);
+	if (strcmp(line, sdn.last) != 0) {
+		snprintf(msg, sizeof msg, "WATCHDOG=1\nSTATUS=%s", line);
+		memcpy(sdn.last, line, sizeof sdn.last);
+		sdnotify_send(msg);
+	} else {
+		sdnotify_send("WATCHDOG=1");
+	}
 	sdn.due_us = now + sdn.watchdog_us / 2;
 	lws_sul_schedule(sdn.lws, 0, &sdn.sul, sdnotify_ping, (lws_usec_t)(sdn.watchdog_us / 2));
 }
 
 void
-sdnotify_ready(struct lws_context *lws, struct metrics *m, const char *status)
+sdnotify_ready(struct lws_context *lws, struct metrics *m, sdnotify_status_fn status, void *arg)
 {
 	char msg[512];
 
 	if (sdn.addr_len == 0)
 		return;
-	snprintf(msg, sizeof msg, "READY=1\nSTATUS=%s\nMAINPID=%ld", status, (long)getpid());
+	sdn.status = status;
+	sdn.status_arg = arg;
+	status(arg, sdn.last, sizeof sdn.last);
+	snprintf(msg, sizeof msg, "READY=1\nSTATUS=%s\nMAINPID=%ld", sdn.last, (long)getpid());
 	sdnotify_send(msg);
 	if (sdn.watchdog_us == 0)
 		return;

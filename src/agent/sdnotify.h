@@ -16,7 +16,9 @@
  * the loop turns, so an agent stuck in a call or stopped is restarted by
  * systemd. $WATCHDOG_PID, when set, must be the agent's pid. Without
  * WatchdogSec no timer exists and nothing wakes up. Each ping also measures
- * how late the loop ran it (metrics.h, event-loop lag).
+ * how late the loop ran it (metrics.h, event-loop lag), and carries the
+ * status line when it changed (sessions, clients), so `systemctl status`
+ * stays current at no extra wake-up.
  *
  * NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID are removed from the
  * environment once read, so the tools in the sessions never see them.
@@ -25,13 +27,22 @@
 #ifndef CM_AGENT_SDNOTIFY_H
 #define CM_AGENT_SDNOTIFY_H
 
+#include <stddef.h>
+
 struct lws_context;
 struct metrics;
 
 /* Reads the environment (call once, early). Returns 1 if systemd listens. */
 int sdnotify_init(void);
-/* Sends READY=1 with a status line and starts the watchdog on the loop. */
-void sdnotify_ready(struct lws_context *lws, struct metrics *m, const char *status);
+/*
+ * Fills a status line (at most n bytes): called for READY=1 and at each
+ * watchdog ping; a line that changed is sent with the ping.
+ */
+typedef void (*sdnotify_status_fn)(void *arg, char *buf, size_t n);
+
+/* Sends READY=1 with status()'s line and starts the watchdog on the loop. */
+void sdnotify_ready(struct lws_context *lws, struct metrics *m, sdnotify_status_fn status,
+		    void *arg);
 /* Sends a new status line. */
 void sdnotify_status(const char *status);
 /* Sends STOPPING=1 and stops the watchdog. */

@@ -1,7 +1,8 @@
 """A tool that exits without printing anything is seen as exited at once:
 the agent watches a pidfd of the pane's process, so neither it nor the tmux
 server needs a timer, and an idle tmux server does not wake up at all.
-With pidfds switched off (CM_AGENT_NO_PIDFD=1, as on a kernel without
+A session re-adopted by a restarted agent is watched the same way. With
+pidfds switched off (CM_AGENT_NO_PIDFD=1, as on a kernel without
 pidfd_open) the exit is still seen, through tmux's #{pane_dead}
 subscription, within its one-second timer."""
 
@@ -99,6 +100,26 @@ async def main(t):
             ev = await c.wait_event(lambda e: e.get("type") == "state_change" and
                                     e.get("sessionId") == sid and e.get("state") == "exited", 5)
             t.check("a killed tool is exited within 0.35 s",
+                    ev is not None and time.monotonic() - t0 < 0.35 + 0.1,
+                    time.monotonic() - t0)
+            # Re-adopted by a restarted agent, a tool is watched the same way.
+            sid2 = (await c.create("quiet-exit", task="601"))["sessionId"]
+            await c.wait_listed(sid2, ("idle",))
+        agent.stop()
+        agent.start()
+        async with Client(agent) as c:
+            await c.wait_listed(sid2, ("idle",))
+            await asyncio.sleep(0.3)
+            pids = [p for p in children(tmux_servers(agent.socket_dir))
+                    if _read(f"/proc/{p}/comm").strip() == "sleep"]
+            t.check("after a restart the tool still runs", len(pids) == 1, pids)
+            t0 = time.monotonic()
+            for p in pids:
+                os.kill(p, 9)
+            ev = await c.wait_event(lambda e: e.get("type") == "state_change" and
+                                    e.get("sessionId") == sid2 and e.get("state") == "exited",
+                                    5)
+            t.check("a re-adopted session's tool is seen exiting within 0.35 s",
                     ev is not None and time.monotonic() - t0 < 0.35 + 0.1,
                     time.monotonic() - t0)
 

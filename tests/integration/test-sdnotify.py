@@ -59,7 +59,7 @@ async def main(t):
         ready = [m for _, m in msgs if "READY=1" in m]
         t.check("READY=1 arrives once", len(ready) == 1, msgs)
         t.check("with a STATUS line saying it listens",
-                ready and "STATUS=ready: 0 sessions, listening on 127.0.0.1:" in ready[0],
+                ready and "STATUS=0 sessions (0 busy, 0 waiting), 0 clients; 127.0.0.1:" in ready[0],
                 ready)
         # agent.start() returned once the port was written; READY follows that.
         c = socket.create_connection(("127.0.0.1", agent.port), timeout=2)
@@ -83,6 +83,11 @@ async def main(t):
         async with Client(agent) as c:
             sid = await c.new_session("cat")
             await c.wait_listed(sid, ("idle",))
+            msgs = [m for _, m in drain(s, 0.4)]
+            t.check("a changed status line rides on the next ping",
+                    any(m.startswith("WATCHDOG=1\nSTATUS=1 sessions (0 busy, 0 waiting), 1 clients")
+                        for m in msgs), msgs)
+            t.check("... once", sum("STATUS=" in m for m in msgs) == 1, msgs)
             envs = tool_environ(agent)
             t.check("a tool runs", len(envs) == 1, len(envs))
             t.check("the tools do not inherit NOTIFY_SOCKET nor WATCHDOG_USEC",
