@@ -95,6 +95,8 @@ async def main(t):
             await c.request("list_profiles")
             await c.request("agent_info")
             await c.request("ping")
+            await c.request("doctor", timeout=20)
+            await c.request("doctor", quick=True)
 
             # A tool that exits, a session killed.
             r = await c.create("cat")
@@ -109,6 +111,8 @@ async def main(t):
             for action, fields in (("kill_session", {"sessionId": "cm-1"}),
                                    ("kill_session", {"sessionId": "../x"}),
                                    ("ping", {"loud": True}),
+                                   ("doctor", {"quick": "yes"}),
+                                   ("doctor", {"fix": True}),
                                    ("make_coffee", {}),
                                    ("confirm", {"sessionId": sid, "approve": True})):
                 r = await bad(action, **fields)
@@ -138,7 +142,7 @@ async def main(t):
             "confirm_needed", "prompt_answered", "session_completed", "session_list",
             "confirmed", "keys_sent", "pane_captured", "output_subscribed", "output",
             "resized", "output_unsubscribed", "auto_confirm_set", "profile_list",
-            "agent_info", "pong", "session_exited", "session_killed", "error",
+            "agent_info", "pong", "doctor_report", "session_exited", "session_killed", "error",
             "subscribed", "resync", "agent_started"}
     t.check("the agent sent every kind of message the test asked for",
             want <= seen, sorted(want - seen))
