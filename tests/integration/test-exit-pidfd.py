@@ -15,9 +15,29 @@ from agentlib import Agent, Client, _read, pids_matching, run
 SLEEPS = (1.1, 1.3, 1.5, 1.7, 1.9)
 
 
+def ppid(pid):
+    stat = _read(f"/proc/{pid}/stat")
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
 def tmux_servers(socket_dir):
-    return [p for p in pids_matching(socket_dir)
-            if _read(f"/proc/{p}/comm").strip() == "tmux: server"]
+    """The tmux servers of socket_dir (not a pane's process caught between
+    the server's fork and its exec, which has the server's name too)."""
+    found = set()
+    for p in pids_matching(socket_dir):
+        try:
+            if _read(f"/proc/{p}/comm").strip() == "tmux: server":
+                found.add(p)
+        except OSError:
+            pass
+    out = []
+    for p in found:
+        try:
+            if ppid(p) not in found:
+                out.append(p)
+        except OSError:
+            pass
+    return out
 
 
 def children(parents):
@@ -30,6 +50,18 @@ def children(parents):
             continue
         if stat and int(stat[stat.rindex(")") + 2:].split()[1]) in parents:
             out.append(int(d))
+    return out
+
+
+def tool_pids(agent, arg):
+    """The pids of `sleep ARG` running in agent's sessions."""
+    out = []
+    for p in children(tmux_servers(agent.socket_dir)):
+        try:
+            if _read(f"/proc/{p}/cmdline").split("\0")[:2] == ["sleep", arg]:
+                out.append(p)
+        except OSError:
+            pass
     return out
 
 
@@ -91,8 +123,7 @@ async def main(t):
             sid = (await c.create("quiet-exit", task="600"))["sessionId"]
             await c.wait_listed(sid, ("idle",))
             await asyncio.sleep(0.3)
-            pids = [p for p in children(tmux_servers(agent.socket_dir))
-                    if _read(f"/proc/{p}/comm").strip() == "sleep"]
+            pids = tool_pids(agent, "600")
             t.check("the tool runs", len(pids) == 1, pids)
             t0 = time.monotonic()
             for p in pids:
@@ -110,8 +141,7 @@ async def main(t):
         async with Client(agent) as c:
             await c.wait_listed(sid2, ("idle",))
             await asyncio.sleep(0.3)
-            pids = [p for p in children(tmux_servers(agent.socket_dir))
-                    if _read(f"/proc/{p}/comm").strip() == "sleep"]
+            pids = tool_pids(agent, "601")
             t.check("after a restart the tool still runs", len(pids) == 1, pids)
             t0 = time.monotonic()
             for p in pids:

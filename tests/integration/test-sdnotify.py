@@ -41,7 +41,9 @@ def tool_environ(agent):
             if not d.isdigit():
                 continue
             stat = _read(f"/proc/{d}/stat")
-            if int(stat[stat.rindex(")") + 2:].split()[1]) in servers:
+            # Not a pane's process caught between tmux's fork and its exec.
+            if (int(stat[stat.rindex(")") + 2:].split()[1]) in servers and
+                    _read(f"/proc/{d}/comm").strip() != "tmux: server"):
                 with open(f"/proc/{d}/environ", "rb") as f:
                     out.append(f.read().split(b"\0"))
         except (OSError, ValueError):
