@@ -1,7 +1,8 @@
 /*
  * doctor: the agent checks itself and its machine (docs/PROTOCOL.md, doctor).
  *
- * Most checks are a stat() or a read of /proc, done at once. Running the
+ * The machine's checks (doctor-checks.h: disk, modes, unit, clock) are done
+ * at once; here are the agent's own: tmux and each profile's programs. Running the
  * programs for their versions (`tmux -V`, each profile's `PROG --version`)
  * can take seconds (a Node.js tool starts slowly), so it happens in a
  * child: fork(), every descriptor but one pipe closed, each program run
@@ -14,16 +15,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/timex.h>
 #include <unistd.h>
 
 #include "agent/screen/profile.h"
@@ -33,6 +30,7 @@
 #include "agent/tmux/fdwatch.h"
 #include "agent/transport/agent.h"
 #include "agent/transport/dispatch.h"
+#include "agent/transport/doctor-checks.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -57,52 +55,6 @@ static struct doctor {
 	struct buf out;		    /* what the child wrote */
 	lws_sorted_usec_list_t sul; /* the child's deadline */
 } doc = {.fd = -1};
-
-/* Appends one check; fix may be NULL (status ok). */
-static void doctor_add(json_t *checks, const char *name, const char *status, const char *fix,
-		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void
-doctor_add(json_t *checks, const char *name, const char *status, const char *fix, const char *fmt,
-	   ...)
-{
-	json_t *o = json_object();
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	json_object_set_new(o, "name", json_string(name));
-	json_object_set_new(o, "status", json_string(status));
-	message_set_str(o, "message", msg);
-	if (fix != NULL)
-		message_set_str(o, "fix", fix);
-	json_array_append_new(checks, o);
-}
-
-/* True if prog is an executable file, itself (with a '/') or on PATH. */
-static int
-doctor_found(const char *prog)
-{
-	const char *path = getenv("PATH"), *s, *e;
-	char file[4096];
-
-	if (strchr(prog, '/') != NULL)
-		return access(prog, X_OK) == 0;
-	for (s = path ? path : "/usr/bin:/bin";; s = e + 1) {
-		struct stat st;
-		int len;
-
-		e = strchrnul(s, ':');
-		len = snprintf(file, sizeof file, "%.*s/%s", (int)(e - s), s, prog);
-		if (e > s && len > 0 && (size_t)len < sizeof file && stat(file, &st) == 0 &&
-		    S_ISREG(st.st_mode) && access(file, X_OK) == 0)
-			return 1;
-		if (*e == '\0')
-			return 0;
-	}
-}
 
 /* The programs a profile runs: those of "tested_versions", else argv[0]. */
 static json_t *
@@ -278,34 +230,6 @@ doctor_tmux(const json_t *vers)
 		doctor_add(doc.checks, "tmux", "ok", NULL, "tmux %s", have);
 }
 
-/* Free space where dir lives: fail under 100 MB or 2%, warn under 1 GB or 10%. */
-static void
-doctor_disk(const char *name, const char *dir)
-{
-	struct statvfs v;
-	double free_b, pct;
-	char fix[512];
-
-	if (dir == NULL)
-		return;
-	if (statvfs(dir, &v) < 0) {
-		doctor_add(doc.checks, name, "fail", NULL, "%s: %s", dir, strerror(errno));
-		return;
-	}
-	free_b = (double)v.f_bavail * (double)v.f_frsize;
-	pct = v.f_blocks > 0 ? 100.0 * (double)v.f_bavail / (double)v.f_blocks : 100;
-	snprintf(fix, sizeof fix, "free space on the file system of %s", dir);
-	if (free_b < 100e6 || pct < 2)
-		doctor_add(doc.checks, name, "fail", fix, "%.1f MB free (%.0f%%) in %s",
-			   free_b / 1e6, pct, dir);
-	else if (free_b < 1e9 || pct < 10)
-		doctor_add(doc.checks, name, "warn", fix, "%.1f GB free (%.0f%%) in %s",
-			   free_b / 1e9, pct, dir);
-	else
-		doctor_add(doc.checks, name, "ok", NULL, "%.1f GB free (%.0f%%) in %s",
-			   free_b / 1e9, pct, dir);
-}
-
 /*
  * Transcripts live in STATE_DIR/transcripts (possibly a mount of its own,
  * as they grow the most): checked once that directory exists.
@@ -320,102 +244,7 @@ doctor_transcripts(struct agent *a)
 	    snprintf(path, sizeof path, "%s/transcripts", a->cfg.state_dir) >= (int)sizeof path ||
 	    stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return;
-	doctor_disk("disk transcripts", path);
-}
-
-/* A private file or directory: ours, nobody else's bits. */
-static void
-doctor_private(const char *name, const char *path, int dir)
-{
-	struct stat st;
-	char fix[512];
-
-	if (path == NULL)
-		return;
-	if (lstat(path, &st) < 0) {
-		doctor_add(doc.checks, name, "fail", NULL, "%s: %s", path, strerror(errno));
-		return;
-	}
-	if (st.st_uid != geteuid()) {
-		snprintf(fix, sizeof fix, "chown %s %s",
-			 getpwuid(geteuid()) ? getpwuid(geteuid())->pw_name : "USER", path);
-		doctor_add(doc.checks, name, "fail", fix, "%s belongs to uid %u, not the agent's",
-			   path, (unsigned)st.st_uid);
-	} else if ((st.st_mode & 077) != 0) {
-		snprintf(fix, sizeof fix, "chmod %s %s", dir ? "700" : "600", path);
-		doctor_add(doc.checks, name, "fail", fix, "%s is mode %04o: others may read%s it",
-			   path, (unsigned)(st.st_mode & 07777), dir ? " or change" : "");
-	} else {
-		doctor_add(doc.checks, name, "ok", NULL, "%s is mode %04o", path,
-			   (unsigned)(st.st_mode & 07777));
-	}
-}
-
-/* How the agent runs: a systemd unit (user or system), linger for a user unit. */
-static void
-doctor_systemd(void)
-{
-	char line[1024], unit[256] = "", linger[512];
-	struct passwd *pw = getpwuid(geteuid());
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	int user = 0;
-
-	while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-		char *svc = strstr(line, ".service");
-
-		if (svc == NULL)
-			continue;
-		/* The last path component ending in .service is the unit. */
-		for (char *p = line; (p = strstr(p, ".service")) != NULL; p++) {
-			char *b = p;
-
-			while (b > line && b[-1] != '/')
-				b--;
-			if (strncmp(b, "user@", 5) == 0) {
-				user = 1;
-				continue;
-			}
-			snprintf(unit, sizeof unit, "%.*s", (int)(p + 8 - b), b);
-		}
-	}
-	if (f != NULL)
-		fclose(f);
-	if (unit[0] == '\0') {
-		doctor_add(
-		    doc.checks, "systemd", "warn",
-		    "cm agent install (a user unit), or packaging/cm-agent.service",
-		    "not run by a systemd unit: nothing restarts it after a crash or a reboot");
-		return;
-	}
-	if (!user) {
-		doctor_add(doc.checks, "systemd", "ok", NULL, "%s (system unit)", unit);
-		return;
-	}
-	snprintf(linger, sizeof linger, "/var/lib/systemd/linger/%s", pw ? pw->pw_name : "");
-	if (pw == NULL || access(linger, F_OK) < 0) {
-		char fix[300];
-
-		snprintf(fix, sizeof fix, "loginctl enable-linger %s", pw ? pw->pw_name : "USER");
-		doctor_add(doc.checks, "systemd", "warn", fix,
-			   "%s is a user unit without linger: it stops when you log out", unit);
-		return;
-	}
-	doctor_add(doc.checks, "systemd", "ok", NULL, "%s (user unit), linger on", unit);
-}
-
-/* The kernel's view of the clock: synchronised (NTP) or not. */
-static void
-doctor_clock(void)
-{
-	struct timex tx = {0};
-	int state = adjtimex(&tx);
-
-	if (state == TIME_ERROR)
-		doctor_add(doc.checks, "clock", "warn",
-			   "enable time synchronisation: timedatectl set-ntp true",
-			   "the clock is not synchronised (no NTP)");
-	else
-		doctor_add(doc.checks, "clock", "ok", NULL, "the clock is synchronised");
+	doctor_disk(doc.checks, "disk transcripts", path);
 }
 
 /* The report's status: the worst of its checks. */
@@ -558,13 +387,13 @@ req_doctor(struct req *r)
 	doc.quick = quick;
 	doc.checks = json_array();
 	doc.done = req_later(r, proto_msg_name(PROTO_MSG_DOCTOR_REPORT));
-	doctor_disk("disk state", a->cfg.state_dir);
+	doctor_disk(doc.checks, "disk state", a->cfg.state_dir);
 	doctor_transcripts(a);
-	doctor_private("token", a->cfg.token_file, 0);
-	doctor_private("state directory", a->cfg.state_dir, 1);
-	doctor_private("socket directory", a->cfg.socket_dir, 1);
-	doctor_systemd();
-	doctor_clock();
+	doctor_private(doc.checks, "token", a->cfg.token_file, 0);
+	doctor_private(doc.checks, "state directory", a->cfg.state_dir, 1);
+	doctor_private(doc.checks, "socket directory", a->cfg.socket_dir, 1);
+	doctor_systemd(doc.checks);
+	doctor_clock(doc.checks);
 	if (quick || doctor_spawn(a) < 0)
 		doctor_finish(NULL);
 }
