@@ -21,7 +21,11 @@
 
 struct session;
 
-/* Starts watching s's tool (s is attached). Never fails: the fallback is used. */
+/*
+ * Starts watching s's tool (s is attached; called on every attach). Never
+ * fails: the fallback is used. A pane whose process is replaced
+ * (respawn-pane) must be watched again: call it after the respawn.
+ */
 void deadwatch_start(struct session *s);
 /* Stops watching (the control client goes, the session ends). */
 void deadwatch_stop(struct session *s);
