@@ -246,6 +246,7 @@ session_cc_output(void *arg, unsigned pane, const char *data, size_t len)
 	struct session *s = arg;
 
 	(void)pane;
+	taps_output(&s->set->taps, s, data, len);
 	if (!TAILQ_EMPTY(&s->subs)) /* nobody watching costs nothing */
 		output_forward(s, data, len);
 	monitor_on_output(s);

@@ -29,6 +29,7 @@
 #include "agent/screen/autoconfirm.h"
 #include "agent/sessions/bus.h"
 #include "agent/sessions/completion.h"
+#include "agent/sessions/tap.h"
 #include "agent/tmux/fdwatch.h"
 #include "common/buf.h"
 #include "proto/names.h"
@@ -53,6 +54,8 @@ struct tmuxcc_client;
 struct session;
 struct session_op;
 struct output_sub;
+struct recorder;
+struct recording;
 
 /* The session layer's state (one per agent). */
 struct sessions {
@@ -62,6 +65,8 @@ struct sessions {
 	const struct tmux_link *link;	   /* how control clients are run (tmux/link.h) */
 	const struct danger_rules *danger; /* the config's extra danger rules, or NULL */
 	struct bus bus;			   /* events: seq, replay, sinks */
+	struct taps taps;		   /* raw output and input: taps (tap.h) */
+	struct recorder *recorder;	   /* transcripts (recorder.h), NULL when off */
 	TAILQ_HEAD(session_list, session) list; /* every session, in creation order */
 	size_t n;				/* entries in list */
 	int stopping;				/* shutting down: tmux going away is expected */
@@ -130,6 +135,7 @@ struct session {
 	TAILQ_HEAD(, output_sub) subs;	    /* output subscribers (output.h) */
 	char *screen;			    /* the last screen read (plain text) */
 	size_t screen_len;		    /* its length */
+	struct recording *recording;	    /* its transcript (recorder.c), or NULL */
 };
 
 /* Prepares set (an empty list; the caller fills in the rest). */

@@ -104,7 +104,7 @@ collect(void *arg, double time, const char *data, size_t len)
 static struct transcript_read_result
 read_all(struct transcript_store *s, const char *id, enum transcript_mode mode, struct buf *b)
 {
-	struct transcript_read_opts o = {0, INFINITY, mode, 256u << 20, 0};
+	struct transcript_read_opts o = {0, INFINITY, mode, 256u << 20, 0, 0, 0, 0};
 	struct transcript_read_result r;
 	char why[TRANSCRIPT_WHY_MAX];
 
@@ -199,7 +199,7 @@ test_range_reads_few_frames(void **state)
 {
 	struct transcript_store *s = store_open("rg", 4096, 0);
 	struct transcript *t = rec_open(s, "cm-3", T0);
-	struct transcript_read_opts o = {T0 + 500, T0 + 510, TRANSCRIPT_RAW, 0, 0};
+	struct transcript_read_opts o = {T0 + 500, T0 + 510, TRANSCRIPT_RAW, 0, 0, 0, 0, 0};
 	struct transcript_read_result r;
 	char line[200], why[TRANSCRIPT_WHY_MAX];
 	struct buf b, want;
@@ -718,7 +718,7 @@ test_hostile(void **state)
 	struct transcript_store *s = store_open("ho", 1 << 16, 0);
 	struct transcript *t = rec_open(s, "cm-9", T0), *t2;
 	struct transcript_meta m = {NULL, NULL, NULL, 80, 24, T0};
-	struct transcript_read_opts o = {0, INFINITY, TRANSCRIPT_RAW, 0, 0};
+	struct transcript_read_opts o = {0, INFINITY, TRANSCRIPT_RAW, 0, 0, 0, 0, 0};
 	struct transcript_search_opts so = {"(", 0, 0, INFINITY, 0, 0, 0};
 	struct transcript_read_result r;
 	struct transcript_search_result sr;
