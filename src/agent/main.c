@@ -235,6 +235,7 @@ main_start_recorder(struct agent *a)
 	transcript_limits_default(&lim);
 	lim.max_total_bytes = (uint64_t)a->cfg.transcript_max_mb << 20;
 	lim.max_age_s = (uint32_t)a->cfg.transcript_max_days * 86400u;
+	lim.min_free_bytes = (uint64_t)a->cfg.transcript_min_free_mb << 20;
 	if (recorder_start(&a->sessions, a->cfg.transcript_dir, &lim, why) < 0)
 		log_error("transcripts are not recorded: %s", why);
 }

@@ -236,6 +236,35 @@ async def off(t):
         t.check("--no-transcripts: no transcript directory", not os.path.exists(d))
 
 
+async def disk_full(t):
+    # More free space asked for than any disk has: the store's real check
+    # (fstatvfs before each frame) finds the disk "full".
+    with Agent(extra=["--transcript-min-free-mb", str(1 << 30)]) as agent:
+        async with Client(agent) as c:
+            a = (await c.create("cat"))["sessionId"]
+            b = (await c.create("cat"))["sessionId"]
+            await asyncio.sleep(0.5)
+            await c.request("send_keys", sessionId=a, keys="lost-line", enter=True)
+            await c.wait_screen(a, "lost-line")
+            await c.request("kill_session", sessionId=a)  # its last frame is written now
+            ev = await c.wait_event(lambda e: e.get("type") == "recording_stopped", 10)
+            t.check("a full disk is the event recording_stopped, with the directory and why",
+                    ev is not None and ev.get("directory", "").endswith("/transcripts")
+                    and ev.get("reason"), ev)
+            r = await c.request("send_keys", sessionId=b, keys="still-running", enter=True)
+            try:
+                await c.wait_screen(b, "still-running")
+                ok = True
+            except Exception:
+                ok = False
+            t.check("sessions keep running while recording is stopped",
+                    r.get("type") == "keys_sent" and ok, r)
+            t.check("the agent logs the stop", "transcripts: recording stopped" in agent.log())
+            r = await c.request("list_sessions")
+            t.check("the other session is still listed",
+                    any(s["sessionId"] == b for s in r.get("sessions", [])), r)
+
+
 async def main(t):
     if shutil.which("asciinema") is None:
         t.check("asciinema is installed (scripts/install-deps.sh)", False)
@@ -243,6 +272,7 @@ async def main(t):
     await recorded(t)
     await survives_sigkill(t)
     await off(t)
+    await disk_full(t)
 
 
 run(main)

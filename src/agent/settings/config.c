@@ -92,6 +92,8 @@ static const struct config_row config_table[] = {
      "transcripts kept, all together: the oldest go first (default 1024)"},
     {"transcript-max-days", CONFIG_INT, F(transcript_max_days), 0, 0, 1, 36500, "DAYS",
      "transcripts older than this are removed (default 30)"},
+    {"transcript-min-free-mb", CONFIG_INT, F(transcript_min_free_mb), 0, 0, 0, 1 << 30, "MB",
+     "recording stops while the disk has less free space (default 64)"},
     {"no-transcripts", CONFIG_BOOL, F(no_transcripts), 0, 0, 0, 0, NULL,
      "do not record session transcripts"},
     {"enter-delay-ms", CONFIG_INT, F(enter_delay_ms), 0, 0, 0, 10000, "MS",
@@ -117,6 +119,7 @@ config_init(struct config *cfg)
 	cfg->enter_delay_ms = 200;
 	cfg->transcript_max_mb = 1024;
 	cfg->transcript_max_days = 30;
+	cfg->transcript_min_free_mb = 64;
 }
 
 /* Frees every string of cfg. */
