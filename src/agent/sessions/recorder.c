@@ -140,6 +140,13 @@ recorder_open_adopted(struct recorder *r)
 			recorder_open(r, s);
 }
 
+/* The events the sink is called for (the bus skips it for the others). */
+static const int recorder_messages[] = {
+    PROTO_MSG_AGENT_STARTED,   PROTO_MSG_SESSION_CREATED, PROTO_MSG_SESSION_KILLED,
+    PROTO_MSG_SESSION_EXITED,  PROTO_MSG_STATE_CHANGE,	  PROTO_MSG_CONFIRM_NEEDED,
+    PROTO_MSG_PROMPT_ANSWERED, PROTO_MSG_AUTO_CONFIRMED,  SINK_END,
+};
+
 /* The sink: what opens, marks and closes a transcript. */
 static void
 recorder_sink(void *arg, const struct event *ev)
@@ -199,7 +206,7 @@ recorder_publish(struct recorder *r, enum proto_msg type, const char *reason)
 	json_object_set_new(ev, "directory", json_string(r->dir));
 	if (reason)
 		message_set_str(ev, "reason", reason);
-	bus_publish(&r->set->bus, ev, NULL);
+	bus_publish(&r->set->bus, ev, 0);
 }
 
 /* The store has events: log them; a full disk and its end are published. */
@@ -255,7 +262,8 @@ recorder_start(struct sessions *set, const char *dir, const struct transcript_li
 	if ((rc = fdwatch_add(set->vhost, &r->watch, transcript_store_fd(r->store),
 			      recorder_on_events, NULL, r)) < 0 ||
 	    (rc = taps_add(&set->taps, &tap)) < 0 ||
-	    ((rc = bus_add_sink(&set->bus, "transcripts", recorder_sink, r)) < 0 &&
+	    ((rc = bus_add_sink_for(&set->bus, "transcripts", recorder_messages, recorder_sink,
+				    r)) < 0 &&
 	     (set->taps.n--, 1))) {
 		snprintf(why, TRANSCRIPT_WHY_MAX, "cannot wire the recorder in: %s",
 			 cm_strerror(rc));
