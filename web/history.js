@@ -46,7 +46,7 @@ function renderHistory(list) {
   $('#history-count').textContent = list.length ? String(list.length) : '';
   $('#history-head').classList.toggle('hidden', list.length === 0);
   replace($('#history-list'), list.map((x) => h('li', {
-    class: 'session-row history-row', dataset: { sessionId: x.sessionId },
+    class: 'history-row', dataset: { sessionId: x.sessionId },
   }, h('button', {
     type: 'button', class: 'session-open', 'aria-label': `Replay session ${x.sessionId}`,
     on: { click: () => openPlayer(x.sessionId, x) },
