@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -33,6 +34,7 @@
 
 #define TR_WAKE_BYTES	(256u << 10) /* queued bytes that wake the writer at once */
 #define TR_IDLE_WAKE_MS 200	     /* else it looks this often */
+#define TR_WRITER_NICE	10	     /* the writer yields the CPU to the loop and tmux */
 
 /* Queues one call; control records (open, close, gap) are never refused. */
 static void
@@ -44,15 +46,7 @@ tr_enqueue(struct transcript *t, enum tr_rec_kind kind, double time, uint64_t au
 	size_t cost = sizeof(struct tr_rec) + alen + blen;
 	struct tr_rec *r, *gap = NULL;
 
-	pthread_mutex_lock(&s->lock);
-	if (!control && s->queued + cost > s->lim.queue_bytes) {
-		t->dropped += alen + blen;
-		s->st.dropped_bytes += alen + blen;
-		pthread_mutex_unlock(&s->lock);
-		return;
-	}
-	pthread_mutex_unlock(&s->lock);
-
+	/* Copied before the lock is taken: the loop holds it for a few pointer moves only. */
 	r = xmalloc(cost);
 	r->next = NULL;
 	r->t = t;
@@ -67,6 +61,13 @@ tr_enqueue(struct transcript *t, enum tr_rec_kind kind, double time, uint64_t au
 		memcpy(r->data + alen, b, blen);
 
 	pthread_mutex_lock(&s->lock);
+	if (!control && s->queued + cost > s->lim.queue_bytes) {
+		t->dropped += alen + blen;
+		s->st.dropped_bytes += alen + blen;
+		pthread_mutex_unlock(&s->lock);
+		free(r);
+		return;
+	}
 	if (t->dropped > 0 && kind != REC_OPEN) {
 		gap = xcalloc(1, sizeof *gap);
 		gap->t = t;
@@ -707,6 +708,13 @@ tr_writer_main(void *arg)
 	uint64_t next = UINT64_MAX;
 
 	s->prune_ms = time_mono_ms();
+	/*
+	 * Recording is background work: on a busy machine the loop and tmux
+	 * come first (the queue absorbs a burst; what does not fit is a gap).
+	 * On Linux a thread's nice value is its own.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), TR_WRITER_NICE) < 0)
+		log_debug("transcripts: the writer keeps the loop's priority: %s", strerror(errno));
 	for (;;) {
 		struct tr_rec *batch;
 		uint64_t req, cost = 0, now;
