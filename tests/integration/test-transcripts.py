@@ -236,6 +236,25 @@ async def off(t):
         t.check("--no-transcripts: no transcript directory", not os.path.exists(d))
 
 
+async def bad_dir(t):
+    root = Agent().root  # a private scratch directory of its own
+    bad = os.path.join(root, "open-to-all")
+    os.makedirs(bad)
+    os.chmod(bad, 0o777)
+    with Agent(extra=["--transcript-dir", bad]) as agent:
+        async with Client(agent) as c:
+            sid = (await c.create("cat"))["sessionId"]
+            await asyncio.sleep(0.3)
+            r = await c.request("send_keys", sessionId=sid, keys="works-anyway", enter=True)
+            await c.wait_screen(sid, "works-anyway")
+            lst = await c.request("list_transcripts")
+        t.check("a transcript directory open to others is refused: the agent runs, "
+                "records nothing, and says why",
+                lst.get("recording") is False and "transcripts are not recorded" in agent.log()
+                and os.listdir(bad) == [], (lst, agent.log()[-400:]))
+    shutil.rmtree(root, ignore_errors=True)
+
+
 async def disk_full(t):
     # More free space asked for than any disk has: the store's real check
     # (fstatvfs before each frame) finds the disk "full".
@@ -273,6 +292,7 @@ async def main(t):
     await survives_sigkill(t)
     await off(t)
     await disk_full(t)
+    await bad_dir(t)
 
 
 run(main)
