@@ -101,6 +101,23 @@ expect "cm grep with a bad pattern" 1 "regular expression" -- grep '(unclosed' -
 "$CM" grep 'no-such-text-anywhere' --all >/dev/null 2>&1
 check "cm grep exits 1 when nothing matches" test $? -eq 1
 
+# A flood: many chunks of 1 MiB, followed through their cursors by libcm.
+F=$("$CM" start flood "flood-line-xyz" --ctx a 2>/dev/null)
+sleep 3
+"$CM" kill "$F" >/dev/null 2>&1
+sleep 1
+"$CM" logs "$F" --cast -o "$T/flood.cast" 2>/dev/null
+"$CM" logs "$F" --raw >"$T/flood.raw" 2>/dev/null
+check "a flood's transcript reads whole through the cursors: --raw is the cast's output, byte for byte, and over 2 MB" python3 -c "
+import json, sys
+lines = open(sys.argv[1], encoding='utf-8').read().splitlines()
+hdr = json.loads(lines[0])
+out = ''.join(e[2] for e in map(json.loads, lines[1:]) if e[1] == 'o').encode()
+raw = open(sys.argv[2], 'rb').read()
+ok = hdr['version'] == 2 and out == raw and len(raw) > 2_000_000 and b'flood-line-xyz' in raw
+print(len(out), len(raw), file=sys.stderr)
+sys.exit(0 if ok else 1)" "$T/flood.cast" "$T/flood.raw"
+
 kill "$B_PID" 2>/dev/null
 wait "$B_PID" 2>/dev/null
 agent_stop
