@@ -12,12 +12,15 @@ n / (time the end line reached it - t0).
             its output (binary frames) reads the flood. output_dropped and
             output_snapshot messages are counted (the contract: a slow client
             loses output, not its connection; none is expected here).
-Runs alternate (baseline, agent, agent with --debounce-ms 1000) --runs
-times; medians and the ratios agent / baseline are printed. The third
+Runs alternate (baseline, agent, agent with --no-transcripts, agent with
+--debounce-ms 1000) --runs times; medians and the ratios agent / baseline are printed. The third
 variant only shows what the agent's screen reads during the flood cost
 (with the default 5 ms debounce the screen is read every ~5 ms while output
-flows). Target (DESIGN.md): >= 95% of the bare
-reader, no client dropped.
+flows). The agent records every session's transcript by default; the
+--no-transcripts variant shows what recording costs, side by side (target:
+recording on >= 95% of off), and the transcript's size on disk after the
+flood gives the compression of a flood. Target (DESIGN.md): >= 95% of the
+bare reader, no client dropped.
 """
 
 import argparse
@@ -114,13 +117,19 @@ async def agent_run(nbytes, extra):
         snaps = [m for m in c.other if m.get("type") == "output_snapshot"]
         alive = c.ws.open
         w.close()
+        # The transcript's last frame is written when the session ends.
+        await c.request("kill_session", sessionId=sid)
+        await asyncio.sleep(0.5)
+        lst = await c.request("list_transcripts")
+        tbytes = sum(x["bytes"] for x in lst.get("transcripts", []) if x["sessionId"] == sid)
         await c.close()
         el = t - t0
         return {"mb_per_s": nbytes / el / 1e6, "seconds": el, "reader_cpu_pct": 100 * cpu / el,
                 "agent_cpu_pct": 100 * acpu / el, "tmux_server_cpu_pct": 100 * scpu / el,
                 "received_bytes": r.bytes, "output_dropped": len(dropped),
                 "dropped_bytes": sum(m.get("bytes", 0) for m in dropped),
-                "output_snapshots": len(snaps), "client_still_connected": alive}
+                "output_snapshots": len(snaps), "client_still_connected": alive,
+                "transcript_bytes": tbytes}
 
 
 def show(label, a):
@@ -138,7 +147,7 @@ async def main(args):
     extra = ["--debounce-ms", str(args.debounce_ms)] if args.debounce_ms is not None else []
     slow = ["--debounce-ms", str(args.slow_debounce_ms)] if args.slow_debounce_ms else None
     print(f"== throughput: flood of {mb:g} MB of text, {args.runs} runs each, alternating")
-    bare, agent, agent_slow = [], [], []
+    bare, agent, agent_slow, agent_off = [], [], [], []
     for i in range(args.runs):
         b = await bare_run(nbytes)
         bare.append(b)
@@ -148,6 +157,11 @@ async def main(args):
         a = await agent_run(nbytes, extra)
         agent.append(a)
         show(f"run {i + 1}: cm-agent   ", a)
+        print(f"    transcript on disk: {a['transcript_bytes']} bytes for {a['received_bytes']} "
+              f"received ({a['received_bytes'] / max(1, a['transcript_bytes']):.0f}:1)", flush=True)
+        a = await agent_run(nbytes, extra + ["--no-transcripts"])
+        agent_off.append(a)
+        show(f"run {i + 1}: cm-agent --no-transcripts:", a)
         if slow:
             a = await agent_run(nbytes, slow)
             agent_slow.append(a)
@@ -176,6 +190,17 @@ async def main(args):
         print(f"  median: cm-agent --debounce-ms {args.slow_debounce_ms} (screen read at most "
               f"once a second during the flood) {mb_s:.2f} MB/s, ratio {out['slow_ratio_pct']:.1f}%, "
               f"paired {out['slow_paired_ratio_pct']:.1f}%")
+    mb_off = statistics.median(x["mb_per_s"] for x in agent_off)
+    out["agent_off"] = agent_off
+    out["agent_off_median_mb_per_s"] = mb_off
+    out["recording_ratio_pct"] = 100 * mb_a / mb_off
+    out["recording_paired_ratio_pct"] = 100 * statistics.median(
+        a["mb_per_s"] / o["mb_per_s"] for a, o in zip(agent, agent_off))
+    out["transcript_bytes_median"] = statistics.median(x["transcript_bytes"] for x in agent)
+    print(f"  median: recording on {mb_a:.2f} MB/s, off (--no-transcripts) {mb_off:.2f} MB/s: "
+          f"on/off {out['recording_ratio_pct']:.1f}% (target >= 95%), paired "
+          f"{out['recording_paired_ratio_pct']:.1f}%; transcript of a {mb:g} MB flood: "
+          f"{out['transcript_bytes_median'] / 1e6:.2f} MB on disk")
     print(f"  output_dropped messages: {out['output_dropped_total']}; clients disconnected: "
           f"{out['clients_disconnected']}")
     print(rerun_line())

@@ -176,7 +176,8 @@ cmd_big(const char *dir, double mb)
 	const double start = 1764590000.0, hours = 10;
 	struct transcript_store *s = open_store(dir, 0);
 	struct transcript_info *info;
-	struct transcript_read_opts o = {0, INFINITY, TRANSCRIPT_TEXT, 256u << 20, 1u << 20};
+	struct transcript_read_opts o = {0, INFINITY, TRANSCRIPT_TEXT, 256u << 20, 1u << 20, 0,
+					 0, 0};
 	struct transcript_search_opts so = {
 	    "ERROR: disk [0-9]+ full", 0, 0, INFINITY, 10000, 0, 60000};
 	struct transcript_read_result r;

@@ -10,6 +10,7 @@ import { Conn } from './conn.js';
 import { h, replace, $ } from './dom.js';
 import { stateWord, stateTone, duration, clock, firstLine, shortPath } from './format.js';
 import { TermView } from './term.js';
+import { initHistory, refreshHistory, openPlayer } from './history.js';
 
 const TOKEN_KEY = 'cm.token'; // sessionStorage: this tab only, gone when it closes
 const PATH_KEY = 'cm.lastPath'; // localStorage: the last directory used (not a secret)
@@ -32,6 +33,8 @@ const conn = new Conn({
   onEvent: (msg) => {
     applyEvent(msg);
     renderAll();
+    // A session that ends joins the ended list (its transcript is kept).
+    if (msg.type === Type.SESSION_KILLED || msg.type === Type.SESSION_EXITED) refreshHistory();
   },
   // Events from before sign-in: shown in the panel, never applied to the list.
   onOldEvent: (msg) => {
@@ -147,6 +150,7 @@ async function onAuthenticated(msg, resumed) {
     $('#agent-host').textContent = info.hostname ? `${info.hostname} · v${info.version}` : '';
   }).catch(() => {});
   loadProfiles();
+  refreshHistory();
   if (!resumed) {
     try {
       const list = await conn.request(Action.LIST_SESSIONS);
@@ -603,6 +607,8 @@ function init() {
   $('#deny-btn').addEventListener('click', () => answerPrompt(false));
   $('#type-btn').addEventListener('click', () => app.term && app.term.setTyping(!app.term.typing));
   $('#back-btn').addEventListener('click', () => setTab('list'));
+  $('#replay-btn').addEventListener('click', () => app.selected && openPlayer(app.selected, app.sessions.get(app.selected)));
+  initHistory(conn);
   $('#events-filter').addEventListener('change', renderEvents);
   for (const b of document.querySelectorAll('.tab')) b.addEventListener('click', () => setTab(b.dataset.tab));
   setTab('list');

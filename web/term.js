@@ -22,7 +22,7 @@ import { toRequests } from './keys.js';
 
 let shimInstalled = false;
 
-function installStyleShim() {
+export function installStyleShim() {
   if (shimInstalled || !('adoptedStyleSheets' in Document.prototype)) return;
   shimInstalled = true;
   const create = Document.prototype.createElement;

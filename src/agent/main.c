@@ -30,6 +30,7 @@
 #include "agent/screen/danger.h"
 #include "agent/screen/tools.h"
 #include "agent/sessions/metrics.h"
+#include "agent/sessions/recorder.h"
 #include "agent/sessions/session.h"
 #include "agent/tmux/fdwatch.h"
 #include "agent/transport/agent.h"
@@ -250,6 +251,23 @@ main_announce(struct agent *a)
 	bus_publish(&a->sessions.bus, ev, 0);
 }
 
+/* Records every session's transcript unless told not to; without it the agent still runs. */
+static void
+main_start_recorder(struct agent *a)
+{
+	struct transcript_limits lim;
+	char why[TRANSCRIPT_WHY_MAX];
+
+	if (a->cfg.no_transcripts)
+		return;
+	transcript_limits_default(&lim);
+	lim.max_total_bytes = (uint64_t)a->cfg.transcript_max_mb << 20;
+	lim.max_age_s = (uint32_t)a->cfg.transcript_max_days * 86400u;
+	lim.min_free_bytes = (uint64_t)a->cfg.transcript_min_free_mb << 20;
+	if (recorder_start(&a->sessions, a->cfg.transcript_dir, &lim, why) < 0)
+		log_error("transcripts are not recorded: %s", why);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -309,6 +327,7 @@ main(int argc, char **argv)
 	a->sessions.lws = a->lws;
 	a->sessions.vhost = a->vhost;
 	a->sessions.danger = agent_danger_rules;
+	main_start_recorder(a);
 	session_adopt_all(&a->sessions);
 	main_announce(a);
 	main_write_port(a);
@@ -324,6 +343,7 @@ main(int argc, char **argv)
 	sdnotify_stopping();
 	fdwatch_remove(&main_signal_watch);
 	session_detach_all(&a->sessions);
+	recorder_stop(&a->sessions);
 	listener_stop(a);
 	main_reap(a);
 	bus_release(&a->sessions.bus);

@@ -120,7 +120,8 @@ resolve_candidates(const json_t *list, const char *ctx, const char *id, int exac
  * wins over prefixes of other ids.
  */
 static int
-resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct conn_hooks *hooks)
+resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct conn_hooks *hooks,
+	     int (*list)(struct cm_client *c, json_t **out), int quiet)
 {
 	char ctxname[CTX_NAME_MAX + 2], cands[1024] = "";
 	const char *id;
@@ -173,8 +174,9 @@ resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct 
 				first_fail = cn->status;
 			continue;
 		}
-		if ((rc = cm_client_list_sessions(cn->client, &lists[i])) < 0) {
-			cli_warn(cli, "%s: %s", cn->ctx.name, cm_client_error(cn->client));
+		if ((rc = list(cn->client, &lists[i])) < 0) {
+			if (!quiet)
+				cli_warn(cli, "%s: %s", cn->ctx.name, cm_client_error(cn->client));
 			failed++;
 			continue;
 		}
@@ -206,8 +208,9 @@ resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct 
 		if (ready == 0 && failed)
 			rc = first_fail;
 		else {
-			cli_error(cli, "no session matches \"%s\"%s", arg,
-				  failed ? " (some contexts were unreachable)" : "");
+			if (!quiet)
+				cli_error(cli, "no session matches \"%s\"%s", arg,
+					  failed ? " (some contexts were unreachable)" : "");
 			rc = CLI_EXIT_NOTFOUND;
 		}
 		goto out;
@@ -236,7 +239,19 @@ int
 resolve_session(struct cli *cli, const char *arg, struct resolved *r,
 		const struct conn_hooks *hooks)
 {
-	int rc = resolve_find(cli, arg, r, hooks);
+	int rc = resolve_find(cli, arg, r, hooks, cm_client_list_sessions, 0);
+
+	if (rc != 0)
+		resolve_release(r);
+	return rc;
+}
+
+/* Finds a transcript (of a live or an ended session); quiet: no error printed if none. */
+int
+resolve_transcript(struct cli *cli, const char *arg, struct resolved *r,
+		   const struct conn_hooks *hooks, int quiet)
+{
+	int rc = resolve_find(cli, arg, r, hooks, cm_client_list_transcripts, quiet);
 
 	if (rc != 0)
 		resolve_release(r);

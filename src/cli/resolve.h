@@ -40,6 +40,13 @@ int resolve_session(struct cli *cli, const char *arg, struct resolved *r,
  */
 int resolve_arg(struct cli *cli, int argc, char **argv, struct resolved *r,
 		const struct conn_hooks *hooks);
+/*
+ * As resolve_session, among the transcripts the agents keep (list_transcripts:
+ * live and ended sessions); r->session is the transcript's entry. With quiet,
+ * a transcript not found (or an agent without transcripts) prints nothing.
+ */
+int resolve_transcript(struct cli *cli, const char *arg, struct resolved *r,
+		       const struct conn_hooks *hooks, int quiet);
 /* Closes the connections and frees. */
 void resolve_release(struct resolved *r);
 

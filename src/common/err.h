@@ -39,7 +39,9 @@
 	X(CM_ECONNECT, "connect_failed", "could not connect")                                      \
 	X(CM_ECLOSED, "closed", "connection closed")                                               \
 	X(CM_EDANGER, "dangerous", "refused by a danger rule")                                     \
-	X(CM_ERATE, "rate_limited", "too many requests")
+	X(CM_ERATE, "rate_limited", "too many requests")                                           \
+	X(CM_ENOTRANSCRIPT, "unknown_transcript", "no transcript of that session")                 \
+	X(CM_EBADPATTERN, "bad_pattern", "the search pattern is not a valid regular expression")
 
 enum cm_err {
 	CM_OK = 0,

@@ -275,6 +275,50 @@ CM_API int cm_client_unsubscribe_output(struct cm_client *c, const char *session
 /* resize. */
 CM_API int cm_client_resize(struct cm_client *c, const char *session_id, int cols, int rows);
 
+/*
+ * Transcripts: every session's recorded output, kept after it ended.
+ * A read returns one chunk at a time; cm_client_read_transcript_all()
+ * follows the chunks' cursors to the end.
+ */
+struct cm_read_opts {
+	double from, to;    /* seconds since the epoch; < 0: none */
+	double tail;	    /* > 0: the last tail seconds instead of from/to */
+	const char *format; /* "text" (NULL), "raw" or "cast" */
+	int max_bytes;	    /* per reply; 0: the agent's default (256 KiB) */
+	const char *cursor; /* a chunk's "cursor": continue after it (no from, no tail) */
+};
+/* list_transcripts. */
+CM_API json_t *cm_request_list_transcripts(void);
+/* read_transcript; opts NULL: the whole transcript as text. */
+CM_API json_t *cm_request_read_transcript(const char *session_id, const struct cm_read_opts *opts);
+/* search_transcripts over ids[0..n) (n 0: all); from/to < 0: none; max_matches 0: default. */
+CM_API json_t *cm_request_search_transcripts(const char *pattern, const char *const *ids, size_t n,
+					     int ignore_case, double from, double to,
+					     int max_matches);
+/* delete_transcript: one (session_id), or with session_id NULL those older than older_than s. */
+CM_API json_t *cm_request_delete_transcript(const char *session_id, double older_than);
+/* list_transcripts; *list is the array (new reference). */
+CM_API int cm_client_list_transcripts(struct cm_client *c, json_t **list);
+/* read_transcript: one chunk; *chunk is the transcript_chunk reply (new reference). */
+CM_API int cm_client_read_transcript(struct cm_client *c, const char *session_id,
+				     const struct cm_read_opts *opts, json_t **chunk);
+/*
+ * Reads every chunk from opts on, following the cursors, and hands each
+ * chunk's data to cb (nonzero from cb stops). A cast read has its header
+ * once.
+ */
+CM_API int cm_client_read_transcript_all(struct cm_client *c, const char *session_id,
+					 const struct cm_read_opts *opts,
+					 int (*cb)(void *arg, const char *data, size_t len),
+					 void *arg);
+/* search_transcripts; *reply is the transcript_matches reply (new reference). */
+CM_API int cm_client_search_transcripts(struct cm_client *c, const char *pattern,
+					const char *const *ids, size_t n, int ignore_case,
+					double from, double to, int max_matches, json_t **reply);
+/* delete_transcript; *removed (may be NULL) gets how many were removed. */
+CM_API int cm_client_delete_transcript(struct cm_client *c, const char *session_id,
+				       double older_than, int *removed);
+
 /* Stops the ssh ControlMaster that libcm keeps for these options (ssh -O exit). */
 CM_API int cm_ssh_close(const struct cm_ssh_opts *ssh, const char *unix_path, int port);
 

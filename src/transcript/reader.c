@@ -105,6 +105,7 @@ struct tr_out {
 	void *arg;
 	struct transcript_read_result *res;
 	int stopped;
+	int resume; /* a continued read: no header */
 };
 
 static int
@@ -158,9 +159,11 @@ tr_read_opts(const struct transcript_read_opts *opts, size_t *max, size_t *chunk
 
 /* Delivers the events of r between from_us and to_us (inclusive). */
 static int
-tr_read_range(struct tr_reader *r, uint64_t from_us, uint64_t to_us, enum transcript_mode mode,
-	      size_t max, struct tr_out *o)
+tr_read_range(struct tr_reader *r, uint64_t from_us, uint64_t to_us, uint32_t skip,
+	      enum transcript_mode mode, size_t max, struct tr_out *o)
 {
+	uint64_t last_us = UINT64_MAX; /* time of the last event delivered */
+	uint32_t same = 0;	       /* events delivered at last_us */
 	struct transcript_read_result *res = o->res;
 	struct tr_strip strip = {0, 0};
 	struct buf data, text;
@@ -172,7 +175,7 @@ tr_read_range(struct tr_reader *r, uint64_t from_us, uint64_t to_us, enum transc
 	res->start = r->h.start;
 	res->end = tr_reader_end(r);
 	res->frames_torn = (unsigned)(r->f.valid_end < r->f.size);
-	if (mode == TRANSCRIPT_CAST) {
+	if (mode == TRANSCRIPT_CAST && !o->resume) {
 		/* The header is frame 0, already read by tr_reader_open(). */
 		if (tr_file_frame(&r->f, 0, &ftext, &flen) == 0)
 			tr_out_add(o, r->h.start, ftext, flen);
@@ -201,6 +204,13 @@ tr_read_range(struct tr_reader *r, uint64_t from_us, uint64_t to_us, enum transc
 			}
 			if (ev.t_us > to_us)
 				goto done;
+			if (skip > 0 && ev.t_us == from_us) {
+				skip--; /* delivered by the read this one continues */
+				same++;
+				last_us = ev.t_us;
+				p = nl ? nl + 1 : end;
+				continue;
+			}
 			wall = r->h.start + (double)ev.t_us / 1e6;
 			if (mode == TRANSCRIPT_CAST) {
 				out = p;
@@ -217,8 +227,13 @@ tr_read_range(struct tr_reader *r, uint64_t from_us, uint64_t to_us, enum transc
 			if (res->bytes + o->b.len + outlen > max) {
 				res->truncated = 1;
 				res->next_from = wall;
+				res->next_us = ev.t_us;
+				res->next_skip = ev.t_us == last_us ? same : 0;
 				goto done;
 			}
+			if (ev.t_us != last_us)
+				last_us = ev.t_us, same = 0;
+			same++;
 			tr_out_add(o, wall, out, outlen);
 			p = nl ? nl + 1 : end;
 		}
@@ -257,7 +272,10 @@ tr_read(struct transcript_store *s, const char *id, int tail, double seconds,
 	}
 	if ((rc = tr_reader_open(s, id, &r, why)) < 0)
 		return rc;
-	if (tail) {
+	if (!tail && opts->resume) {
+		from_us = opts->resume_us;
+		to_us = isinf(opts->to) ? UINT64_MAX : tr_reader_rel(&r, opts->to);
+	} else if (tail) {
 		double end = tr_reader_end(&r);
 
 		from_us = tr_reader_rel(&r, end - seconds);
@@ -274,7 +292,8 @@ tr_read(struct transcript_store *s, const char *id, int tail, double seconds,
 	o.cb = cb;
 	o.arg = arg;
 	o.res = res;
-	tr_read_range(&r, from_us, to_us, opts->mode, max, &o);
+	o.resume = !tail && opts->resume;
+	tr_read_range(&r, from_us, to_us, o.resume ? opts->resume_skip : 0, opts->mode, max, &o);
 	buf_release(&o.b);
 	tr_reader_close(&r);
 	return 0;

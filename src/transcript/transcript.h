@@ -143,6 +143,15 @@ struct transcript_read_opts {
 	enum transcript_mode mode;
 	size_t max_bytes;   /* stop after this much (0: 16 MiB; at most 256 MiB) */
 	size_t chunk_bytes; /* the callback gets at most this much (0: 64 KiB) */
+	/*
+	 * Continues a read that stopped (truncated): from resume_us (µs since
+	 * the start), leaving out the first resume_skip events at exactly that
+	 * time (already delivered: a big write is several events of one time),
+	 * and without the header again. from/to: only to is used.
+	 */
+	int resume;
+	uint64_t resume_us;
+	uint32_t resume_skip;
 };
 
 struct transcript_read_result {
@@ -151,7 +160,9 @@ struct transcript_read_result {
 	unsigned frames_torn; /* skipped: incomplete or corrupt */
 	int truncated;	      /* max_bytes stopped it; continue from next_from */
 	double next_from;     /* wall time of the first event not delivered */
-	double start, end;    /* of the whole transcript */
+	uint64_t next_us;     /* truncated: resume_us and resume_skip that continue it */
+	uint32_t next_skip;
+	double start, end; /* of the whole transcript */
 };
 
 /* Returning nonzero from a callback stops the read or search early. */

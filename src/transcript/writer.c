@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -31,6 +32,10 @@
 
 /* ---- the caller's side ---- */
 
+#define TR_WAKE_BYTES	(256u << 10) /* queued bytes that wake the writer at once */
+#define TR_IDLE_WAKE_MS 200	     /* else it looks this often */
+#define TR_WRITER_NICE	10	     /* the writer yields the CPU to the loop and tmux */
+
 /* Queues one call; control records (open, close, gap) are never refused. */
 static void
 tr_enqueue(struct transcript *t, enum tr_rec_kind kind, double time, uint64_t aux, const void *a,
@@ -41,15 +46,7 @@ tr_enqueue(struct transcript *t, enum tr_rec_kind kind, double time, uint64_t au
 	size_t cost = sizeof(struct tr_rec) + alen + blen;
 	struct tr_rec *r, *gap = NULL;
 
-	pthread_mutex_lock(&s->lock);
-	if (!control && s->queued + cost > s->lim.queue_bytes) {
-		t->dropped += alen + blen;
-		s->st.dropped_bytes += alen + blen;
-		pthread_mutex_unlock(&s->lock);
-		return;
-	}
-	pthread_mutex_unlock(&s->lock);
-
+	/* Copied before the lock is taken: the loop holds it for a few pointer moves only. */
 	r = xmalloc(cost);
 	r->next = NULL;
 	r->t = t;
@@ -64,6 +61,13 @@ tr_enqueue(struct transcript *t, enum tr_rec_kind kind, double time, uint64_t au
 		memcpy(r->data + alen, b, blen);
 
 	pthread_mutex_lock(&s->lock);
+	if (!control && s->queued + cost > s->lim.queue_bytes) {
+		t->dropped += alen + blen;
+		s->st.dropped_bytes += alen + blen;
+		pthread_mutex_unlock(&s->lock);
+		free(r);
+		return;
+	}
 	if (t->dropped > 0 && kind != REC_OPEN) {
 		gap = xcalloc(1, sizeof *gap);
 		gap->t = t;
@@ -80,7 +84,13 @@ tr_enqueue(struct transcript *t, enum tr_rec_kind kind, double time, uint64_t au
 	s->tailp = &r->next;
 	s->queued += cost;
 	s->st.input_bytes += alen + blen;
-	if (s->waiting)
+	/*
+	 * The writer is woken for an open or a close, or once a batch is worth
+	 * it; otherwise its own timer (TR_IDLE_WAKE_MS) picks the records up.
+	 * A wake per %output (thousands a second in a flood) cost the loop a
+	 * third of its throughput on two cores in context switches.
+	 */
+	if (s->waiting && (control || s->queued >= TR_WAKE_BYTES))
 		pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -698,6 +708,13 @@ tr_writer_main(void *arg)
 	uint64_t next = UINT64_MAX;
 
 	s->prune_ms = time_mono_ms();
+	/*
+	 * Recording is background work: on a busy machine the loop and tmux
+	 * come first (the queue absorbs a burst; what does not fit is a gap).
+	 * On Linux a thread's nice value is its own.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), TR_WRITER_NICE) < 0)
+		log_debug("transcripts: the writer keeps the loop's priority: %s", strerror(errno));
 	for (;;) {
 		struct tr_rec *batch;
 		uint64_t req, cost = 0, now;
@@ -705,13 +722,13 @@ tr_writer_main(void *arg)
 
 		pthread_mutex_lock(&s->lock);
 		if (s->head == NULL && !s->stop && s->flush_req == s->flush_done) {
-			uint64_t now_ms = time_mono_ms(), wait_ms = 1000;
+			uint64_t now_ms = time_mono_ms(), wait_ms = TR_IDLE_WAKE_MS;
 			struct timespec ts;
 
 			if (next != UINT64_MAX)
-				wait_ms = next <= now_ms	 ? 0
-					  : next - now_ms > 1000 ? 1000
-								 : next - now_ms;
+				wait_ms = next <= now_ms		    ? 0
+					  : next - now_ms > TR_IDLE_WAKE_MS ? TR_IDLE_WAKE_MS
+									    : next - now_ms;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += (time_t)(wait_ms / 1000);
 			ts.tv_nsec += (long)(wait_ms % 1000) * 1000000;

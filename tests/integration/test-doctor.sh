@@ -49,21 +49,19 @@ check "a tool at a tested version is ok" has "ok    profile mytool: mytool 1.4.0
 check "a shipped profile nobody uses is not a problem" \
 	bash -c "grep -q 'ok    profile claude' '$T/out.txt' || grep -q 'profile claude: claude' '$T/out.txt'"
 check "disk space of the state directory" has "ok    disk state: .* free"
-check "no transcripts directory: no check of it" bash -c "! grep -q 'disk transcripts' '$T/out.txt'"
+check "the transcripts' disk (recording is on by default)" has "ok    disk transcripts: .* free .* in $T/state/transcripts"
 check "the token file's mode" has "ok    token: $T/token is mode 0600"
 check "the private directories" has "ok    state directory: $T/state is mode 0700"
 check "the clock skew from this machine" has "ok    clock skew: "
 check "the systemd unit (none here)" has "systemd: not run by a systemd unit"
 check "a summary line" has "1 problem, "
 
-mkdir -m 700 "$T/state/transcripts"
 echo 2.0.1 >"$T/mytool.version"
 doctor
 check "a tool newer than tested: a warning with what to do" \
 	has "warn  profile mytool: mytool 2.0.1 is newer than the versions the profile was tested with (up to 1.4.0)"
 echo 1.0 >"$T/mytool.version"
 doctor
-check "the transcripts' disk once they have a directory" has "ok    disk transcripts: .* free .* in $T/state/transcripts"
 check "a tool older than tested: a warning" has "warn  profile mytool: mytool 1.0 is older"
 
 rm "$T/profiles/missing-program.json"

@@ -233,6 +233,7 @@ session_cc_output(void *arg, unsigned pane, const char *data, size_t len)
 
 	(void)pane;
 	METRICS_ADD(s->set->metrics, output_bytes, len);
+	taps_output(&s->set->taps, s, data, len);
 	if (!TAILQ_EMPTY(&s->subs)) /* nobody watching costs nothing */
 		output_forward(s, data, len);
 	monitor_on_output(s);

@@ -29,6 +29,7 @@
 #include "agent/screen/autoconfirm.h"
 #include "agent/sessions/bus.h"
 #include "agent/sessions/completion.h"
+#include "agent/sessions/tap.h"
 #include "agent/tmux/fdwatch.h"
 #include "common/buf.h"
 #include "proto/names.h"
@@ -55,6 +56,8 @@ struct tmuxcc_client;
 struct session;
 struct session_op;
 struct output_sub;
+struct recorder;
+struct recording;
 
 /* The session layer's state (one per agent). */
 struct sessions {
@@ -64,6 +67,8 @@ struct sessions {
 	const struct tmux_link *link;	   /* how control clients are run (tmux/link.h) */
 	const struct danger_rules *danger; /* the config's extra danger rules, or NULL */
 	struct bus bus;			   /* events: seq, replay, sinks */
+	struct taps taps;		   /* raw output and input: taps (tap.h) */
+	struct recorder *recorder;	   /* transcripts (recorder.h), NULL when off */
 	TAILQ_HEAD(session_list, session) list; /* every session, in creation order */
 	size_t n;				/* entries in list */
 	int stopping;				/* shutting down: tmux going away is expected */
@@ -136,6 +141,7 @@ struct session {
 	uint64_t output_us;		    /* monotonic time of the first %output not yet read */
 	uint64_t debounce_due_us;	    /* when the debounce timer should fire */
 	struct deadwatch *deadwatch;	    /* the tool's pidfd in the loop (deadwatch.h) */
+	struct recording *recording;	    /* its transcript (recorder.c), or NULL */
 };
 
 /* Prepares set (an empty list; the caller fills in the rest). */

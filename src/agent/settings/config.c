@@ -86,6 +86,16 @@ static const struct config_row config_table[] = {
      "events kept for replay (default 10000)"},
     {"debounce-ms", CONFIG_INT, F(debounce_ms), 0, 0, 0, 10000, "MS",
      "quiet time after output before the screen is read (default 5)"},
+    {"transcript-dir", CONFIG_STR, F(transcript_dir), 0, 0, 0, 0, "DIR",
+     "private directory of the session transcripts (default STATE_DIR/transcripts)"},
+    {"transcript-max-mb", CONFIG_INT, F(transcript_max_mb), 0, 0, 1, 1 << 24, "MB",
+     "transcripts kept, all together: the oldest go first (default 1024)"},
+    {"transcript-max-days", CONFIG_INT, F(transcript_max_days), 0, 0, 1, 36500, "DAYS",
+     "transcripts older than this are removed (default 30)"},
+    {"transcript-min-free-mb", CONFIG_INT, F(transcript_min_free_mb), 0, 0, 0, 1 << 30, "MB",
+     "recording stops while the disk has less free space (default 64)"},
+    {"no-transcripts", CONFIG_BOOL, F(no_transcripts), 0, 0, 0, 0, NULL,
+     "do not record session transcripts"},
     {"enter-delay-ms", CONFIG_INT, F(enter_delay_ms), 0, 0, 0, 10000, "MS",
      "pause between pasted text and Enter (default 200)"},
 };
@@ -107,6 +117,9 @@ config_init(struct config *cfg)
 	cfg->replay_events = 10000;
 	cfg->debounce_ms = 5;
 	cfg->enter_delay_ms = 200;
+	cfg->transcript_max_mb = 1024;
+	cfg->transcript_max_days = 30;
+	cfg->transcript_min_free_mb = 64;
 }
 
 /* Frees every string of cfg. */
@@ -433,6 +446,8 @@ config_default_dirs(struct config *cfg)
 	}
 	if (cfg->audit_log == NULL)
 		cfg->audit_log = xasprintf("%s/audit.log", cfg->state_dir);
+	if (cfg->transcript_dir == NULL)
+		cfg->transcript_dir = xasprintf("%s/transcripts", cfg->state_dir);
 }
 
 /* Overwrites CM_AGENT_TOKEN's value where the process started with it.

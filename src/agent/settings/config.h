@@ -31,18 +31,23 @@ struct config {
 	size_t n_danger_rules;			     /* entries used */
 	char *origins[CONFIG_MAX_ORIGINS];	     /* extra allowed Origin values */
 	size_t n_origins;			     /* entries used */
-	char *audit_log;     /* audit log path (default state_dir/audit.log) */
-	int log_level;	     /* enum log_level */
-	int auto_confirm;    /* default for new sessions */
-	long max_message;    /* largest accepted frame, bytes */
-	long max_clients;    /* concurrent WebSocket clients */
-	long max_sessions;   /* sessions held at once */
-	long client_queue;   /* queued output bytes per client before dropping */
-	long replay_events;  /* events kept for replay */
-	long debounce_ms;    /* output quiet time before the screen is read */
-	long enter_delay_ms; /* pause between pasted text and its Enter */
-	int token_from_cli;  /* --token was used (warned about) */
-	int token_generated; /* the token was created at this start */
+	char *audit_log;	     /* audit log path (default state_dir/audit.log) */
+	int log_level;		     /* enum log_level */
+	int auto_confirm;	     /* default for new sessions */
+	long max_message;	     /* largest accepted frame, bytes */
+	long max_clients;	     /* concurrent WebSocket clients */
+	long max_sessions;	     /* sessions held at once */
+	long client_queue;	     /* queued output bytes per client before dropping */
+	long replay_events;	     /* events kept for replay */
+	long debounce_ms;	     /* output quiet time before the screen is read */
+	long enter_delay_ms;	     /* pause between pasted text and its Enter */
+	char *transcript_dir;	     /* transcripts (default state_dir/transcripts) */
+	long transcript_max_mb;	     /* retention: total size */
+	long transcript_max_days;    /* retention: age */
+	long transcript_min_free_mb; /* recording stops below this much free space */
+	int no_transcripts;	     /* recording off */
+	int token_from_cli;	     /* --token was used (warned about) */
+	int token_generated;	     /* the token was created at this start */
 };
 
 /* Fills cfg with defaults. */

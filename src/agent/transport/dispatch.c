@@ -41,6 +41,10 @@ static const req_handler req_table[PROTO_MSG__COUNT] = {
     [PROTO_REQ_AGENT_INFO] = req_agent_info,
     [PROTO_REQ_PING] = req_ping,
     [PROTO_REQ_DOCTOR] = req_doctor,
+    [PROTO_REQ_LIST_TRANSCRIPTS] = req_list_transcripts,
+    [PROTO_REQ_READ_TRANSCRIPT] = req_read_transcript,
+    [PROTO_REQ_SEARCH_TRANSCRIPTS] = req_search_transcripts,
+    [PROTO_REQ_DELETE_TRANSCRIPT] = req_delete_transcript,
 };
 
 /* Replies an error with a formatted message. */

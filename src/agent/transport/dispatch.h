@@ -85,5 +85,9 @@ void req_list_profiles(struct req *r);
 void req_agent_info(struct req *r);
 void req_doctor(struct req *r);
 void req_ping(struct req *r);
+void req_list_transcripts(struct req *r);
+void req_read_transcript(struct req *r);
+void req_search_transcripts(struct req *r);
+void req_delete_transcript(struct req *r);
 
 #endif

@@ -231,18 +231,24 @@ doctor_tmux(const json_t *vers)
 }
 
 /*
- * Transcripts live in STATE_DIR/transcripts (possibly a mount of its own,
- * as they grow the most): checked once that directory exists.
+ * Transcripts live in --transcript-dir, STATE_DIR/transcripts by default
+ * (possibly a mount of its own, as they grow the most): checked while
+ * recording is on and once that directory exists.
  */
 static void
 doctor_transcripts(struct agent *a)
 {
 	char path[4096];
 	struct stat st;
+	int n;
 
-	if (a->cfg.state_dir == NULL ||
-	    snprintf(path, sizeof path, "%s/transcripts", a->cfg.state_dir) >= (int)sizeof path ||
-	    stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (a->cfg.no_transcripts || a->cfg.state_dir == NULL)
+		return;
+	if (a->cfg.transcript_dir != NULL)
+		n = snprintf(path, sizeof path, "%s", a->cfg.transcript_dir);
+	else
+		n = snprintf(path, sizeof path, "%s/transcripts", a->cfg.state_dir);
+	if (n < 0 || n >= (int)sizeof path || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return;
 	doctor_disk(doc.checks, "disk transcripts", path);
 }

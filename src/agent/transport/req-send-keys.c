@@ -2,14 +2,43 @@
  * send_keys: literal text, a named key, or text submitted with Enter
  * (typing.c does the typing).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "agent/transport/conn.h"
 #include "agent/transport/dispatch.h"
 #include "agent/screen/keys.h"
 #include "agent/sessions/sessions.h"
+#include "agent/sessions/tap.h"
 #include "agent/sessions/typing.h"
+#include "common/buf.h"
 #include "common/err.h"
+
+/*
+ * Hands what is typed to the taps (the transcript): the text, a named key
+ * as <Key>, Enter as CR; who is the client as req_confirm names it.
+ */
+static void
+send_keys_tap(struct req *r, struct session *s, const char *keys, size_t klen, int enter,
+	      const char *key)
+{
+	char who[CONN_PEER_MAX + 24];
+	struct buf b;
+
+	snprintf(who, sizeof who, "%s #%llu", r->c->peer, (unsigned long long)r->c->id);
+	buf_init(&b, klen + 32);
+	if (keys)
+		buf_append(&b, keys, klen);
+	if (key) {
+		buf_append_str(&b, "<");
+		buf_append_str(&b, key);
+		buf_append_str(&b, ">");
+	}
+	if (enter)
+		buf_append_str(&b, "\r");
+	taps_input(&s->set->taps, s, who, b.data ? b.data : "", b.len);
+	buf_release(&b);
+}
 
 /* Handles {"action":"send_keys","sessionId","keys"[,"enter"][,"key"]}. */
 void
@@ -39,5 +68,6 @@ req_send_keys(struct req *r)
 	}
 	if ((s = req_session_live(r, id, 1)) == NULL)
 		return;
+	send_keys_tap(r, s, keys, klen, enter, key);
 	typing_start(s, keys, klen, enter, key, req_later(r, proto_msg_name(PROTO_MSG_KEYS_SENT)));
 }

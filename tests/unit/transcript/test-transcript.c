@@ -104,7 +104,7 @@ collect(void *arg, double time, const char *data, size_t len)
 static struct transcript_read_result
 read_all(struct transcript_store *s, const char *id, enum transcript_mode mode, struct buf *b)
 {
-	struct transcript_read_opts o = {0, INFINITY, mode, 256u << 20, 0};
+	struct transcript_read_opts o = {0, INFINITY, mode, 256u << 20, 0, 0, 0, 0};
 	struct transcript_read_result r;
 	char why[TRANSCRIPT_WHY_MAX];
 
@@ -199,7 +199,7 @@ test_range_reads_few_frames(void **state)
 {
 	struct transcript_store *s = store_open("rg", 4096, 0);
 	struct transcript *t = rec_open(s, "cm-3", T0);
-	struct transcript_read_opts o = {T0 + 500, T0 + 510, TRANSCRIPT_RAW, 0, 0};
+	struct transcript_read_opts o = {T0 + 500, T0 + 510, TRANSCRIPT_RAW, 0, 0, 0, 0, 0};
 	struct transcript_read_result r;
 	char line[200], why[TRANSCRIPT_WHY_MAX];
 	struct buf b, want;
@@ -718,7 +718,7 @@ test_hostile(void **state)
 	struct transcript_store *s = store_open("ho", 1 << 16, 0);
 	struct transcript *t = rec_open(s, "cm-9", T0), *t2;
 	struct transcript_meta m = {NULL, NULL, NULL, 80, 24, T0};
-	struct transcript_read_opts o = {0, INFINITY, TRANSCRIPT_RAW, 0, 0};
+	struct transcript_read_opts o = {0, INFINITY, TRANSCRIPT_RAW, 0, 0, 0, 0, 0};
 	struct transcript_search_opts so = {"(", 0, 0, INFINITY, 0, 0, 0};
 	struct transcript_read_result r;
 	struct transcript_search_result sr;
@@ -958,6 +958,70 @@ test_asciinema(void **state)
 	transcript_store_close(s);
 }
 
+/*
+ * A read cut by max_bytes continues exactly where it stopped, even inside
+ * one big write (several events of the same time): the resumed reads
+ * together give the bytes of one whole read, none lost or doubled, and a
+ * resumed cast has no second header.
+ */
+static void
+test_resume(void **state)
+{
+	struct transcript_store *s = store_open("resume", 1 << 16, 0);
+	struct transcript *t = rec_open(s, "cm-7", T0);
+	struct transcript_read_opts o = {0, INFINITY, TRANSCRIPT_RAW, 64u << 10, 0, 0, 0, 0};
+	struct transcript_read_result r;
+	char why[TRANSCRIPT_WHY_MAX], *big = malloc(300 * 1024);
+	struct buf whole, parts, cast;
+	int reads = 0;
+
+	(void)state;
+	for (size_t i = 0; i < 300 * 1024; i++)
+		big[i] = (char)('a' + (char)(i % 26));
+	for (int i = 0; i < 26; i++)
+		big[i * 10000] = '\n';
+	transcript_output(t, T0 + 1, "start\n", 6);
+	transcript_output(t, T0 + 2, big, 300 * 1024); /* 19 events of one time */
+	transcript_output(t, T0 + 3, "end\n", 4);
+	transcript_close(t, T0 + 4);
+	transcript_store_flush(s);
+	buf_init(&whole, 1 << 24);
+	buf_init(&parts, 1 << 24);
+	buf_init(&cast, 1 << 24);
+	read_all(s, "cm-7", TRANSCRIPT_RAW, &whole);
+	for (;;) {
+		assert_int_equal(transcript_read(s, "cm-7", &o, collect, &parts, &r, why), 0);
+		reads++;
+		if (!r.truncated)
+			break;
+		assert_true(reads < 100);
+		o.resume = 1;
+		o.resume_us = r.next_us;
+		o.resume_skip = r.next_skip;
+	}
+	assert_true(reads >= 5);
+	assert_int_equal(parts.len, whole.len);
+	assert_memory_equal(parts.data, whole.data, whole.len);
+	/* Cast: one header, then every event once. */
+	o = (struct transcript_read_opts){0, INFINITY, TRANSCRIPT_CAST, 64u << 10, 0, 0, 0, 0};
+	for (;;) {
+		assert_int_equal(transcript_read(s, "cm-7", &o, collect, &cast, &r, why), 0);
+		if (!r.truncated)
+			break;
+		o.resume = 1;
+		o.resume_us = r.next_us;
+		o.resume_skip = r.next_skip;
+	}
+	read_all(s, "cm-7", TRANSCRIPT_CAST, &whole);
+	assert_int_equal(cast.len, whole.len);
+	assert_memory_equal(cast.data, whole.data, whole.len);
+	free(big);
+	buf_release(&whole);
+	buf_release(&parts);
+	buf_release(&cast);
+	transcript_store_close(s);
+}
+
 int
 main(void)
 {
@@ -972,6 +1036,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_thousand, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	    cmocka_unit_test(test_strip),
 	    cmocka_unit_test(test_bad_headers),
