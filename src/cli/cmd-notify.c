@@ -59,32 +59,32 @@ struct notify_run;
 
 /* One context followed. */
 struct notify_agent {
-	struct notify_run *run;	   /* owner */
-	struct ctx ctx;		   /* the context */
-	char *token;		   /* its token */
-	struct cm_ssh_opts ssh;	   /* tunnel options */
-	struct cm_client *client;  /* the connection, or NULL */
+	struct notify_run *run;	    /* owner */
+	struct ctx ctx;		    /* the context */
+	char *token;		    /* its token */
+	struct cm_ssh_opts ssh;	    /* tunnel options */
+	struct cm_client *client;   /* the connection, or NULL */
 	struct notify_seq_ctx *pos; /* the persisted position */
-	json_t *sessions;	   /* sessionId -> {"task", "tool", "stalled"} */
-	json_t *held;		   /* events waiting for the session list */
-	int listed;		   /* the session list came on this connection */
-	int listing;		   /* it was asked for */
-	uint64_t retry_at;	   /* when to make a new connection (0: none due) */
-	int backoff_ms;		   /* the next delay */
-	char last_err[256];	   /* the last failure logged (logged once) */
+	json_t *sessions;	    /* sessionId -> {"task", "tool", "stalled"} */
+	json_t *held;		    /* events waiting for the session list */
+	int listed;		    /* the session list came on this connection */
+	int listing;		    /* it was asked for */
+	uint64_t retry_at;	    /* when to make a new connection (0: none due) */
+	int backoff_ms;		    /* the next delay */
+	char last_err[256];	    /* the last failure logged (logged once) */
 };
 
 /* One run of cm notify. */
 struct notify_run {
-	struct cli *cli;	       /* owner */
-	struct notify_config cfg;      /* rules and limits */
-	struct notify_seq seq;	       /* positions */
-	struct notify_limit *limit;    /* dedup and rate */
-	struct notify_sender *sender;  /* the delivery thread */
-	struct notify_agent *agents;   /* followed contexts */
-	size_t nagents;		       /* count */
-	int done;		       /* leave the loop */
-	unsigned long notified;	       /* notifications queued */
+	struct cli *cli;	      /* owner */
+	struct notify_config cfg;     /* rules and limits */
+	struct notify_seq seq;	      /* positions */
+	struct notify_limit *limit;   /* dedup and rate */
+	struct notify_sender *sender; /* the delivery thread */
+	struct notify_agent *agents;  /* followed contexts */
+	size_t nagents;		      /* count */
+	int done;		      /* leave the loop */
+	unsigned long notified;	      /* notifications queued */
 };
 
 static void notify_agent_connect(struct notify_agent *a);
@@ -272,8 +272,7 @@ notify_learn_sessions(struct notify_agent *a, const json_t *list)
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(list, i, s)
-	{
+	json_array_foreach (list, i, s) {
 		const char *sid = json_string_value(json_object_get(s, "sessionId"));
 		if (sid)
 			notify_remember(a, s, "session_list", sid);
@@ -326,10 +325,11 @@ notify_on_state(struct cm_client *c, enum cm_conn_state st, void *arg)
 		hello = cm_client_hello(c);
 		seq = json_integer_value(json_object_get(hello, "seq"));
 		if (json_is_true(json_object_get(hello, "resync"))) {
-			log_warn("%s: the agent no longer holds the events after seq %lld; going on "
-				 "from its seq %lld (events in between are not notified)",
-				 a->ctx.name, (long long)notify_seq_resume(&a->run->seq, a->pos),
-				 (long long)seq);
+			log_warn(
+			    "%s: the agent no longer holds the events after seq %lld; going on "
+			    "from its seq %lld (events in between are not notified)",
+			    a->ctx.name, (long long)notify_seq_resume(&a->run->seq, a->pos),
+			    (long long)seq);
 			notify_seq_reset(&a->run->seq, a->pos, seq);
 			notify_learn_sessions(a, json_object_get(hello, "sessions"));
 		} else if (notify_seq_resume(&a->run->seq, a->pos) < 0) {
@@ -515,10 +515,10 @@ notify_test(struct notify_run *run)
 	json_t *ev;
 	size_t i, k, n = 0;
 
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:f}", "type", "confirm_needed",
-		       "sessionId", "cm-0-0", "prompt", "This is a test of cm notify", "command",
-		       "echo hello", "fingerprint", "0000000000000000", "seq", (json_int_t)0,
-		       "timestamp", time_wall());
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:f}", "type", "confirm_needed", "sessionId",
+		       "cm-0-0", "prompt", "This is a test of cm notify", "command", "echo hello",
+		       "fingerprint", "0000000000000000", "seq", (json_int_t)0, "timestamp",
+		       time_wall());
 	memset(&about, 0, sizeof(about));
 	about.kind = NOTIFY_NEEDS_PERSON;
 	about.context = "test";
@@ -529,8 +529,8 @@ notify_test(struct notify_run *run)
 	notify_msg_compose(&m, &about);
 	for (i = 0; i < run->cfg.nrules; i++)
 		for (k = 0; k < run->cfg.rules[i].nto; k++)
-			if (notify_sender_push(run->sender, &run->cfg.rules[i].to[k], &m, NULL, 0) ==
-			    0)
+			if (notify_sender_push(run->sender, &run->cfg.rules[i].to[k], &m, NULL,
+					       0) == 0)
 				n++;
 	notify_msg_release(&m);
 	json_decref(ev);
@@ -585,14 +585,19 @@ notify_follow(struct notify_run *run)
 static int
 cmd_notify_exec(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"ctx", required_argument, NULL, 0},	 {"pool", required_argument, NULL, 0},
-	    {"all", no_argument, NULL, 'a'},		 {"config", required_argument, NULL, 'f'},
-	    {"webhook", required_argument, NULL, 'w'}, {"ntfy", required_argument, NULL, 'n'},
-	    {"desktop", no_argument, NULL, 'd'},	 {"exec", required_argument, NULL, 'x'},
-	    {"on", required_argument, NULL, 'o'},	 {"dashboard", required_argument, NULL, 'D'},
-	    {"state", required_argument, NULL, 's'},	 {"test", no_argument, NULL, 't'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"ctx", required_argument, NULL, 0},
+					     {"pool", required_argument, NULL, 0},
+					     {"all", no_argument, NULL, 'a'},
+					     {"config", required_argument, NULL, 'f'},
+					     {"webhook", required_argument, NULL, 'w'},
+					     {"ntfy", required_argument, NULL, 'n'},
+					     {"desktop", no_argument, NULL, 'd'},
+					     {"exec", required_argument, NULL, 'x'},
+					     {"on", required_argument, NULL, 'o'},
+					     {"dashboard", required_argument, NULL, 'D'},
+					     {"state", required_argument, NULL, 's'},
+					     {"test", no_argument, NULL, 't'},
+					     {NULL, 0, NULL, 0}};
 	const char *webhooks[8], *ntfys[8], *exec_prog = NULL, *config = NULL, *state = NULL;
 	const char *on_list = NULL, *dashboard = NULL;
 	size_t nweb = 0, nntfy = 0;
@@ -646,7 +651,8 @@ cmd_notify_exec(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind < argc && !exec_prog) {
-		cli_error(cli, "unexpected argument \"%s\" (arguments after -- go to --exec's program)",
+		cli_error(cli,
+			  "unexpected argument \"%s\" (arguments after -- go to --exec's program)",
 			  argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
@@ -693,8 +699,9 @@ cmd_notify_exec(struct cli *cli, int argc, char **argv)
 		run.cfg.dashboard = xstrdup(dashboard);
 	}
 	if (run.cfg.nrules == 0) {
-		cli_error(cli, "nowhere to send notifications: give --webhook, --ntfy, --desktop or "
-			       "--exec, or rules in %s",
+		cli_error(cli,
+			  "nowhere to send notifications: give --webhook, --ntfy, --desktop or "
+			  "--exec, or rules in %s",
 			  config ? config : "notify.json");
 		notify_config_release(&run.cfg);
 		return CLI_EXIT_USAGE;

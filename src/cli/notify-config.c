@@ -174,11 +174,11 @@ notify_rule_parse(struct notify_rule *r, const json_t *o, const char *where, cha
 		snprintf(err, n, "%s: a rule must be an object", where);
 		return CM_EINVAL;
 	}
-	json_object_foreach((json_t *)o, key, v)
-	{
+	json_object_foreach ((json_t *)o, key, v) {
 		if (strcmp(key, "on") && strcmp(key, "contexts") && strcmp(key, "pools") &&
 		    strcmp(key, "sessions") && strcmp(key, "to")) {
-			snprintf(err, n, "%s: unknown key \"%.40s\" (on, contexts, pools, sessions, to)",
+			snprintf(err, n,
+				 "%s: unknown key \"%.40s\" (on, contexts, pools, sessions, to)",
 				 where, key);
 			return CM_EINVAL;
 		}
@@ -243,11 +243,11 @@ notify_config_parse(struct notify_config *c, const json_t *root, const char *whe
 		snprintf(err, n, "%s: must be a JSON object", where);
 		return CM_EINVAL;
 	}
-	json_object_foreach((json_t *)root, key, v)
-	{
+	json_object_foreach ((json_t *)root, key, v) {
 		if (strcmp(key, "version") && strcmp(key, "dashboard") && strcmp(key, "limits") &&
 		    strcmp(key, "rules")) {
-			snprintf(err, n, "%s: unknown key \"%.40s\" (version, dashboard, limits, rules)",
+			snprintf(err, n,
+				 "%s: unknown key \"%.40s\" (version, dashboard, limits, rules)",
 				 where, key);
 			return CM_EINVAL;
 		}
@@ -262,7 +262,8 @@ notify_config_parse(struct notify_config *c, const json_t *root, const char *whe
 		struct notify_dest probe;
 		if (!json_is_string(v) ||
 		    notify_dest_webhook(&probe, json_string_value(v), at, sizeof(at)) < 0) {
-			snprintf(err, n, "%s: \"dashboard\" must be an http:// or https:// URL", where);
+			snprintf(err, n, "%s: \"dashboard\" must be an http:// or https:// URL",
+				 where);
 			return CM_EINVAL;
 		}
 		notify_dest_release(&probe);
@@ -275,8 +276,7 @@ notify_config_parse(struct notify_config *c, const json_t *root, const char *whe
 			snprintf(err, n, "%s: \"limits\" must be an object", where);
 			return CM_EINVAL;
 		}
-		json_object_foreach(limits, key, v)
-		{
+		json_object_foreach (limits, key, v) {
 			if (strcmp(key, "dedupSeconds") && strcmp(key, "perSession") &&
 			    strcmp(key, "windowSeconds")) {
 				snprintf(err, n,
@@ -288,7 +288,8 @@ notify_config_parse(struct notify_config *c, const json_t *root, const char *whe
 		}
 		if ((rc = notify_number(limits, "dedupSeconds", 0, 86400, &c->dedup_s, where, err,
 					n)) < 0 ||
-		    (rc = notify_number(limits, "perSession", 0, 1000, &burst, where, err, n)) < 0 ||
+		    (rc = notify_number(limits, "perSession", 0, 1000, &burst, where, err, n)) <
+			0 ||
 		    (rc = notify_number(limits, "windowSeconds", 1, 86400, &c->window_s, where, err,
 					n)) < 0)
 			return rc;

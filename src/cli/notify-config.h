@@ -38,9 +38,9 @@
 
 /* A list of names (owned). */
 struct notify_names {
-	char **v;	/* NULL when the list is absent: anything matches */
-	size_t n;	/* entries */
-	int present;	/* the key was given */
+	char **v;    /* NULL when the list is absent: anything matches */
+	size_t n;    /* entries */
+	int present; /* the key was given */
 };
 
 /* One rule. */

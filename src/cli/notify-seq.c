@@ -85,8 +85,7 @@ notify_seq_open(struct notify_seq *s, const char *path, char *err, size_t n)
 		json_decref(root);
 		return CM_EINVAL;
 	}
-	json_object_foreach(ctxs, key, v)
-	{
+	json_object_foreach (ctxs, key, v) {
 		json_t *seq = json_object_get(v, "seq");
 		if (!json_is_integer(seq) || json_integer_value(seq) < 0)
 			continue;

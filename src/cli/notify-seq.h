@@ -34,11 +34,11 @@ struct notify_seq_ctx {
 };
 
 struct notify_seq {
-	char *path;		     /* the file */
-	pthread_mutex_t mu;	     /* guards everything */
+	char *path;		      /* the file */
+	pthread_mutex_t mu;	      /* guards everything */
 	struct notify_seq_ctx **ctxs; /* positions */
-	size_t nctxs;		     /* count */
-	int dirty;		     /* a position moved since the last write */
+	size_t nctxs;		      /* count */
+	int dirty;		      /* a position moved since the last write */
 };
 
 /* Fills buf with the default path. */

@@ -54,8 +54,8 @@ notify_url_check(const char *url, size_t *host_at, size_t *path_at, char *err, s
 static void
 notify_label(struct notify_dest *d, const char *kind, const char *url, size_t host_end)
 {
-	snprintf(d->label, sizeof(d->label), "%s %.*s", kind, (int)(host_end > 120 ? 120 : host_end),
-		 url);
+	snprintf(d->label, sizeof(d->label), "%s %.*s", kind,
+		 (int)(host_end > 120 ? 120 : host_end), url);
 }
 
 /* A webhook. */
@@ -88,7 +88,8 @@ notify_dest_ntfy(struct notify_dest *d, const char *url, char *err, size_t n)
 	while (len > path_at && url[len - 1] == '/')
 		len--;
 	if (strpbrk(url + path_at, "?#") || len <= path_at) {
-		snprintf(err, n, "an ntfy destination is SERVER/TOPIC (\"https://ntfy.sh/mytopic\")");
+		snprintf(err, n,
+			 "an ntfy destination is SERVER/TOPIC (\"https://ntfy.sh/mytopic\")");
 		return CM_EINVAL;
 	}
 	for (slash = len; url[slash - 1] != '/'; slash--)
@@ -99,7 +100,8 @@ notify_dest_ntfy(struct notify_dest *d, const char *url, char *err, size_t n)
 		return CM_EINVAL;
 	}
 	for (i = 0; i < len - slash; i++)
-		if (!((topic[i] >= 'a' && topic[i] <= 'z') || (topic[i] >= 'A' && topic[i] <= 'Z') ||
+		if (!((topic[i] >= 'a' && topic[i] <= 'z') ||
+		      (topic[i] >= 'A' && topic[i] <= 'Z') ||
 		      (topic[i] >= '0' && topic[i] <= '9') || topic[i] == '-' || topic[i] == '_')) {
 			snprintf(err, n, "the ntfy topic may hold only letters, digits, - and _");
 			return CM_EINVAL;
@@ -134,8 +136,9 @@ notify_dest_exec(struct notify_dest *d, char *const *argv, size_t argc, char *er
 	for (i = 0; i < argc; i++)
 		if (!argv[i] || strlen(argv[i]) > 4096 || notify_has_ctrl(argv[i]) ||
 		    (i == 0 && !*argv[i])) {
-			snprintf(err, n, "word %zu of the program is empty, too long or has control "
-					 "characters",
+			snprintf(err, n,
+				 "word %zu of the program is empty, too long or has control "
+				 "characters",
 				 i + 1);
 			return CM_EINVAL;
 		}
@@ -160,13 +163,13 @@ notify_dest_from_json(struct notify_dest *d, const json_t *o, const char *where,
 	memset(d, 0, sizeof(*d));
 	why[0] = '\0';
 	if (!json_is_object(o) || json_object_size(o) != 1) {
-		snprintf(err, n, "%s: a destination is one of {\"webhook\": URL}, {\"ntfy\": URL}, "
-				 "{\"desktop\": true}, {\"exec\": [PROGRAM, ARG...]}",
+		snprintf(err, n,
+			 "%s: a destination is one of {\"webhook\": URL}, {\"ntfy\": URL}, "
+			 "{\"desktop\": true}, {\"exec\": [PROGRAM, ARG...]}",
 			 where);
 		return CM_EINVAL;
 	}
-	json_object_foreach((json_t *)o, key, v)
-	{
+	json_object_foreach ((json_t *)o, key, v) {
 		if (!strcmp(key, "webhook") && json_is_string(v))
 			rc = notify_dest_webhook(d, json_string_value(v), why, sizeof(why));
 		else if (!strcmp(key, "ntfy") && json_is_string(v))
@@ -186,10 +189,11 @@ notify_dest_from_json(struct notify_dest *d, const json_t *o, const char *where,
 			else
 				snprintf(why, sizeof(why), "\"exec\" must be an array of strings");
 		} else
-			snprintf(why, sizeof(why),
-				 "\"%.32s\" is not a destination (webhook: URL, ntfy: URL, desktop: "
-				 "true, exec: [argv])",
-				 key);
+			snprintf(
+			    why, sizeof(why),
+			    "\"%.32s\" is not a destination (webhook: URL, ntfy: URL, desktop: "
+			    "true, exec: [argv])",
+			    key);
 	}
 	if (rc < 0)
 		snprintf(err, n, "%s: %s", where, why);

@@ -70,7 +70,8 @@ notify_http_post(const char *url, const char *content_type, const char *body, si
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "cm/" CM_VERSION);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms < 5000 ? timeout_ms : 5000));
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(timeout_ms < 5000 ? timeout_ms : 5000));
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, notify_http_discard);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &seen);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);

@@ -29,7 +29,7 @@ void notify_http_global_init(void);
  * gets the HTTP status (0 if none); err gets a line for the log.
  */
 enum notify_http_result notify_http_post(const char *url, const char *content_type,
-					 const char *body, size_t len, int timeout_ms,
-					 long *status, char *err, size_t n);
+					 const char *body, size_t len, int timeout_ms, long *status,
+					 char *err, size_t n);
 
 #endif

@@ -9,9 +9,12 @@ static const struct {
 	unsigned kind;
 	const char *name;
 } notify_kinds[] = {
-    {NOTIFY_NEEDS_PERSON, "needs-person"}, {NOTIFY_DONE, "done"},
-    {NOTIFY_ERROR, "error"},		   {NOTIFY_EXITED, "exited"},
-    {NOTIFY_STALLED, "stalled"},	   {NOTIFY_USAGE_LIMIT, "usage-limit"},
+    {NOTIFY_NEEDS_PERSON, "needs-person"},
+    {NOTIFY_DONE, "done"},
+    {NOTIFY_ERROR, "error"},
+    {NOTIFY_EXITED, "exited"},
+    {NOTIFY_STALLED, "stalled"},
+    {NOTIFY_USAGE_LIMIT, "usage-limit"},
     {NOTIFY_RECOVERED, "recovered"},
 };
 

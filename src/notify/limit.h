@@ -55,7 +55,7 @@ void notify_limit_release(struct notify_limit *l);
  * Decides on one notification of session (key NULL: never a duplicate) at
  * now; on NOTIFY_ADMIT *suppressed gets the count held back before it.
  */
-enum notify_verdict notify_limit_check(struct notify_limit *l, const char *session,
-				       const char *key, double now, unsigned *suppressed);
+enum notify_verdict notify_limit_check(struct notify_limit *l, const char *session, const char *key,
+				       double now, unsigned *suppressed);
 
 #endif

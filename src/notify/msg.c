@@ -94,8 +94,7 @@ notify_msg_compose(struct notify_msg *m, const struct notify_about *a)
 	notify_line(&b, "Prompt", json_string_value(json_object_get(ev, "prompt")), 400);
 	notify_line(&b, "Command", json_string_value(json_object_get(ev, "command")), 1200);
 	notify_line(&b, "Why", json_string_value(json_object_get(ev, "reason")), 400);
-	if (a->kind == NOTIFY_ERROR || a->kind == NOTIFY_USAGE_LIMIT ||
-	    a->kind == NOTIFY_STALLED)
+	if (a->kind == NOTIFY_ERROR || a->kind == NOTIFY_USAGE_LIMIT || a->kind == NOTIFY_STALLED)
 		notify_line(&b, "Screen", json_string_value(json_object_get(ev, "evidence")), 600);
 	if (json_is_integer(json_object_get(ev, "exitStatus")))
 		buf_printf(&b, "%sExit status: %lld", b.len ? "\n" : "",
@@ -112,9 +111,9 @@ notify_msg_compose(struct notify_msg *m, const struct notify_about *a)
 	if (a->dashboard && *a->dashboard && sid)
 		m->click = xasprintf("%s#%s/%s", a->dashboard, a->context ? a->context : "", sid);
 
-	doc = json_pack("{s:s?, s:s?, s:s?, s:s, s:s}", "kind", notify_kind_name(a->kind),
-			"context", a->context, "sessionId", sid, "title", m->title, "message",
-			m->body);
+	doc =
+	    json_pack("{s:s?, s:s?, s:s?, s:s, s:s}", "kind", notify_kind_name(a->kind), "context",
+		      a->context, "sessionId", sid, "title", m->title, "message", m->body);
 	if (m->click)
 		json_object_set_new(doc, "url", json_string(m->click));
 	if (a->task)

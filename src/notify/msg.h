@@ -22,24 +22,24 @@
 
 /* A composed notification (owns its strings). */
 struct notify_msg {
-	unsigned kind; /* enum notify_kind */
-	char *title;   /* one line */
-	char *body;    /* lines of text */
-	char *click;   /* dashboard link, or NULL */
-	char *json;    /* the webhook/exec document, compact */
-	int priority;  /* ntfy's 1..5 (4 for what waits on a person) */
+	unsigned kind;	 /* enum notify_kind */
+	char *title;	 /* one line */
+	char *body;	 /* lines of text */
+	char *click;	 /* dashboard link, or NULL */
+	char *json;	 /* the webhook/exec document, compact */
+	int priority;	 /* ntfy's 1..5 (4 for what waits on a person) */
 	const char *tag; /* an ntfy tag (emoji short name) */
 };
 
 /* What a notification is about. */
 struct notify_about {
-	unsigned kind;		/* enum notify_kind */
-	const char *context;	/* context (or agent) name */
-	const json_t *event;	/* the agent's event */
-	const char *task;	/* the session's task, or NULL */
-	const char *tool;	/* the session's tool, or NULL */
-	const char *dashboard;	/* dashboard URL, or NULL */
-	unsigned suppressed;	/* notifications of this session held back since the last one */
+	unsigned kind;	       /* enum notify_kind */
+	const char *context;   /* context (or agent) name */
+	const json_t *event;   /* the agent's event */
+	const char *task;      /* the session's task, or NULL */
+	const char *tool;      /* the session's tool, or NULL */
+	const char *dashboard; /* dashboard URL, or NULL */
+	unsigned suppressed;   /* notifications of this session held back since the last one */
 };
 
 /* Composes the notification; never fails (text is cut and made valid). */

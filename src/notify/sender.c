@@ -52,9 +52,9 @@ notify_send_ntfy(struct notify_sender *s, const struct notify_job *j, long *stat
 	json_t *doc;
 	char *body;
 
-	doc = json_pack("{s:s, s:s, s:s, s:i, s:[s]}", "topic", j->dest->topic, "title",
-			j->msg.title, "message", j->msg.body, "priority", j->msg.priority, "tags",
-			j->msg.tag);
+	doc =
+	    json_pack("{s:s, s:s, s:s, s:i, s:[s]}", "topic", j->dest->topic, "title", j->msg.title,
+		      "message", j->msg.body, "priority", j->msg.priority, "tags", j->msg.tag);
 	if (j->msg.click)
 		json_object_set_new(doc, "click", json_string(j->msg.click));
 	body = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -111,9 +111,9 @@ notify_next(struct notify_sender *s, uint64_t now, uint64_t *wait_ms)
 {
 	struct notify_job *j, *best = NULL;
 
-	TAILQ_FOREACH(j, &s->jobs, link)
-	if (!best || j->due_ms < best->due_ms)
-		best = j;
+	TAILQ_FOREACH (j, &s->jobs, link)
+		if (!best || j->due_ms < best->due_ms)
+			best = j;
 	if (!best)
 		return NULL;
 	*wait_ms = best->due_ms > now ? best->due_ms - now : 0;
@@ -203,8 +203,8 @@ notify_thread(void *arg)
 			log_debug("%s: delivered (event %lld)", j->dest->label, (long long)j->seq);
 		} else {
 			s->stats.given_up++;
-			log_warn("%s: %s; given up after %d tries (event %lld)", j->dest->label, err,
-				 j->attempts, (long long)j->seq);
+			log_warn("%s: %s; given up after %d tries (event %lld)", j->dest->label,
+				 err, j->attempts, (long long)j->seq);
 		}
 		if (s->o.done) {
 			pthread_mutex_unlock(&s->mu);

@@ -41,8 +41,7 @@ notify_spawn_feed(int fd, const char *input, size_t len, uint64_t deadline)
 
 /* Runs a program. */
 int
-notify_spawn(char *const argv[], const char *input, size_t len, int timeout_ms, char *err,
-	     size_t n)
+notify_spawn(char *const argv[], const char *input, size_t len, int timeout_ms, char *err, size_t n)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
