@@ -14,12 +14,25 @@ extern const struct cli_cmd cmd_ctx_entry, cmd_start_entry, cmd_ls_entry, cmd_sh
     cmd_agent_entry, cmd_completion_entry, cmd_complete_entry, cmd_notify_entry;
 
 const struct cli_cmd *const cmd_table[] = {
-    &cmd_ctx_entry,	   &cmd_start_entry,	&cmd_ls_entry,
-    &cmd_show_entry,	   &cmd_capture_entry,	&cmd_send_entry,
-    &cmd_approve_entry,	   &cmd_deny_entry,	&cmd_logs_entry,
-    &cmd_attach_entry,	   &cmd_kill_entry,	&cmd_watch_entry,
-    &cmd_status_entry,	   &cmd_help_entry,	&cmd_agent_entry,
-    &cmd_completion_entry, &cmd_complete_entry, &cmd_notify_entry, NULL,
+    &cmd_ctx_entry,
+    &cmd_start_entry,
+    &cmd_ls_entry,
+    &cmd_show_entry,
+    &cmd_capture_entry,
+    &cmd_send_entry,
+    &cmd_approve_entry,
+    &cmd_deny_entry,
+    &cmd_logs_entry,
+    &cmd_attach_entry,
+    &cmd_kill_entry,
+    &cmd_watch_entry,
+    &cmd_status_entry,
+    &cmd_help_entry,
+    &cmd_agent_entry,
+    &cmd_completion_entry,
+    &cmd_complete_entry,
+    &cmd_notify_entry,
+    NULL,
 };
 
 /* Finds a command by exact name or alias, else by unique prefix. */
