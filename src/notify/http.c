@@ -38,10 +38,24 @@ notify_http_discard(char *p, size_t size, size_t nmemb, void *arg)
 	return *seen > NOTIFY_HTTP_REPLY_MAX ? 0 : size * nmemb;
 }
 
+/* libcurl's progress hook: ends the transfer once the sender stops. */
+static int
+notify_http_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		     curl_off_t ulnow)
+{
+	const volatile int *cancel = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return cancel && *cancel;
+}
+
 /* One POST. */
 enum notify_http_result
 notify_http_post(const char *url, const char *content_type, const char *body, size_t len,
-		 int timeout_ms, long *status, char *err, size_t n)
+		 int timeout_ms, const int *cancel, long *status, char *err, size_t n)
 {
 	struct curl_slist *hdr = NULL;
 	char ctype[128], cerr[CURL_ERROR_SIZE];
@@ -75,6 +89,9 @@ notify_http_post(const char *url, const char *content_type, const char *body, si
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, notify_http_discard);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &seen);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, notify_http_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)cancel);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	rc = curl_easy_perform(h);
 	if (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);

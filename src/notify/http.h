@@ -25,11 +25,12 @@ enum notify_http_result {
 /* Initialises libcurl once; call from the main thread before any thread starts. */
 void notify_http_global_init(void);
 /*
- * POSTs body (len bytes, content_type) to url within timeout_ms. *status
- * gets the HTTP status (0 if none); err gets a line for the log.
+ * POSTs body (len bytes, content_type) to url within timeout_ms; gives up
+ * as soon as *cancel (a flag set once, read without a lock) becomes
+ * non-zero. *status gets the HTTP status (0 if none); err a line for the log.
  */
 enum notify_http_result notify_http_post(const char *url, const char *content_type,
-					 const char *body, size_t len, int timeout_ms, long *status,
-					 char *err, size_t n);
+					 const char *body, size_t len, int timeout_ms,
+					 const int *cancel, long *status, char *err, size_t n);
 
 #endif

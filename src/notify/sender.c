@@ -29,14 +29,19 @@ struct notify_job {
 };
 TAILQ_HEAD(notify_jobs, notify_job);
 
+#define NOTIFY_THREADS 4 /* deliveries at once (each destination one at a time) */
+
 struct notify_sender {
 	struct notify_sender_opts o;
-	pthread_t thread;
+	pthread_t threads[NOTIFY_THREADS];
+	size_t nthreads;				/* started */
+	const struct notify_dest *busy[NOTIFY_THREADS]; /* destinations being delivered to */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct notify_jobs jobs; /* queued and waiting for retries */
 	size_t njobs;		 /* length of jobs */
-	int busy;		 /* the thread holds a job */
+	int abort;		 /* stop attempts under way (past the drain deadline) */
+	int idling;		 /* a thread runs idle() */
 	int poked;		 /* idle() asked for */
 	int stopping;		 /* leave once nothing is due before stop_ms */
 	uint64_t stop_ms;	 /* drain deadline */
@@ -60,7 +65,7 @@ notify_send_ntfy(struct notify_sender *s, const struct notify_job *j, long *stat
 	body = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(doc);
 	r = notify_http_post(j->dest->url, "application/json", body, strlen(body), s->o.timeout_ms,
-			     status, err, n);
+			     &s->abort, status, err, n);
 	free(body);
 	return r;
 }
@@ -77,7 +82,8 @@ notify_attempt(struct notify_sender *s, const struct notify_job *j, char *err, s
 	switch (j->dest->kind) {
 	case NOTIFY_DEST_WEBHOOK:
 		r = notify_http_post(j->dest->url, "application/json", j->msg.json,
-				     strlen(j->msg.json), s->o.timeout_ms, &status, err, n);
+				     strlen(j->msg.json), s->o.timeout_ms, &s->abort, &status, err,
+				     n);
 		return r == NOTIFY_HTTP_OK ? 0 : r == NOTIFY_HTTP_RETRY ? 1 : -1;
 	case NOTIFY_DEST_NTFY:
 		r = notify_send_ntfy(s, j, &status, err, n);
@@ -90,14 +96,15 @@ notify_attempt(struct notify_sender *s, const struct notify_job *j, char *err, s
 				j->msg.title,
 				j->msg.body,
 				NULL};
-		return notify_spawn(argv, NULL, 0, s->o.timeout_ms, err, n) == 0 ? 0 : 1;
+		return notify_spawn(argv, NULL, 0, s->o.timeout_ms, &s->abort, err, n) == 0 ? 0 : 1;
 	}
 	case NOTIFY_DEST_EXEC:
 		len = strlen(j->msg.json);
 		in = xmalloc(len + 2);
 		memcpy(in, j->msg.json, len);
 		memcpy(in + len, "\n", 2);
-		r = notify_spawn(j->dest->argv, in, len + 1, s->o.timeout_ms, err, n) == 0;
+		r = notify_spawn(j->dest->argv, in, len + 1, s->o.timeout_ms, &s->abort, err, n) ==
+		    0;
 		free(in);
 		return r ? 0 : 1;
 	}
@@ -144,30 +151,50 @@ notify_job_free(struct notify_job *j)
 	free(j);
 }
 
-/* Runs idle() without the lock. */
+/* Runs idle() without the lock, on one thread at a time. */
 static void
 notify_run_idle(struct notify_sender *s)
 {
+	if (s->idling)
+		return;
 	s->poked = 0;
 	if (!s->o.idle)
 		return;
+	s->idling = 1;
 	pthread_mutex_unlock(&s->mu);
 	s->o.idle(s->o.arg);
 	pthread_mutex_lock(&s->mu);
+	s->idling = 0;
 }
 
-/* The thread: takes due jobs, delivers, retries. */
+/* The slot of this thread in busy[]. */
+static size_t
+notify_slot(struct notify_sender *s)
+{
+	size_t i;
+
+	for (i = 0; i < NOTIFY_THREADS; i++)
+		if (pthread_equal(s->threads[i], pthread_self()))
+			return i;
+	return 0;
+}
+
+/* A thread: takes due jobs, delivers, retries. */
 static void *
 notify_thread(void *arg)
 {
 	struct notify_sender *s = arg;
 	struct notify_job *j;
+	size_t slot;
 	uint64_t now, wait;
 	char err[512];
 	int rc, delay;
 
 	pthread_mutex_lock(&s->mu);
+	slot = notify_slot(s);
 	for (;;) {
+		if (s->abort)
+			break;
 		if (s->poked)
 			notify_run_idle(s);
 		now = time_mono_ms();
@@ -179,13 +206,19 @@ notify_thread(void *arg)
 			continue;
 		}
 		TAILQ_REMOVE(&s->jobs, j, link);
-		s->busy = 1;
+		s->busy[slot] = j->dest;
 		pthread_mutex_unlock(&s->mu);
 		err[0] = '\0';
 		rc = notify_attempt(s, j, err, sizeof(err));
 		j->attempts++;
 		pthread_mutex_lock(&s->mu);
-		s->busy = 0;
+		s->busy[slot] = NULL;
+		pthread_cond_broadcast(&s->cv); /* its destination is free again */
+		if (s->abort) {
+			/* Cut short at exit: not delivered, and not given up either. */
+			TAILQ_INSERT_TAIL(&s->jobs, j, link);
+			break;
+		}
 		if (rc > 0 && j->attempts < s->o.max_attempts) {
 			delay = s->o.backoff_ms << (j->attempts - 1);
 			if (delay > s->o.backoff_max_ms || delay <= 0)
@@ -213,6 +246,7 @@ notify_thread(void *arg)
 		}
 		notify_job_free(j);
 		s->poked = 1;
+		pthread_cond_broadcast(&s->cv); /* for a drain that waits */
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -246,7 +280,13 @@ notify_sender_new(const struct notify_sender_opts *o)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	if ((rc = pthread_create(&s->thread, NULL, notify_thread, s)) != 0) {
+	/* The lock keeps the threads from looking up their slot before it is filled. */
+	pthread_mutex_lock(&s->mu);
+	for (s->nthreads = 0; s->nthreads < NOTIFY_THREADS; s->nthreads++)
+		if ((rc = pthread_create(&s->threads[s->nthreads], NULL, notify_thread, s)) != 0)
+			break;
+	pthread_mutex_unlock(&s->mu);
+	if (s->nthreads == 0) {
 		log_error("cannot start the notification thread: %s", strerror(rc));
 		pthread_cond_destroy(&s->cv);
 		pthread_mutex_destroy(&s->mu);
@@ -277,7 +317,7 @@ notify_sender_push(struct notify_sender *s, const struct notify_dest *d, const s
 	j->due_ms = time_mono_ms();
 	TAILQ_INSERT_TAIL(&s->jobs, j, link);
 	s->njobs++;
-	pthread_cond_signal(&s->cv);
+	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
 }
@@ -321,12 +361,21 @@ notify_sender_free(struct notify_sender *s, int drain_ms)
 
 	if (!s)
 		return;
+	size_t i;
+	uint64_t now;
+
 	pthread_mutex_lock(&s->mu);
 	s->stopping = 1;
 	s->stop_ms = time_mono_ms() + (uint64_t)(drain_ms > 0 ? drain_ms : 0);
-	pthread_cond_signal(&s->cv);
+	pthread_cond_broadcast(&s->cv);
+	/* Attempts still under way at the deadline are cut short. */
+	while (s->njobs > 0 && (now = time_mono_ms()) < s->stop_ms)
+		notify_wait(s, s->stop_ms - now);
+	s->abort = 1;
+	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
+	for (i = 0; i < s->nthreads; i++)
+		pthread_join(s->threads[i], NULL);
 	while ((j = TAILQ_FIRST(&s->jobs))) {
 		TAILQ_REMOVE(&s->jobs, j, link);
 		log_warn("%s: not delivered before exit (event %lld)", j->dest->label,

@@ -1,20 +1,20 @@
 /*
- * sender: delivers notifications on a thread of its own, so that neither
+ * sender: delivers notifications on threads of their own, so that neither
  * the CLI's event loop nor the agent's ever waits on a network, a D-Bus
- * daemon or a user's program.
+ * daemon or a user's program. Four threads; a destination gets one attempt
+ * at a time, so one that hangs holds one thread and delays only itself.
  *
  * The loop pushes a job (a destination and a copy of the notification)
  * into a bounded queue and goes on; a full queue refuses the job at once
- * (CM_ELIMIT, the caller logs it). The thread takes the job that is due
- * first, delivers it (one attempt is bounded by timeout_ms), and on a
- * failure that may pass (network, timeout, HTTP 408/429/5xx, a program
- * that failed) puts it back with a doubled delay, up to max_attempts; every
- * failure is logged with the destination's label (never a URL's path,
- * which may hold a secret). done() is called from the thread once a job is
- * over, delivered or given up, so that the caller can record how far it has
- * got (cm notify's persisted seq); idle() runs on the thread after every
- * job and after every poke, for work that must not be done on the loop
- * (writing that record).
+ * (CM_ELIMIT, the caller logs it). A thread takes the job that is due
+ * first (of a destination nobody delivers to now), delivers it (one attempt is bounded by
+ * timeout_ms), and on a failure that may pass (network, timeout, HTTP 408/429/5xx, a program that
+ * failed) puts it back with a doubled delay, up to max_attempts; every failure is logged with the
+ * destination's label (never a URL's path, which may hold a secret). done() is called from the
+ * thread once a job is over, delivered or given up, so that the caller can record how far it has
+ * got (cm notify's persisted seq); idle() runs on one thread at a time
+ * after every job and after every poke, for work that must not be done on
+ * the loop (writing that record).
  */
 #ifndef CM_NOTIFY_SENDER_H
 #define CM_NOTIFY_SENDER_H
@@ -61,9 +61,10 @@ size_t notify_sender_pending(struct notify_sender *s);
 /* A copy of the counters. */
 void notify_sender_stats(struct notify_sender *s, struct notify_sender_stats *out);
 /*
- * Stops: jobs due within drain_ms are still tried once; the rest are
- * dropped without done() (they were not delivered: a persisted position
- * that waits on them makes the next run send them). Runs idle() last.
+ * Stops: jobs due within drain_ms are still tried; at the deadline,
+ * attempts under way are cut short and the rest are dropped without
+ * done() (they were not delivered: a persisted position that waits on them
+ * makes the next run send them). Runs idle() last.
  */
 void notify_sender_free(struct notify_sender *s, int drain_ms);
 

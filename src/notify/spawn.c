@@ -41,7 +41,8 @@ notify_spawn_feed(int fd, const char *input, size_t len, uint64_t deadline)
 
 /* Runs a program. */
 int
-notify_spawn(char *const argv[], const char *input, size_t len, int timeout_ms, char *err, size_t n)
+notify_spawn(char *const argv[], const char *input, size_t len, int timeout_ms, const int *cancel,
+	     char *err, size_t n)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -85,7 +86,7 @@ notify_spawn(char *const argv[], const char *input, size_t len, int timeout_ms, 
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
-		if (time_mono_ms() >= deadline) {
+		if (time_mono_ms() >= deadline || (cancel && *(const volatile int *)cancel)) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			snprintf(err, n, "%s did not finish in %d ms; killed", argv[0], timeout_ms);

@@ -14,9 +14,9 @@
 /*
  * Runs argv[0] (looked up on PATH) with input on stdin; 0 when it exited
  * with status 0, else -1 with why in err (not found, status N, killed after
- * the timeout).
+ * the timeout or once *cancel is set).
  */
-int notify_spawn(char *const argv[], const char *input, size_t len, int timeout_ms, char *err,
-		 size_t n);
+int notify_spawn(char *const argv[], const char *input, size_t len, int timeout_ms,
+		 const int *cancel, char *err, size_t n);
 
 #endif

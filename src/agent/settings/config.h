@@ -15,6 +15,7 @@
 #define CONFIG_MAX_PROFILE_DIRS 8
 #define CONFIG_MAX_DANGER_RULES 64
 #define CONFIG_MAX_ORIGINS	8
+#define CONFIG_MAX_NOTIFY	8
 
 struct config {
 	int port;	   /* TCP port; 0 picks a free one; -1 disables TCP */
@@ -41,6 +42,12 @@ struct config {
 	long replay_events;  /* events kept for replay */
 	long debounce_ms;    /* output quiet time before the screen is read */
 	long enter_delay_ms; /* pause between pasted text and its Enter */
+	char *notify_webhooks[CONFIG_MAX_NOTIFY]; /* JSON POST of notifications */
+	size_t n_notify_webhooks;		  /* entries used */
+	char *notify_ntfys[CONFIG_MAX_NOTIFY];	  /* ntfy SERVER/TOPIC */
+	size_t n_notify_ntfys;			  /* entries used */
+	char *notify_on;     /* kinds notified (notify/kind.h names), NULL: all */
+	char *notify_dashboard; /* link put in notifications, or NULL */
 	int token_from_cli;  /* --token was used (warned about) */
 	int token_generated; /* the token was created at this start */
 };
