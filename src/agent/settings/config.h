@@ -46,10 +46,10 @@ struct config {
 	size_t n_notify_webhooks;		  /* entries used */
 	char *notify_ntfys[CONFIG_MAX_NOTIFY];	  /* ntfy SERVER/TOPIC */
 	size_t n_notify_ntfys;			  /* entries used */
-	char *notify_on;     /* kinds notified (notify/kind.h names), NULL: all */
+	char *notify_on;	/* kinds notified (notify/kind.h names), NULL: all */
 	char *notify_dashboard; /* link put in notifications, or NULL */
-	int token_from_cli;  /* --token was used (warned about) */
-	int token_generated; /* the token was created at this start */
+	int token_from_cli;	/* --token was used (warned about) */
+	int token_generated;	/* the token was created at this start */
 };
 
 /* Fills cfg with defaults. */
