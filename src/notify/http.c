@@ -43,13 +43,13 @@ static int
 notify_http_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		     curl_off_t ulnow)
 {
-	const volatile int *cancel = arg;
+	const int *cancel = arg;
 
 	(void)dltotal;
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return cancel && *cancel;
+	return cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED);
 }
 
 /* One POST. */

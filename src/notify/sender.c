@@ -371,7 +371,8 @@ notify_sender_free(struct notify_sender *s, int drain_ms)
 	/* Attempts still under way at the deadline are cut short. */
 	while (s->njobs > 0 && (now = time_mono_ms()) < s->stop_ms)
 		notify_wait(s, s->stop_ms - now);
-	s->abort = 1;
+	/* Read without the lock by attempts under way (http.c, spawn.c). */
+	__atomic_store_n(&s->abort, 1, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	for (i = 0; i < s->nthreads; i++)

@@ -86,7 +86,8 @@ notify_spawn(char *const argv[], const char *input, size_t len, int timeout_ms, 
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
-		if (time_mono_ms() >= deadline || (cancel && *(const volatile int *)cancel)) {
+		if (time_mono_ms() >= deadline ||
+		    (cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED))) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			snprintf(err, n, "%s did not finish in %d ms; killed", argv[0], timeout_ms);
