@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -190,6 +191,16 @@ notify_thread(void *arg)
 	char err[512];
 	int rc, delay;
 
+	sigset_t pipe_set;
+
+	/*
+	 * A program that exits without reading its input makes our write raise
+	 * SIGPIPE, which would end the whole process unless it ignores it:
+	 * blocked here, it stays pending for this thread and spawn.c takes it.
+	 */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
 	pthread_mutex_lock(&s->mu);
 	slot = notify_slot(s);
 	for (;;) {

@@ -30,8 +30,18 @@ notify_spawn_feed(int fd, const char *input, size_t len, uint64_t deadline)
 		if (poll(&p, 1, (int)(deadline - now)) <= 0)
 			break;
 		w = write(fd, input, len);
+		if (w < 0 && errno == EPIPE) {
+			/* The program does not read its input: take the SIGPIPE it raised
+			 * (blocked in the delivery threads) so that it is not delivered later. */
+			sigset_t set;
+			struct timespec zero = {0, 0};
+			sigemptyset(&set);
+			sigaddset(&set, SIGPIPE);
+			sigtimedwait(&set, NULL, &zero);
+			break;
+		}
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
-			break; /* EPIPE: the program does not read its input */
+			break;
 		if (w > 0) {
 			input += w;
 			len -= (size_t)w;

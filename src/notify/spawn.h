@@ -4,7 +4,8 @@
  * notification's JSON, or nothing) is written to its standard input, which
  * is then closed; its standard output goes to /dev/null, its standard
  * error is ours (the log). A program that outlives timeout_ms is killed.
- * For the delivery thread: it waits.
+ * For the delivery threads: it waits, and expects SIGPIPE blocked in the
+ * calling thread (sender.c does so) when the program may not read its input.
  */
 #ifndef CM_NOTIFY_SPAWN_H
 #define CM_NOTIFY_SPAWN_H
