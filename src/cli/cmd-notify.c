@@ -279,6 +279,38 @@ notify_learn_sessions(struct notify_agent *a, const json_t *list)
 	}
 }
 
+/*
+ * After a resync the events in between are gone, but a prompt that still
+ * waits is in the snapshot: it is notified as its confirm_needed would
+ * have been (marked "fromSnapshot"), so a person is not left unasked.
+ */
+static void
+notify_waiting_in_snapshot(struct notify_agent *a, const json_t *list, int64_t seq)
+{
+	const json_t *s, *p;
+	json_t *ev;
+	size_t i;
+
+	json_array_foreach (list, i, s) {
+		p = json_object_get(s, "prompt");
+		if (!json_is_object(p) || !json_is_string(json_object_get(s, "sessionId")))
+			continue;
+		ev = json_pack("{s:s, s:O, s:I, s:f, s:b}", "type", "confirm_needed", "sessionId",
+			       json_object_get(s, "sessionId"), "seq", (json_int_t)seq, "timestamp",
+			       time_wall(), "fromSnapshot", 1);
+		if (json_is_string(json_object_get(p, "text")))
+			json_object_set(ev, "prompt", json_object_get(p, "text"));
+		if (json_is_string(json_object_get(p, "command")))
+			json_object_set(ev, "command", json_object_get(p, "command"));
+		if (json_is_string(json_object_get(p, "reason")))
+			json_object_set(ev, "reason", json_object_get(p, "reason"));
+		if (json_is_string(json_object_get(p, "fingerprint")))
+			json_object_set(ev, "fingerprint", json_object_get(p, "fingerprint"));
+		notify_handle(a, ev);
+		json_decref(ev);
+	}
+}
+
 /* The session list came (or the request failed). */
 static void
 notify_listed(struct cm_client *c, int err, const json_t *reply, void *arg)
@@ -332,6 +364,7 @@ notify_on_state(struct cm_client *c, enum cm_conn_state st, void *arg)
 			    (long long)seq);
 			notify_seq_reset(&a->run->seq, a->pos, seq);
 			notify_learn_sessions(a, json_object_get(hello, "sessions"));
+			notify_waiting_in_snapshot(a, json_object_get(hello, "sessions"), seq);
 		} else if (notify_seq_resume(&a->run->seq, a->pos) < 0) {
 			/* The first run starts from now: history is not news. */
 			notify_seq_reset(&a->run->seq, a->pos, seq);

@@ -204,18 +204,25 @@ kill -TERM "$QUICK"
 wait "$QUICK"
 
 # The agent comes back with a fresh state (its numbering starts again, below
-# the saved position): the resync is logged and new events still arrive.
+# the saved position): the resync is logged, the prompt waiting in its
+# snapshot is notified, and new events still arrive.
 agent_stop
 agent_spawn "$T/fresh" --port "$AGENT_PORT" || fail "a fresh agent starts"
 AGENT_PID=$SPAWNED_PID
+S6=$(start 'think 100\nask bash make\n' "Waiting before the wipe is seen")
+waiting() { "$CM" ls --json --ctx prod | grep -q '"waiting_confirm"'; }
+wait_for 20 waiting
 "$CM" notify --ctx prod --webhook "http://127.0.0.1:$HP/resync" --on needs-person \
 	--state "$T/quick-seq.json" 2>"$T/resync.log" &
 QUICK=$!
 wait_for 15 grep -q "prod: following" "$T/resync.log"
 check "the resync is logged" grep -q "no longer holds the events after seq" "$T/resync.log"
-S6=$(start 'think 200\nask bash make\n' "After the wipe")
 wait_for 20 grep -q "\"/resync\".*$S6" "$T/posts.jsonl"
-check "a prompt after the resync is notified ($S6)" grep -q "\"/resync\".*$S6" "$T/posts.jsonl"
+check "the prompt waiting in the snapshot is notified ($S6)" \
+	grep -q "\"/resync\".*\"fromSnapshot\": true.*$S6\|\"/resync\".*$S6.*\"fromSnapshot\": true" "$T/posts.jsonl"
+S7=$(start 'think 200\nask bash make\n' "After the wipe")
+wait_for 20 grep -q "\"/resync\".*$S7" "$T/posts.jsonl"
+check "a prompt after the resync is notified ($S7)" grep -q "\"/resync\".*$S7" "$T/posts.jsonl"
 kill -TERM "$QUICK"
 wait "$QUICK"
 
