@@ -282,7 +282,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (notify)
-		bus_add_sink(&a->sessions.bus, "notify", agent_notify_sink, notify);
+		bus_add_sink_for(&a->sessions.bus, "notify", agent_notify_messages,
+				 agent_notify_sink, notify);
 	a->sessions.cfg = &a->cfg;
 	a->sessions.lws = a->lws;
 	a->sessions.vhost = a->vhost;

@@ -9,6 +9,18 @@
 
 #include "agent/settings/config.h"
 #include "common/xmalloc.h"
+#include "proto/protocol.h"
+
+/* What can make a notification (notify/kind.h), and session_killed for its bookkeeping. */
+const int agent_notify_messages[] = {
+    PROTO_MSG_CONFIRM_NEEDED,
+    PROTO_MSG_SESSION_COMPLETED,
+    PROTO_MSG_SESSION_EXITED,
+    PROTO_MSG_SESSION_STUCK,
+    PROTO_MSG_STATE_CHANGE,
+    PROTO_MSG_SESSION_KILLED,
+    SINK_END,
+};
 
 /* Refuses notifications if any are configured. */
 struct agent_notify *

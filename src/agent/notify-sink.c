@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
+#include "proto/protocol.h"
 #include "notify/dest.h"
 #include "notify/kind.h"
 #include "notify/limit.h"
@@ -51,6 +52,17 @@ agent_notify_free(struct agent_notify *n)
 	free(n->dashboard);
 	free(n);
 }
+
+/* What can make a notification (notify/kind.h), and session_killed for its bookkeeping. */
+const int agent_notify_messages[] = {
+    PROTO_MSG_CONFIRM_NEEDED,
+    PROTO_MSG_SESSION_COMPLETED,
+    PROTO_MSG_SESSION_EXITED,
+    PROTO_MSG_SESSION_STUCK,
+    PROTO_MSG_STATE_CHANGE,
+    PROTO_MSG_SESSION_KILLED,
+    SINK_END,
+};
 
 /* Starts notifications. */
 struct agent_notify *

@@ -3,7 +3,8 @@
  * --notify-ntfy, --notify-on, --notify-dashboard), for machines where no
  * manager runs `cm notify`.
  *
- * One more bus sink, registered by main.c at start: each event that makes
+ * One more bus sink, registered by main.c at start for the events that can
+ * make a notification (agent_notify_messages): each one that makes
  * a notification of a wanted kind (notify/kind.h) passes dedup and the
  * per-session rate limit (notify/limit.h), is composed with the session's
  * task and tool (notify/msg.h; the hostname names the agent) and queued for
@@ -28,6 +29,8 @@ struct agent_notify;
  */
 struct agent_notify *agent_notify_start(const struct config *cfg, struct sessions *set,
 					const char *hostname, char **why);
+/* The events the sink wants (for bus_add_sink_for). */
+extern const int agent_notify_messages[];
 /* The bus sink. */
 void agent_notify_sink(void *arg, const struct event *ev);
 /* Drains (2 s at most) and stops. */
