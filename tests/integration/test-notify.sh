@@ -152,6 +152,10 @@ CTL=$(ls "$T"/run/cm/*.ctl 2>/dev/null | head -n1)
 MASTER=$(ssh -F "$SSH_CONFIG" -o ControlPath="$CTL" -O check "$SSH_HOST" 2>&1 |
 	sed -n 's/.*pid=\([0-9]*\).*/\1/p')
 check "found the ssh master ($MASTER)" [ -n "$MASTER" ]
+# cm notify started it, with SIGTERM and SIGINT blocked for its signalfd: the
+# master must not inherit that mask.
+blk=$(awk '/^SigBlk:/ {print $2}' "/proc/$MASTER/status" 2>/dev/null)
+check "the ssh master blocks no signal (SigBlk $blk)" [ "$blk" = 0000000000000000 ]
 S3=$(start 'think 1500\nexit 3\n' "Exit soon")
 [ -n "$MASTER" ] && kill "$MASTER"
 wait_for 40 got exited "$S3"
