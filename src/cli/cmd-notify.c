@@ -319,11 +319,14 @@ notify_listed(struct cm_client *c, int err, const json_t *reply, void *arg)
 
 	(void)c;
 	a->listing = 0;
-	if (err < 0) {
-		log_debug("%s: list_sessions: %s", a->ctx.name, cm_error_name(err));
+	if (err == CM_ECLOSED) /* the connection dropped: asked again on the next one */
 		return;
-	}
-	notify_learn_sessions(a, json_object_get(reply, "sessions"));
+	if (err < 0)
+		/* Held events must not wait for ever: they go out without their tasks. */
+		log_warn("%s: list_sessions: %s; notifying without the sessions' tasks",
+			 a->ctx.name, cm_error_name(err));
+	else
+		notify_learn_sessions(a, json_object_get(reply, "sessions"));
 	a->listed = 1;
 	notify_release_held(a);
 }
