@@ -131,7 +131,8 @@ import json,sys
 d=[json.loads(l) for l in open('$T/exec.jsonl') if l.strip()]
 sys.exit(0 if any(x['kind']=='needs-person' and x['event']['sessionId']=='$S1' and x['task']=='Clean the build' for x in d) else 1)"
 
-check "cm approve" "$CM" approve "prod/$S1"
+"$CM" approve "prod/$S1" >/dev/null 2>"$T/approve.err" || { sleep 1; "$CM" approve "prod/$S1" >/dev/null 2>>"$T/approve.err"; }
+check "cm approve ($(cat "$T/approve.err"))" [ $? -eq 0 ]
 wait_for 30 got done "$S1"
 check "done notified after the approval" got done "$S1"
 
@@ -192,6 +193,15 @@ c=collections.Counter((x['kind'],x['sessionId']) for x in map(json.loads,open('$
 sys.exit(0 if c and max(c.values())==1 else 1)"
 check "the unreachable context was retried, not fatal" grep -q "gone: .*trying again" "$T/notify.log"
 check "the webhook URL's path never reaches the log" bash -c "! grep -q '$HP/hook' '$T/notify.log'"
+
+# --test: one made-up prompt to each destination; the exit says if all took it.
+out=$("$CM" notify --test --webhook "http://127.0.0.1:$HP/test-hook" --desktop 2>"$T/test.err")
+rc=$?
+check "--test delivers to each destination (exit $rc: $out)" [ $rc -eq 0 ] && [ "$out" = "2 of 2 delivered" ]
+check "... the webhook got it" grep -q '"/test-hook".*"context": "test"' "$T/posts.jsonl"
+"$CM" notify --test --webhook "http://127.0.0.1:$(free_port)/nobody" >/dev/null 2>"$T/test.err"
+check "--test with a receiver that is not there exits 1" [ $? -eq 1 ]
+: >"$T/desktop.jsonl"
 
 # A quick start: one destination on the command line, only some events.
 : >"$T/posts.jsonl"
