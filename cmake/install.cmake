@@ -21,7 +21,7 @@ file(GLOB CM_SHIPPED_PROFILES ${PROJECT_SOURCE_DIR}/profiles/*.json)
 install(FILES ${CM_SHIPPED_PROFILES} DESTINATION ${CMAKE_INSTALL_DATADIR}/cm/profiles)
 
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/OPERATIONS.md
-  ${PROJECT_SOURCE_DIR}/docs/CLI.md ${PROJECT_SOURCE_DIR}/docs/PROTOCOL.md
+  ${PROJECT_SOURCE_DIR}/docs/CLI.md ${PROJECT_SOURCE_DIR}/docs/NOTIFY.md ${PROJECT_SOURCE_DIR}/docs/PROTOCOL.md
   ${PROJECT_SOURCE_DIR}/docs/PROFILES.md ${PROJECT_SOURCE_DIR}/packaging/copyright
   DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
@@ -43,4 +43,15 @@ install(CODE "
     file(WRITE \"\${cm_unit}\" \"\${cm_text}\")
     list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${cm_unit}\")
   endforeach()
+")
+
+# cm notify's user unit: /usr/bin/cm becomes PREFIX/BINDIR/cm.
+install(CODE "
+  file(READ \"${PROJECT_SOURCE_DIR}/packaging/cm-notify.service\" cm_text)
+  string(REPLACE \"/usr/bin/cm \" \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/cm \"
+    cm_text \"\${cm_text}\")
+  set(cm_unit \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/lib/systemd/user/cm-notify.service\")
+  message(STATUS \"Installing: \${cm_unit}\")
+  file(WRITE \"\${cm_unit}\" \"\${cm_text}\")
+  list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${cm_unit}\")
 ")

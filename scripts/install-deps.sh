@@ -10,10 +10,12 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config git tmux
 	libwebsockets-dev libjansson-dev libzstd-dev libssl-dev zlib1g-dev libcap-dev
+	libcurl4-openssl-dev
 	ncurses-term)
 test_pkgs=(clang libclang-rt-14-dev clang-format valgrind libcmocka-dev
 	python3 python3-websockets python3-prometheus-client openssh-server openssh-client
-	chromium procps iproute2 lintian zsh asciinema zstd openssl util-linux)
+	chromium procps iproute2 lintian zsh asciinema zstd openssl util-linux
+	dbus-daemon python3-dbus python3-gi libnotify-bin)
 
 pkgs=("${build_pkgs[@]}")
 # libcmocka-dev is needed to configure with tests (the default).

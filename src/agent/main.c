@@ -25,6 +25,7 @@
 
 #include "agent/audit.h"
 #include "agent/classify-cmd.h"
+#include "agent/notify-sink.h"
 #include "agent/policy-cmd.h"
 #include "agent/sdnotify.h"
 #include "agent/screen/danger.h"
@@ -273,7 +274,8 @@ main(int argc, char **argv)
 {
 	static struct agent agent;
 	struct agent *a = &agent;
-	char *log_path;
+	struct agent_notify *notify;
+	char *log_path, *why;
 	int rc;
 
 	if (argc >= 2 && strcmp(argv[1], "classify") == 0)
@@ -323,6 +325,16 @@ main(int argc, char **argv)
 		listener_stop(a);
 		return 1;
 	}
+	/* After main_signals: the delivery thread inherits the blocked signals. */
+	if (!(notify = agent_notify_start(&a->cfg, &a->sessions, a->hostname, &why)) && why) {
+		log_error("%s", why);
+		free(why);
+		listener_stop(a);
+		return 2;
+	}
+	if (notify)
+		bus_add_sink_for(&a->sessions.bus, "notify", agent_notify_messages,
+				 agent_notify_sink, notify);
 	a->sessions.cfg = &a->cfg;
 	a->sessions.lws = a->lws;
 	a->sessions.vhost = a->vhost;
@@ -347,6 +359,7 @@ main(int argc, char **argv)
 	listener_stop(a);
 	main_reap(a);
 	bus_release(&a->sessions.bus);
+	agent_notify_stop(notify);
 	audit_close();
 	tools_release();
 	danger_rules_free(agent_danger_rules);

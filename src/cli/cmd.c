@@ -12,17 +12,35 @@ extern const struct cli_cmd cmd_ctx_entry, cmd_start_entry, cmd_ls_entry, cmd_sh
     cmd_capture_entry, cmd_send_entry, cmd_approve_entry, cmd_deny_entry, cmd_logs_entry,
     cmd_attach_entry, cmd_kill_entry, cmd_watch_entry, cmd_status_entry, cmd_help_entry,
     cmd_agent_entry, cmd_completion_entry, cmd_complete_entry, cmd_doctor_entry, cmd_history_entry,
-    cmd_grep_entry;
+    cmd_grep_entry, cmd_notify_entry;
 
+/* One command a line, so that adding one is a one-line change. */
+/* clang-format off */
 const struct cli_cmd *const cmd_table[] = {
-    &cmd_ctx_entry,	   &cmd_start_entry,	&cmd_ls_entry,
-    &cmd_show_entry,	   &cmd_capture_entry,	&cmd_send_entry,
-    &cmd_approve_entry,	   &cmd_deny_entry,	&cmd_logs_entry,
-    &cmd_history_entry,	   &cmd_grep_entry,	&cmd_attach_entry,
-    &cmd_kill_entry,	   &cmd_watch_entry,	&cmd_status_entry,
-    &cmd_doctor_entry,	   &cmd_help_entry,	&cmd_agent_entry,
-    &cmd_completion_entry, &cmd_complete_entry, NULL,
+    &cmd_ctx_entry,
+    &cmd_start_entry,
+    &cmd_ls_entry,
+    &cmd_show_entry,
+    &cmd_capture_entry,
+    &cmd_send_entry,
+    &cmd_approve_entry,
+    &cmd_deny_entry,
+    &cmd_logs_entry,
+    &cmd_history_entry,
+    &cmd_grep_entry,
+    &cmd_attach_entry,
+    &cmd_kill_entry,
+    &cmd_watch_entry,
+    &cmd_status_entry,
+    &cmd_doctor_entry,
+    &cmd_notify_entry,
+    &cmd_help_entry,
+    &cmd_agent_entry,
+    &cmd_completion_entry,
+    &cmd_complete_entry,
+    NULL,
 };
+/* clang-format on */
 
 /* Finds a command by exact name or alias, else by unique prefix. */
 const struct cli_cmd *

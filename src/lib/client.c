@@ -484,7 +484,13 @@ client_on_auth(struct cm_client *c, json_t *msg)
 		json_decref(c->hello);
 		c->hello = json_incref(msg);
 		seq = json_object_get(msg, "seq");
-		if (c->seq < 0 && json_is_integer(seq))
+		/*
+		 * A resync (the agent no longer holds what we asked for, or its
+		 * numbering started again) makes its seq ours: events after it
+		 * are new even when their numbers are lower than what we saw.
+		 */
+		if ((c->seq < 0 || json_is_true(json_object_get(msg, "resync"))) &&
+		    json_is_integer(seq))
 			c->seq = json_integer_value(seq);
 		c->phase = PH_READY;
 		c->ever_ready = 1;

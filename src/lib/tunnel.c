@@ -237,6 +237,7 @@ tunnel_spawn(struct cm_tunnel *t, const char *const *extra)
 {
 	char **argv;
 	int n = 0, i, fd;
+	sigset_t none;
 	pid_t pid;
 
 	for (i = 0; extra[i]; i++)
@@ -266,6 +267,13 @@ tunnel_spawn(struct cm_tunnel *t, const char *const *extra)
 			dup2(fd, 2);
 		}
 		closefrom(3);
+		/*
+		 * Nor our blocked signals: a caller that takes SIGTERM through a
+		 * signalfd (cm notify) blocks it, and a master that inherited
+		 * that mask could not be stopped with kill.
+		 */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		execvp(argv[0], argv);
 		_exit(127);
 	}

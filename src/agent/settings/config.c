@@ -98,6 +98,14 @@ static const struct config_row config_table[] = {
      "do not record session transcripts"},
     {"enter-delay-ms", CONFIG_INT, F(enter_delay_ms), 0, 0, 0, 10000, "MS",
      "pause between pasted text and Enter (default 200)"},
+    {"notify-webhook", CONFIG_LIST, F(notify_webhooks), F(n_notify_webhooks), CONFIG_MAX_NOTIFY, 0,
+     0, "URL", "POST notifications of sessions as JSON to URL (repeatable)"},
+    {"notify-ntfy", CONFIG_LIST, F(notify_ntfys), F(n_notify_ntfys), CONFIG_MAX_NOTIFY, 0, 0,
+     "URL/TOPIC", "push notifications through an ntfy server (repeatable)"},
+    {"notify-on", CONFIG_STR, F(notify_on), 0, 0, 0, 0, "EVENTS",
+     "needs-person,done,error,exited,stalled,usage-limit,recovered or all (default all)"},
+    {"notify-dashboard", CONFIG_STR, F(notify_dashboard), 0, 0, 0, 0, "URL",
+     "dashboard link put in notifications"},
 };
 #undef F
 #define CONFIG_ROWS (sizeof config_table / sizeof config_table[0])

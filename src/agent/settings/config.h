@@ -15,6 +15,7 @@
 #define CONFIG_MAX_PROFILE_DIRS 8
 #define CONFIG_MAX_DANGER_RULES 64
 #define CONFIG_MAX_ORIGINS	8
+#define CONFIG_MAX_NOTIFY	8
 
 struct config {
 	int port;	   /* TCP port; 0 picks a free one; -1 disables TCP */
@@ -46,8 +47,14 @@ struct config {
 	long transcript_max_days;    /* retention: age */
 	long transcript_min_free_mb; /* recording stops below this much free space */
 	int no_transcripts;	     /* recording off */
-	int token_from_cli;	     /* --token was used (warned about) */
-	int token_generated;	     /* the token was created at this start */
+	char *notify_webhooks[CONFIG_MAX_NOTIFY]; /* JSON POST of notifications */
+	size_t n_notify_webhooks;		  /* entries used */
+	char *notify_ntfys[CONFIG_MAX_NOTIFY];	  /* ntfy SERVER/TOPIC */
+	size_t n_notify_ntfys;			  /* entries used */
+	char *notify_on;	/* kinds notified (notify/kind.h names), NULL: all */
+	char *notify_dashboard; /* link put in notifications, or NULL */
+	int token_from_cli;	/* --token was used (warned about) */
+	int token_generated;	/* the token was created at this start */
 };
 
 /* Fills cfg with defaults. */
