@@ -171,6 +171,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", help="write the lists to this file")
+    ap.add_argument("--agent-arg", action="append", default=[], metavar="FLAG",
+                    help="one more cm-agent argument (repeatable), e.g. --agent-arg=--no-transcripts")
     ap.add_argument("--functions", action="store_true",
                     help="also list the functions of src/agent that ran, by file")
     args = ap.parse_args()
@@ -178,7 +180,7 @@ def main():
     out_dir = tempfile.mkdtemp(prefix="cm-walk.")
     prefix = CALLGRIND + [f"--callgrind-out-file={out_dir}/callgrind.out.%p"]
     report = {}
-    with Agent(prefix=prefix) as agent:
+    with Agent(prefix=prefix, extra=args.agent_arg) as agent:
         pid = agent.pid
         res = asyncio.run(measure(agent, pid, out_dir, args.runs))
     for walk, files in res.items():
