@@ -12,6 +12,7 @@
 
 #include "cm.h"
 #include "common/err.h"
+#include "output.h"
 #include "sanitize.h"
 
 /*
@@ -90,6 +91,10 @@ cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
 			}
 			if (!strcmp(name, "json")) {
 				cli->json = 1;
+				continue;
+			}
+			if (!strcmp(name, "compact")) {
+				cli->compact = 1;
 				continue;
 			}
 		}
@@ -174,6 +179,37 @@ cli_load_contexts(struct cli *cli)
 	return 0;
 }
 
+/* Loads config.json once. */
+int
+cli_load_prefs(struct cli *cli)
+{
+	char path[PATH_MAX], err[1024];
+
+	if (cli->prefs_loaded)
+		return 0;
+	if (prefs_path(path, sizeof(path)) < 0) {
+		cli_error(cli, "cannot locate config.json: set HOME or XDG_CONFIG_HOME");
+		return CLI_EXIT_CONFIG;
+	}
+	if (prefs_load(&cli->prefs, path, err, sizeof(err)) < 0) {
+		cli_error(cli, "%s", err);
+		prefs_release(&cli->prefs);
+		return CLI_EXIT_CONFIG;
+	}
+	cli->prefs_loaded = 1;
+	return 0;
+}
+
+/* Prints a listing's table in the form asked for. */
+void
+cli_print_table(struct cli *cli, const struct output_table *t)
+{
+	if (cli->compact)
+		output_table_print_compact(t, stdout);
+	else
+		output_table_print(t, stdout, cli->color, output_width());
+}
+
 /* The loop, created on first use (NULL only if libwebsockets fails). */
 struct cm_loop *
 cli_loop(struct cli *cli)
@@ -192,6 +228,10 @@ cli_pick_context(struct cli *cli, struct ctx *out)
 
 	if ((rc = cli_load_contexts(cli)) != 0)
 		return rc;
+	if (!name && (rc = cli_load_prefs(cli)) != 0)
+		return rc;
+	if (!name)
+		name = cli->prefs.context;
 	if (!name)
 		name = contexts_current(&cli->contexts);
 	if (!name && contexts_count(&cli->contexts) == 1) {

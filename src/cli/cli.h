@@ -16,9 +16,11 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "prefs.h"
 #include "contexts.h"
 
 struct cm_loop;
+struct output_table;
 
 /* Exit statuses of cm (documented in docs/cm.1 and docs/CLI.md). */
 enum cli_exit {
@@ -47,12 +49,15 @@ struct cli {
 	const char *ctx_name;	  /* --ctx NAME, or NULL */
 	const char *pool;	  /* --pool NAME, or NULL */
 	int json;		  /* --json: machine-readable output */
+	int compact;		  /* --compact: one record a line, tab-separated, no colour */
 	int color;		  /* colours on stdout (a tty, no NO_COLOR) */
 	int verbose;		  /* -v: more detail on stderr */
 	int timeout_ms;		  /* connect/request timeout */
 	struct contexts contexts; /* contexts.json, once loaded */
 	int contexts_loaded;	  /* contexts was loaded */
 	struct cm_loop *loop;	  /* the event loop, created on first use */
+	struct prefs prefs;	  /* config.json, once loaded */
+	int prefs_loaded;	  /* config.json was loaded */
 };
 
 /* Flags of a command table row: the shared setup main.c runs first. */
@@ -105,6 +110,10 @@ int cli_parse_bool(struct cli *cli, const char *what, const char *s, int *out);
 int cli_one_arg(struct cli *cli, int argc, char **argv, const char *missing);
 /* Loads contexts.json once; an exit status (CLI_EXIT_CONFIG with a message) on failure. */
 int cli_load_contexts(struct cli *cli);
+/* Loads config.json once; CLI_EXIT_CONFIG with a message on failure. */
+int cli_load_prefs(struct cli *cli);
+/* Prints a listing's table: aligned with colours, or with --compact one row a line. */
+void cli_print_table(struct cli *cli, const struct output_table *t);
 /* The loop, created on first use. */
 struct cm_loop *cli_loop(struct cli *cli);
 /*

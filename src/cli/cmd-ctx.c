@@ -1,5 +1,6 @@
 /*
- * cmd-ctx: `cm ctx add|ls|show|rm|use|close`, the contexts file.
+ * cmd-ctx: `cm ctx add|ls|show|rm|use|close`, the contexts file (edit and
+ * rename are in cmd-ctx-edit.c).
  *
  * `cm ctx add prod-server --agent --host prod.example.com --user deploy
  * --token $TOKEN` is the seed's command and works as written. Paths given
@@ -19,6 +20,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 #include "conn.h"
+#include "ctx-edit.h"
 #include "output.h"
 
 extern const struct cli_cmd cmd_ctx_entry;
@@ -245,7 +247,8 @@ cmd_ctx_where(const struct ctx *c, char *host, size_t hn, char *agent, size_t an
 static int
 cmd_ctx_ls(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 0}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 0}, {"compact", no_argument, NULL, 0}, {NULL, 0, NULL, 0}};
 	static const char *const heads[] = {"", "NAME", "TYPE", "HOST", "AGENT", "POOL", "PATH"};
 	struct output_table t;
 	const char *cur;
@@ -290,7 +293,7 @@ cmd_ctx_ls(struct cli *cli, int argc, char **argv)
 		cells[6] = x.path;
 		output_table_add(&t, cells, NULL);
 	}
-	output_table_print(&t, stdout, cli->color, output_width());
+	cli_print_table(cli, &t);
 	output_table_release(&t);
 	return 0;
 }
@@ -454,9 +457,10 @@ cmd_ctx_exec(struct cli *cli, int argc, char **argv)
 		const char *name;		       /* subcommand */
 		int (*fn)(struct cli *, int, char **); /* its function */
 	} subs[] = {
-	    {"add", cmd_ctx_add},   {"ls", cmd_ctx_ls},	      {"list", cmd_ctx_ls},
-	    {"show", cmd_ctx_show}, {"rm", cmd_ctx_rm},	      {"remove", cmd_ctx_rm},
-	    {"use", cmd_ctx_use},   {"close", cmd_ctx_close},
+	    {"add", cmd_ctx_add},	{"ls", cmd_ctx_ls},	  {"list", cmd_ctx_ls},
+	    {"show", cmd_ctx_show},	{"rm", cmd_ctx_rm},	  {"remove", cmd_ctx_rm},
+	    {"use", cmd_ctx_use},	{"close", cmd_ctx_close}, {"edit", cmd_ctx_edit},
+	    {"rename", cmd_ctx_rename},
 	};
 	size_t i;
 
@@ -473,7 +477,8 @@ cmd_ctx_exec(struct cli *cli, int argc, char **argv)
 			optind = 0;
 			return subs[i].fn(cli, argc - 1, argv + 1);
 		}
-	cli_error(cli, "unknown subcommand \"%s\" (add, ls, show, rm, use, close)", argv[1]);
+	cli_error(cli, "unknown subcommand \"%s\" (add, ls, show, edit, rename, rm, use, close)",
+		  argv[1]);
 	return CLI_EXIT_USAGE;
 }
 
@@ -487,7 +492,7 @@ cmd_ctx_exec(struct cli *cli, int argc, char **argv)
 const struct cli_cmd cmd_ctx_entry = {
     .name = "ctx",
     .alias = "context",
-    .usage = "add|ls|show|rm|use|close [NAME] [flags]",
+    .usage = "add|ls|show|edit|rename|rm|use|close [NAME] [flags]",
     .summary = "manage contexts (the agents cm knows)",
     .help = "cm ctx add NAME [--agent --host H [--user U] [--ssh-port N] [--identity F]\n"
 	    "               [--ssh-config F] | --local [--host ADDR]]\n"
@@ -502,8 +507,11 @@ const struct cli_cmd cmd_ctx_entry = {
 	    "    --path P         default project directory for cm start\n"
 	    "    --pool P         the pool this agent belongs to (cm start --pool P)\n"
 	    "    --default        make it the default context\n"
-	    "cm ctx ls [--json]        list contexts (* marks the default)\n"
+	    "cm ctx ls [--json|--compact]  list contexts (* marks the default)\n"
 	    "cm ctx show [NAME] [--json]\n"
+	    "cm ctx edit NAME [flags of add]  change what the flags name ('' removes an\n"
+	    "                          optional field); the rest stays\n"
+	    "cm ctx rename OLD NEW     rename a context (and its id ctx-OLD)\n"
 	    "cm ctx rm NAME            remove a context and stop its ssh master\n"
 	    "cm ctx use NAME           make NAME the default context\n"
 	    "cm ctx close [NAME|--all] stop the ssh master(s) kept for a context\n",

@@ -50,11 +50,9 @@ static int
 cmd_ls_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"ctx", required_argument, NULL, 0},
-	    {"json", no_argument, NULL, 0},
-	    {"all", no_argument, NULL, 'a'},
-	    {"pool", required_argument, NULL, 0},
-	    {NULL, 0, NULL, 0},
+	    {"ctx", required_argument, NULL, 0},  {"json", no_argument, NULL, 0},
+	    {"compact", no_argument, NULL, 0},	  {"all", no_argument, NULL, 'a'},
+	    {"pool", required_argument, NULL, 0}, {NULL, 0, NULL, 0},
 	};
 	static const char *const heads[] = {"SESSION", "TOOL", "STATE", "SINCE", "PATH", "TASK"};
 	struct output_table t;
@@ -99,7 +97,7 @@ cmd_ls_exec(struct cli *cli, int argc, char **argv)
 	if (arr)
 		output_json(stdout, arr);
 	else
-		output_table_print(&t, stdout, cli->color, output_width());
+		cli_print_table(cli, &t);
 	rc = failed;
 out:
 	output_table_release(&t);
@@ -111,13 +109,15 @@ out:
 const struct cli_cmd cmd_ls_entry = {
     .name = "ls",
     .alias = "list",
-    .usage = "[--all | --ctx NAME | --pool P] [--json]",
+    .usage = "[--all | --ctx NAME | --pool P] [--json | --compact]",
     .summary = "list sessions",
     .help = "    --all        every context, in parallel (unreachable ones are skipped\n"
 	    "                 with a warning and the exit status tells the first failure)\n"
 	    "    --ctx NAME   one context (default: the default context)\n"
 	    "    --pool P     the contexts of pool P\n"
-	    "    --json       a JSON array of sessions, each with a \"context\" field\n",
+	    "    --json       a JSON array of sessions, each with a \"context\" field\n"
+	    "    --compact    one session a line, tab-separated, no header:\n"
+	    "                 CTX/ID TOOL STATE SINCE PATH TASK\n",
     .flags = CMD_NEEDS_CONTEXTS,
     .exec = cmd_ls_exec,
 };

@@ -247,16 +247,22 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "give --ctx or --pool, not both");
 		return CLI_EXIT_USAGE;
 	}
-	if ((rc = cli_load_contexts(cli)) != 0)
+	if ((rc = cli_load_contexts(cli)) != 0 || (rc = cli_load_prefs(cli)) != 0)
 		return rc;
+	/* config.json's defaults: a context before a pool; flags win over both. */
+	if (!cli->ctx_name && !cli->pool && !cli->prefs.context && cli->prefs.pool)
+		cli->pool = cli->prefs.pool;
+	if (auto_confirm < 0)
+		auto_confirm = cli->prefs.auto_confirm;
 	w.early = json_array();
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.reconnect = w.enabled;
 	hooks.on_event = cmd_start_on_event;
 	hooks.on_state = cmd_start_on_state;
 	hooks.arg = &w;
-	place = cli->pool || (!cli->ctx_name && !contexts_current(&cli->contexts) &&
-			      contexts_count(&cli->contexts) > 1);
+	place =
+	    cli->pool || (!cli->ctx_name && !cli->prefs.context &&
+			  !contexts_current(&cli->contexts) && contexts_count(&cli->contexts) > 1);
 	if (place) {
 		rc = cmd_start_place(cli, cli->pool, &hooks, &all, &nall, &cn);
 		if (rc)

@@ -58,6 +58,7 @@ cmd_status_exec(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {{"ctx", required_argument, NULL, 0},
 					     {"pool", required_argument, NULL, 0},
 					     {"json", no_argument, NULL, 0},
+					     {"compact", no_argument, NULL, 0},
 					     {NULL, 0, NULL, 0}};
 	static const char *const heads[] = {"CONTEXT", "STATUS",  "VERSION", "RTT",	 "SESSIONS",
 					    "BUSY",    "WAITING", "LOAD",    "MEM FREE", "HEALTH"};
@@ -148,7 +149,7 @@ cmd_status_exec(struct cli *cli, int argc, char **argv)
 	if (cli->json)
 		output_json(stdout, arr);
 	else
-		output_table_print(&t, stdout, cli->color, 0);
+		cli_print_table(cli, &t);
 	output_table_release(&t);
 	json_decref(arr);
 	conn_close_many(cns, n);
@@ -158,13 +159,14 @@ cmd_status_exec(struct cli *cli, int argc, char **argv)
 const struct cli_cmd cmd_status_entry = {
     .name = "status",
     .alias = NULL,
-    .usage = "[--ctx NAME | --pool P] [--json]",
+    .usage = "[--ctx NAME | --pool P] [--json | --compact]",
     .summary = "health of each agent: reachable, version, round trip, sessions, load, checks",
     .help = "    --ctx NAME   one context (default: all contexts, in parallel)\n"
 	    "    --pool P     the contexts of pool P\n"
 	    "    --json       a JSON array: context, reachable, rttMs, info (agent_info),\n"
 	    "                 health (ok, warn or fail: see cm doctor)\n"
 	    "                 or error and message\n"
+	    "    --compact    one agent a line, tab-separated, no header\n"
 	    "Exit status: 0 if every agent answered, else that of the first failure.\n",
     .flags = CMD_NEEDS_CONTEXTS,
     .exec = cmd_status_exec,

@@ -369,6 +369,73 @@ contexts_add(struct contexts *cs, json_t *obj, char *err, size_t n)
 	return 0;
 }
 
+/* Replaces the named context by obj (stolen) after validating it. */
+int
+contexts_replace(struct contexts *cs, const char *name, json_t *obj, char *err, size_t n)
+{
+	json_t *arr = contexts_array(cs), *c;
+	const char *newname;
+	size_t i;
+	int rc;
+
+	if ((rc = contexts_validate(obj, "context", err, n)) < 0) {
+		json_decref(obj);
+		return rc;
+	}
+	newname = contexts_str(obj, "name");
+	json_array_foreach (arr, i, c) {
+		if (strcmp(contexts_str(c, "name"), name))
+			continue;
+		if (strcmp(newname, name) && contexts_object(cs, newname)) {
+			snprintf(err, n, "context \"%s\" already exists", newname);
+			json_decref(obj);
+			return CM_EEXIST;
+		}
+		/* The array's reference to the old object goes; name may point into it. */
+		if (contexts_current(cs) && !strcmp(contexts_current(cs), name))
+			json_object_set_new(cs->root, "current", json_string(newname));
+		json_array_set_new(arr, i, obj);
+		return 0;
+	}
+	snprintf(err, n, "unknown context \"%s\"", name);
+	json_decref(obj);
+	return CM_ENOENT;
+}
+
+/* Renames a context: its name, its id if it was the default "ctx-OLD", and "current". */
+int
+contexts_rename(struct contexts *cs, const char *from, const char *to, char *err, size_t n)
+{
+	json_t *obj = contexts_object(cs, from), *copy;
+	char oldid[CTX_NAME_MAX + 8], newid[CTX_NAME_MAX + 8];
+	const char *id;
+
+	if (!obj) {
+		snprintf(err, n, "unknown context \"%s\" (see cm ctx ls)", from);
+		return CM_ENOENT;
+	}
+	if (!contexts_valid_name(to)) {
+		snprintf(err, n,
+			 "invalid context name \"%s\" (1-%d of A-Z a-z 0-9 . _ -, starting with a "
+			 "letter or digit)",
+			 to, CTX_NAME_MAX);
+		return CM_EINVAL;
+	}
+	if (contexts_object(cs, to)) {
+		snprintf(err, n, "context \"%s\" already exists", to);
+		return CM_EEXIST;
+	}
+	copy = json_deep_copy(obj);
+	snprintf(oldid, sizeof(oldid), "ctx-%s", from);
+	snprintf(newid, sizeof(newid), "ctx-%s", to);
+	id = contexts_str(copy, "id");
+	/* An id the user chose is theirs: only the one cm made follows the name. */
+	if (!id || !strcmp(id, oldid))
+		json_object_set_new(copy, "id", json_string(newid));
+	json_object_set_new(copy, "name", json_string(to));
+	return contexts_replace(cs, from, copy, err, n);
+}
+
 /* Removes a context (and clears current if it named it). */
 int
 contexts_remove(struct contexts *cs, const char *name)

@@ -83,6 +83,14 @@ const char *contexts_current(const struct contexts *cs);
 int contexts_set_current(struct contexts *cs, const char *name);
 /* Validates and appends a context object (stolen); CM_EEXIST if the name is taken. */
 int contexts_add(struct contexts *cs, json_t *obj, char *err, size_t n);
+/*
+ * Replaces the named context by obj (stolen), validated in full, keeping
+ * its place in the list; "current" follows a new name. CM_ENOENT, CM_EEXIST
+ * (the new name is taken) or CM_EINVAL with the message in err.
+ */
+int contexts_replace(struct contexts *cs, const char *name, json_t *obj, char *err, size_t n);
+/* Renames a context (and its id "ctx-OLD", and "current"); CM_ENOENT, CM_EEXIST, CM_EINVAL. */
+int contexts_rename(struct contexts *cs, const char *from, const char *to, char *err, size_t n);
 /* Removes the named context; CM_ENOENT if none. */
 int contexts_remove(struct contexts *cs, const char *name);
 /* Writes the file atomically (0600), creating its directory. */

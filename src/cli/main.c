@@ -18,13 +18,10 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"ctx", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"no-color", no_argument, NULL, 'C'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"ctx", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
+	    {"compact", no_argument, NULL, 'q'},   {"no-color", no_argument, NULL, 'C'},
+	    {"verbose", no_argument, NULL, 'v'},   {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
 	};
 	const struct cli_cmd *cmd;
 	struct cli cli;
@@ -35,13 +32,16 @@ main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	signal(SIGPIPE, SIG_IGN);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:c:jCvVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:c:jqCvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			cli.ctx_name = optarg;
 			break;
 		case 'j':
 			cli.json = 1;
+			break;
+		case 'q':
+			cli.compact = 1;
 			break;
 		case 'C':
 			no_color = 1;
@@ -87,5 +87,7 @@ main(int argc, char **argv)
 		cm_loop_free(cli.loop);
 	if (cli.contexts_loaded)
 		contexts_release(&cli.contexts);
+	if (cli.prefs_loaded)
+		prefs_release(&cli.prefs);
 	return rc;
 }

@@ -163,6 +163,27 @@ output_table_print(const struct output_table *t, FILE *f, int color, int width)
 	free(w);
 }
 
+/*
+ * Prints the rows one a line, cells separated by tabs, with no header, no
+ * colour and no cutting: for scripts (cut -f, awk -F'\t', while read).
+ * Cells were made one line by output_table_add; a tab left in one would
+ * shift every column after it, so it becomes a space.
+ */
+void
+output_table_print_compact(const struct output_table *t, FILE *f)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t i = 0; i < t->ncols; i++) {
+			const char *c = t->cells[r * t->ncols + i];
+			if (i)
+				fputc('\t', f);
+			for (; *c; c++)
+				fputc(*c == '\t' ? ' ' : *c, f);
+		}
+		fputc('\n', f);
+	}
+}
+
 /* Frees the table. */
 void
 output_table_release(struct output_table *t)

@@ -27,6 +27,8 @@ void output_table_init(struct output_table *t, size_t ncols, const char *const *
 void output_table_add(struct output_table *t, const char *const *cells, const char *const *colors);
 /* Prints the table; the last column is cut to fit width (0: no limit). */
 void output_table_print(const struct output_table *t, FILE *f, int color, int width);
+/* Prints the rows one a line, tab-separated, no header or colour (--compact). */
+void output_table_print_compact(const struct output_table *t, FILE *f);
 /* Frees the cells. */
 void output_table_release(struct output_table *t);
 /* The SGR colour of a session state ("32" for done), or NULL. */

@@ -70,6 +70,13 @@ struct session *req_session(struct req *r, const char *id);
 struct session *req_session_live(struct req *r, const char *id, int need_tool);
 
 /* The handlers, one file each (req-*.c). */
+/*
+ * True if the profile's program can be started from dir (the PATH the tool
+ * gets); its name in prog. create_session refuses a tool that is not
+ * found, list_profiles tells which are (req-create-session.c).
+ */
+struct profile;
+int req_program_found(const struct profile *p, const char *dir, char *prog, size_t n);
 void req_create_session(struct req *r);
 void req_send_keys(struct req *r);
 void req_capture_pane(struct req *r);

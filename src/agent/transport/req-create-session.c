@@ -52,7 +52,7 @@ req_executable(const char *file)
  * it: a name with a '/' from dir (the session's directory), any other on
  * the PATH the tool gets (the profile's own PATH, else the agent's).
  */
-static int
+int
 req_program_found(const struct profile *p, const char *dir, char *prog, size_t n)
 {
 	const char *path = getenv("PATH"), *s, *e;

@@ -4,6 +4,7 @@
  * agent_info).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -15,11 +16,17 @@
 #include "common/timeutil.h"
 #include "proto/message.h"
 
-/* Handles {"action":"list_profiles"}. */
+/*
+ * Handles {"action":"list_profiles"}: each tool with its program, whether
+ * that program is on the PATH the tool would get (a session in the agent's
+ * home), and the versions its rules were written against.
+ */
 void
 req_list_profiles(struct req *r)
 {
+	const char *home = getenv("HOME");
 	json_t *reply, *arr = json_array();
+	char prog[256];
 
 	if (req_unpack(r, "{}") < 0) {
 		json_decref(arr);
@@ -31,6 +38,15 @@ req_list_profiles(struct req *r)
 
 		message_set_str(o, "name", profile_name(p));
 		message_set_str(o, "description", profile_description(p));
+		prog[0] = '\0';
+		json_object_set_new(
+		    o, "available",
+		    json_boolean(req_program_found(p, home ? home : "/", prog, sizeof prog)));
+		if (prog[0] != '\0')
+			message_set_str(o, "program", prog);
+		if (profile_tested_versions(p) != NULL)
+			json_object_set_new(o, "testedVersions",
+					    json_deep_copy(profile_tested_versions(p)));
 		json_array_append_new(arr, o);
 	}
 	reply = message_reply(proto_msg_name(PROTO_MSG_PROFILE_LIST), r->id);

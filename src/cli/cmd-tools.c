@@ -1,0 +1,138 @@
+/*
+ * cmd-tools: `cm tools [--all | --ctx NAME | --pool P] [--json | --compact]`,
+ * the tools each agent can start (its list_profiles): the program a tool
+ * runs, whether the agent finds it, and the versions of it that the
+ * profile's rules were written against.
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "conn.h"
+#include "output.h"
+
+/* "claude 2.1.197, 2.1.198; node 22" from {"claude": ["2.1.197", ...], ...}. */
+static void
+cmd_tools_tested(const json_t *tested, char *buf, size_t n)
+{
+	const char *prog;
+	json_t *list, *v;
+	size_t used = 0, i;
+
+	buf[0] = '\0';
+	json_object_foreach ((json_t *)tested, prog, list) {
+		int w = snprintf(buf + used, n - used, "%s%s", used ? "; " : "", prog);
+		used += w > 0 && (size_t)w < n - used ? (size_t)w : 0;
+		json_array_foreach (list, i, v) {
+			w = snprintf(buf + used, n - used, "%s%s", i ? ", " : " ",
+				     json_string_value(v) ? json_string_value(v) : "?");
+			used += w > 0 && (size_t)w < n - used ? (size_t)w : 0;
+		}
+	}
+}
+
+/* Adds one agent's profiles to the table or the JSON array. */
+static void
+cmd_tools_add(const char *ctx, const json_t *profiles, struct output_table *t, json_t *arr)
+{
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach (profiles, i, p) {
+		const json_t *avail = json_object_get(p, "available");
+		const char *cells[6], *colors[6] = {NULL};
+		char tested[512];
+
+		if (arr) {
+			json_array_append_new(arr, output_with_context(p, ctx));
+			continue;
+		}
+		cmd_tools_tested(json_object_get(p, "testedVersions"), tested, sizeof(tested));
+		cells[0] = ctx;
+		cells[1] = json_string_value(json_object_get(p, "name"));
+		cells[2] = json_string_value(json_object_get(p, "program"));
+		/* An older agent does not say: "-". */
+		cells[3] = json_is_boolean(avail) ? (json_is_true(avail) ? "yes" : "no") : NULL;
+		colors[3] = json_is_false(avail) ? "1;31" : NULL;
+		cells[4] = tested[0] ? tested : NULL;
+		cells[5] = json_string_value(json_object_get(p, "description"));
+		output_table_add(t, cells, colors);
+	}
+}
+
+/* cm tools. */
+static int
+cmd_tools_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"ctx", required_argument, NULL, 0}, {"pool", required_argument, NULL, 0},
+	    {"json", no_argument, NULL, 0},	 {"compact", no_argument, NULL, 0},
+	    {"all", no_argument, NULL, 'a'},	 {NULL, 0, NULL, 0},
+	};
+	static const char *const heads[] = {"CONTEXT", "TOOL",	 "PROGRAM",
+					    "FOUND",   "TESTED", "DESCRIPTION"};
+	struct output_table t;
+	struct conn *cns = NULL;
+	size_t n = 0, i;
+	json_t *arr = NULL;
+	int c, all = 0, rc = 0, failed = 0;
+
+	while ((c = cli_getopt(cli, argc, argv, "a", opts)) != -1) {
+		if (c != 'a')
+			return CLI_EXIT_USAGE;
+		all = 1;
+	}
+	if (optind < argc) {
+		cli_error(cli, "unexpected argument \"%s\"", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if ((rc = conn_open_scope(cli, all, NULL, &cns, &n, NULL)) != 0)
+		return rc;
+	if (cli->json)
+		arr = json_array();
+	output_table_init(&t, 6, heads);
+	for (i = 0; i < n; i++) {
+		json_t *reply = NULL;
+		if (cns[i].status) {
+			failed = failed ? failed : cns[i].status;
+			continue;
+		}
+		if ((rc = cm_client_call(cns[i].client, cm_request("list_profiles"), &reply)) < 0) {
+			if (n == 1) {
+				rc = conn_request_failed(&cns[i], rc);
+				goto out;
+			}
+			cli_warn(cli, "%s: skipped: %s", cns[i].ctx.name,
+				 cm_client_error(cns[i].client));
+			failed = failed ? failed : CLI_EXIT_NO_AGENT;
+			continue;
+		}
+		cmd_tools_add(cns[i].ctx.name, json_object_get(reply, "profiles"), &t, arr);
+		json_decref(reply);
+	}
+	if (arr)
+		output_json(stdout, arr);
+	else
+		cli_print_table(cli, &t);
+	rc = failed;
+out:
+	output_table_release(&t);
+	json_decref(arr);
+	conn_close_many(cns, n);
+	return rc;
+}
+
+const struct cli_cmd cmd_tools_entry = {
+    .name = "tools",
+    .alias = NULL,
+    .usage = "[--all | --ctx NAME | --pool P] [--json | --compact]",
+    .summary = "the tools each agent can start, and the versions they were tested with",
+    .help = "    --all        every context, in parallel (unreachable ones are skipped)\n"
+	    "    --ctx NAME   one context (default: the default context)\n"
+	    "    --pool P     the contexts of pool P\n"
+	    "    --json       a JSON array of profiles (name, description, program,\n"
+	    "                 available, testedVersions), each with a \"context\" field\n"
+	    "    --compact    one tool a line, tab-separated, no header:\n"
+	    "                 CONTEXT TOOL PROGRAM FOUND TESTED DESCRIPTION\n",
+    .flags = CMD_NEEDS_CONTEXTS,
+    .exec = cmd_tools_exec,
+};
