@@ -15,7 +15,8 @@ build_pkgs=(build-essential cmake pkg-config git tmux
 test_pkgs=(clang libclang-rt-14-dev clang-format valgrind libcmocka-dev
 	python3 python3-websockets python3-prometheus-client openssh-server openssh-client
 	chromium procps iproute2 lintian zsh asciinema zstd openssl util-linux
-	dbus-daemon python3-dbus python3-gi libnotify-bin)
+	dbus-daemon python3-dbus python3-gi libnotify-bin
+	python3-venv python3-pip python3-setuptools python3-wheel)
 
 pkgs=("${build_pkgs[@]}")
 # libcmocka-dev is needed to configure with tests (the default).
