@@ -63,6 +63,10 @@ npm_ci web --omit=dev
 if [ "${CM_DEPS_MINIMAL:-0}" != 1 ] && [ -f tests/browser/package-lock.json ]; then
 	npm_ci tests/browser
 fi
+# The MCP SDK's client, for the tests of cm mcp (tests/integration/test-mcp.sh).
+if [ "${CM_DEPS_MINIMAL:-0}" != 1 ] && [ -f tests/mcp/package-lock.json ]; then
+	npm_ci tests/mcp
+fi
 # The real tool CLIs of the real-tool stage are pinned by tests/real/package-lock.json
 # and installed by tests/real/run.sh into the build tree (BUILD/real-tools),
 # next to the agent they are tested with.

@@ -13,7 +13,7 @@ extern const struct cli_cmd cmd_ctx_entry, cmd_start_entry, cmd_ls_entry, cmd_sh
     cmd_attach_entry, cmd_kill_entry, cmd_watch_entry, cmd_status_entry, cmd_help_entry,
     cmd_agent_entry, cmd_completion_entry, cmd_complete_entry, cmd_doctor_entry, cmd_history_entry,
     cmd_grep_entry, cmd_notify_entry;
-extern const struct cli_cmd cmd_tools_entry;
+extern const struct cli_cmd cmd_tools_entry, cmd_mcp_entry;
 
 /* One command a line, so that adding one is a one-line change. */
 /* clang-format off */
@@ -40,6 +40,7 @@ const struct cli_cmd *const cmd_table[] = {
     &cmd_completion_entry,
     &cmd_complete_entry,
     &cmd_tools_entry,
+    &cmd_mcp_entry,
     NULL,
 };
 /* clang-format on */

@@ -1,0 +1,27 @@
+#!/bin/bash
+# cm mcp with the official MCP SDK's client (tests/mcp, npm, pinned by its
+# lock file): a real agent, the fake tool, two contexts (one unreachable).
+. "$(dirname "$0")/lib.sh"
+
+export XDG_CONFIG_HOME="$T/cfg"
+export NO_COLOR=1
+MCP_DIR="$CM_SOURCE_DIR/tests/mcp"
+if [ ! -d "$MCP_DIR/node_modules/@modelcontextprotocol/sdk" ]; then
+	fail "the MCP SDK is installed in tests/mcp (scripts/install-deps.sh)"
+	finish
+fi
+# A first task that works, asks, works and finishes; later ones just finish.
+printf 'think 1500\nask bash touch seed.txt\nthink 300\ndone\n---\nthink 200\nsay got it\ndone\n' \
+	>"$T/script"
+export FAKETOOL_SCRIPT="$T/script"
+agent_start || { fail "agent starts"; finish; }
+"$CM_CLI" ctx add main --local --port "$AGENT_PORT" --token "$AGENT_TOKEN" --path "$T/work" \
+	--pool p1 --default >/dev/null
+# Nothing listens on port 1: a context cm mcp must report and skip.
+"$CM_CLI" ctx add down --local --port 1 --token x >/dev/null
+"$CM_CLI" start cat --ctx main >/dev/null || fail "a session to list"
+node "$MCP_DIR/mcp.test.mjs"
+check "the MCP SDK client checks pass" [ $? -eq 0 ]
+check "the approval through cm mcp is in the agent's audit log" \
+	grep -q '"prompt_answered".*"approve": *true\|"approve": *true.*"prompt_answered"' "$T/state/audit.log"
+finish
