@@ -29,8 +29,8 @@ static const struct {
 	const char *name;
 	int value;
 } complete_globals[] = {
-    {"--ctx", 1}, {"--json", 0},    {"--no-color", 0}, {"--verbose", 0},
-    {"-v", 0},	  {"--version", 0}, {"--help", 0},     {NULL, 0},
+    {"--ctx", 1}, {"--json", 0},    {"--compact", 0}, {"--no-color", 0}, {"--verbose", 0},
+    {"-v", 0},	  {"--version", 0}, {"--help", 0},    {NULL, 0},
 };
 
 /* Prints s if it starts with prefix. */

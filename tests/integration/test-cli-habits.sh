@@ -121,4 +121,10 @@ head -c 300000 /dev/zero | tr '\0' ' ' >"$CFG/config.json"
 "$CM" ls >/dev/null 2>"$T/big.err"
 check "a config over 256 KiB is refused ($(cat "$T/big.err"))" grep -q "larger than 256 KiB" "$T/big.err"
 rm -f "$CFG/config.json"
+
+# --- completion follows the command table.
+check "completion offers tools and mcp" bash -c "'$CM' __complete '' | grep -qx tools && '$CM' __complete '' | grep -qx mcp"
+check "completion offers ctx edit and rename" bash -c "'$CM' __complete ctx '' | grep -qx edit && '$CM' __complete ctx '' | grep -qx rename"
+check "completion offers --compact" bash -c "'$CM' __complete ls --co | grep -qx -- --compact"
+check "completion of ctx rename offers context names" bash -c "'$CM' __complete ctx rename '' | grep -qx main"
 finish
