@@ -193,7 +193,8 @@ for _ in $(seq 1 100); do [ -s "$T/evil.port" ] && break; sleep 0.05; done
 for what in "ls --ctx evil" "show evil/cm-1700000000" "capture evil/cm-1700000000" \
 	"logs evil/cm-1700000000" "watch --ctx evil --count 2" "status --ctx evil" \
 	"approve evil/cm-1700000000" "kill evil/cm-1700000000" "ls --ctx evil --json" \
-	"show evil/cm-1700000000 --json" "watch --ctx evil --count 2 --json"; do
+	"show evil/cm-1700000000 --json" "watch --ctx evil --count 2 --json" \
+	"ls --ctx evil --compact"; do
 	# shellcheck disable=SC2086
 	"$CM" $what >"$T/evil.out" 2>&1
 	check "hostile agent: cm $what: no ESC, no C1 on stdout or stderr" no_controls "$T/evil.out"
