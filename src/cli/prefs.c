@@ -276,6 +276,11 @@ prefs_parse(struct prefs *cfg, const char *path, const char *text, size_t len, c
 			 jerr.text);
 		return CM_EBADJSON;
 	}
+	if (!json_is_object(doc)) {
+		snprintf(err, n, "%s: must hold a JSON object", path);
+		rc = CM_EINVAL;
+		goto out;
+	}
 	if ((rc = prefs_known_keys(&p, doc, NULL, known)) < 0)
 		goto out;
 	v = json_object_get(doc, "version");
