@@ -94,6 +94,9 @@ async function main() {
   check('start_session places on the pool\'s agent', !r.isError && r.value.context === 'main',
     r.value);
   const sid = r.value.session;
+  // The tool shows its input box for a moment before it takes the task.
+  r = await call(c, 'wait_for_state', { session: sid, states: ['thinking'], timeoutMs: 20000 });
+  check('wait_for_state sees the task start', !r.isError, r.value);
   r = await call(c, 'send_text', { session: sid, text: 'queued follow-up' });
   check('send_text while the session works is queued', !r.isError && r.value.queued === true &&
     r.value.sent === false, r.value);
@@ -113,8 +116,15 @@ async function main() {
     if (!seen) await sleep(100);
   }
   check('the queued text is typed once the session is idle', seen, r.value.screen);
+  // The follow-up is a turn of its own: "got it", then done.
+  let answered = false;
+  for (let i = 0; i < 100 && !answered; i++) {
+    r = await call(c, 'read_screen', { session: sid, lines: 200 });
+    answered = r.value.screen.includes('got it');
+    if (!answered) await sleep(100);
+  }
   r = await call(c, 'wait_for_state', { session: sid, states: ['done', 'idle'], timeoutMs: 20000 });
-  check('the follow-up turn completes', !r.isError, r.value);
+  check('the follow-up turn completes', answered && !r.isError, r.value);
   r = await call(c, 'wait_for_state', { session: sid, states: ['exited'], timeoutMs: 300 });
   check('wait_for_state times out with an error', r.isError && r.value.error === 'timeout',
     r.value);
