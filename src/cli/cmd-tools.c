@@ -1,14 +1,17 @@
 /*
  * cmd-tools: `cm tools [--all | --ctx NAME | --pool P] [--json | --compact]`,
  * the tools each agent can start (its list_profiles): the program a tool
- * runs, whether the agent finds it, and the versions of it that the
- * profile's rules were written against.
+ * runs, whether the agent finds it, the version installed there, and the
+ * versions the profile's rules were written against.
  */
 #include <string.h>
 
 #include "cli.h"
 #include "conn.h"
 #include "output.h"
+
+#define CMD_TOOLS_RETRY_MS 250 /* between asks while versions are pending */
+#define CMD_TOOLS_TRIES	   12  /* asks again at most (3 s) */
 
 /* "claude 2.1.197, 2.1.198; node 22" from {"claude": ["2.1.197", ...], ...}. */
 static void
@@ -39,7 +42,7 @@ cmd_tools_add(const char *ctx, const json_t *profiles, struct output_table *t, j
 
 	json_array_foreach (profiles, i, p) {
 		const json_t *avail = json_object_get(p, "available");
-		const char *cells[6], *colors[6] = {NULL};
+		const char *cells[7], *colors[7] = {NULL};
 		char tested[512];
 
 		if (arr) {
@@ -53,9 +56,43 @@ cmd_tools_add(const char *ctx, const json_t *profiles, struct output_table *t, j
 		/* An older agent does not say: "-". */
 		cells[3] = json_is_boolean(avail) ? (json_is_true(avail) ? "yes" : "no") : NULL;
 		colors[3] = json_is_false(avail) ? "1;31" : NULL;
-		cells[4] = tested[0] ? tested : NULL;
-		cells[5] = json_string_value(json_object_get(p, "description"));
+		cells[4] = json_string_value(json_object_get(p, "version"));
+		cells[5] = tested[0] ? tested : NULL;
+		cells[6] = json_string_value(json_object_get(p, "description"));
 		output_table_add(t, cells, colors);
+	}
+}
+
+/* True if an agent's profile_list still waits for a version. */
+static int
+cmd_tools_pending(const json_t *reply)
+{
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach (json_object_get(reply, "profiles"), i, p)
+		if (json_is_true(json_object_get(p, "versionPending")))
+			return 1;
+	return 0;
+}
+
+/*
+ * list_profiles, asked again while the agent is still finding versions out
+ * (it never makes a reply wait for a tool's --version), for up to 3 s.
+ */
+static int
+cmd_tools_ask(struct cm_loop *loop, struct cm_client *c, json_t **reply)
+{
+	int rc;
+
+	for (int tries = 0;; tries++) {
+		if ((rc = cm_client_call(c, cm_request("list_profiles"), reply)) < 0)
+			return rc;
+		if (!cmd_tools_pending(*reply) || tries == CMD_TOOLS_TRIES)
+			return 0;
+		json_decref(*reply);
+		*reply = NULL;
+		cm_loop_run(loop, CMD_TOOLS_RETRY_MS);
 	}
 }
 
@@ -68,8 +105,8 @@ cmd_tools_exec(struct cli *cli, int argc, char **argv)
 	    {"json", no_argument, NULL, 0},	 {"compact", no_argument, NULL, 0},
 	    {"all", no_argument, NULL, 'a'},	 {NULL, 0, NULL, 0},
 	};
-	static const char *const heads[] = {"CONTEXT", "TOOL",	 "PROGRAM",
-					    "FOUND",   "TESTED", "DESCRIPTION"};
+	static const char *const heads[] = {"CONTEXT", "TOOL",	 "PROGRAM",    "FOUND",
+					    "VERSION", "TESTED", "DESCRIPTION"};
 	struct output_table t;
 	struct conn *cns = NULL;
 	size_t n = 0, i;
@@ -89,14 +126,14 @@ cmd_tools_exec(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (cli->json)
 		arr = json_array();
-	output_table_init(&t, 6, heads);
+	output_table_init(&t, 7, heads);
 	for (i = 0; i < n; i++) {
 		json_t *reply = NULL;
 		if (cns[i].status) {
 			failed = failed ? failed : cns[i].status;
 			continue;
 		}
-		if ((rc = cm_client_call(cns[i].client, cm_request("list_profiles"), &reply)) < 0) {
+		if ((rc = cmd_tools_ask(cli_loop(cli), cns[i].client, &reply)) < 0) {
 			if (n == 1) {
 				rc = conn_request_failed(&cns[i], rc);
 				goto out;
@@ -125,14 +162,15 @@ const struct cli_cmd cmd_tools_entry = {
     .name = "tools",
     .alias = NULL,
     .usage = "[--all | --ctx NAME | --pool P] [--json | --compact]",
-    .summary = "the tools each agent can start, and the versions they were tested with",
+    .summary = "the tools each agent can start, their installed and tested versions",
     .help = "    --all        every context, in parallel (unreachable ones are skipped)\n"
 	    "    --ctx NAME   one context (default: the default context)\n"
 	    "    --pool P     the contexts of pool P\n"
 	    "    --json       a JSON array of profiles (name, description, program,\n"
-	    "                 available, testedVersions), each with a \"context\" field\n"
+	    "                 available, version, testedVersions), each with a \"context\"\n"
+	    "                 field\n"
 	    "    --compact    one tool a line, tab-separated, no header:\n"
-	    "                 CONTEXT TOOL PROGRAM FOUND TESTED DESCRIPTION\n",
+	    "                 CONTEXT TOOL PROGRAM FOUND VERSION TESTED DESCRIPTION\n",
     .flags = CMD_NEEDS_CONTEXTS,
     .exec = cmd_tools_exec,
 };

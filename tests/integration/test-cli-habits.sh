@@ -66,6 +66,16 @@ l={p['name']:p for p in json.load(open('$T/tools.json'))}
 sys.exit(0 if l['fake']['available'] is True and l['fake']['context']=='main' and
  l['fake']['program'] and l['claude'].get('testedVersions',{}).get('claude') else 1)"
 
+CAT_VERSION=$(cat --version | head -n1 | grep -o '[0-9][0-9.]*' | head -n1)
+check "cm tools --json: the installed version of cat is $CAT_VERSION (asked of cat by the agent)" python3 -c "
+import json,sys
+l={p['name']:p for p in json.load(open('$T/tools.json'))}
+sys.exit(0 if l['cat'].get('version')=='$CAT_VERSION' and 'versionPending' not in l['cat'] else 1)"
+check "cm tools: a tool whose program is missing has no version and is not found" python3 -c "
+import json,sys
+l=[p for p in json.load(open('$T/tools.json')) if p.get('available') is False]
+sys.exit(0 if l and all('version' not in p and 'versionPending' not in p for p in l) else 1)"
+
 # --- --compact: one record a line, tab-separated, no header, no colour.
 S=$("$CM" start fake "compact $(printf 'tab\there')" --wait --timeout 30 2>/dev/null)
 "$CM" ls --compact >"$T/ls.c"
@@ -83,6 +93,7 @@ sys.exit(0 if len(l)==2 and all(len(x)==7 for x in l) and ['*','main'] in [x[:2]
 "$CM" status --ctx main --compact >"$T/st.c"
 check "status --compact: one line, context then ok" grep -qP '^main\tok\t' "$T/st.c"
 "$CM" tools --compact >"$T/tools.c"
+check "tools --compact: 7 fields" bash -c "awk -F'\t' 'NF!=7{exit 1}' '$T/tools.c'"
 check "tools --compact: one line a tool" bash -c "[ \$(grep -cP '^main\t' '$T/tools.c') -eq \$(wc -l <'$T/tools.c') ]"
 "$CM" --compact ls >"$T/ls2.c"
 check "--compact works as a global flag too" cmp -s "$T/ls.c" "$T/ls2.c"

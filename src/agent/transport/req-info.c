@@ -10,6 +10,7 @@
 
 #include "agent/transport/agent.h"
 #include "agent/transport/dispatch.h"
+#include "agent/transport/tool-versions.h"
 #include "agent/screen/profile.h"
 #include "agent/screen/tools.h"
 #include "agent/sessions/sessions.h"
@@ -19,7 +20,8 @@
 /*
  * Handles {"action":"list_profiles"}: each tool with its program, whether
  * that program is on the PATH the tool would get (a session in the agent's
- * home), and the versions its rules were written against.
+ * home), its installed version (tool-versions.h) and the versions its rules
+ * were written against.
  */
 void
 req_list_profiles(struct req *r)
@@ -27,6 +29,7 @@ req_list_profiles(struct req *r)
 	const char *home = getenv("HOME");
 	json_t *reply, *arr = json_array();
 	char prog[256];
+	int found;
 
 	if (req_unpack(r, "{}") < 0) {
 		json_decref(arr);
@@ -39,11 +42,20 @@ req_list_profiles(struct req *r)
 		message_set_str(o, "name", profile_name(p));
 		message_set_str(o, "description", profile_description(p));
 		prog[0] = '\0';
-		json_object_set_new(
-		    o, "available",
-		    json_boolean(req_program_found(p, home ? home : "/", prog, sizeof prog)));
+		found = req_program_found(p, home ? home : "/", prog, sizeof prog);
+		json_object_set_new(o, "available", json_boolean(found));
 		if (prog[0] != '\0')
 			message_set_str(o, "program", prog);
+		/* Never waited for: a probe answers a later list_profiles. */
+		if (found) {
+			char version[64];
+			enum tool_version_state vs =
+			    tool_versions_get(r->a->vhost, prog, version, sizeof version);
+			if (vs == TOOL_VERSION_KNOWN)
+				message_set_str(o, "version", version);
+			else if (vs == TOOL_VERSION_PENDING)
+				json_object_set_new(o, "versionPending", json_true());
+		}
 		if (profile_tested_versions(p) != NULL)
 			json_object_set_new(o, "testedVersions",
 					    json_deep_copy(profile_tested_versions(p)));
