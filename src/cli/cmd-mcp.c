@@ -196,12 +196,10 @@ cmd_mcp_exec(struct cli *cli, int argc, char **argv)
 
 		readable = 0;
 		cm_loop_run_until(cli_loop(cli), &readable, -1);
-		for (;;) {
-			got = read(STDIN_FILENO, buf + used, MCP_LINE_MAX - used);
-			if (got < 0 && errno == EINTR)
-				continue;
-			break;
-		}
+	again:
+		got = read(STDIN_FILENO, buf + used, MCP_LINE_MAX - used);
+		if (got < 0 && errno == EINTR)
+			goto again;
 		if (got == 0 || (got < 0 && errno != EAGAIN)) {
 			eof = 1;
 			got = 0;
@@ -224,6 +222,9 @@ cmd_mcp_exec(struct cli *cli, int argc, char **argv)
 			skipping = 1;
 			used = 0;
 		}
+		/* Read on until the pipe is empty: the watch may not fire again at its end. */
+		if (got > 0 && !eof)
+			goto again;
 	}
 	if (eof && used && !skipping)
 		mcp_line(m, buf, used);

@@ -210,25 +210,32 @@ mcp_ctx_index(const struct mcp *m, const char *name, json_t **err)
 	return -1;
 }
 
-/* Opens cns[i] if it is not open; 0 or -1 with *err. */
+/*
+ * Opens cns[i] at its first use; 0 when it is ready, else -1 with *err.
+ * A connection is never closed and opened again here: libcm keeps trying
+ * one that failed for a reason that may pass (no agent yet, the host
+ * unreachable), so a later call finds it ready; one refused for good (the
+ * token, the host key) stays refused until cm mcp is restarted.
+ */
 static int
 mcp_open(struct mcp *m, size_t i, json_t **err)
 {
 	struct conn *cn = &m->cns[i];
 
-	if (m->opened[i] && cn->status == 0 && cn->client &&
-	    cm_client_state(cn->client) != CM_CONN_FAILED)
-		return 0;
-	if (m->opened[i]) {
-		struct ctx keep = cn->ctx;
-		conn_close(cn);
-		memset(cn, 0, sizeof(*cn));
-		cn->ctx = keep;
+	if (!m->opened[i]) {
+		m->opened[i] = 1;
+		if (conn_open_many(m->cli, cn, 1, &m->hooks, 1) == 1)
+			return 0;
 	}
-	m->opened[i] = 1;
-	if (conn_open_many(m->cli, cn, 1, &m->hooks, 1) == 1)
+	if (cn->client && cm_client_state(cn->client) == CM_CONN_READY) {
+		cn->status = 0;
 		return 0;
-	*err = mcp_error("unreachable", "%s: %s", cn->ctx.name, cn->err);
+	}
+	if (cn->client && cm_client_state(cn->client) != CM_CONN_FAILED)
+		*err = mcp_error("unreachable", "%s: %s (trying again)", cn->ctx.name,
+				 cm_client_error(cn->client));
+	else
+		*err = mcp_error("unreachable", "%s: %s", cn->ctx.name, cn->err);
 	return -1;
 }
 
@@ -398,9 +405,11 @@ mcp_tool_list(struct mcp *m, const json_t *args)
 		if (want >= 0 && (size_t)want != i)
 			continue;
 		if (mcp_open(m, i, &e) < 0) {
-			json_array_append_new(failed,
-					      json_pack("{s:s, s:s}", "context", m->cns[i].ctx.name,
-							"message", m->cns[i].err));
+			json_array_append_new(
+			    failed,
+			    json_pack("{s:s, s:O}", "context", m->cns[i].ctx.name, "message",
+				      json_object_get(json_object_get(e, "structuredContent"),
+						      "message")));
 			json_decref(e);
 			continue;
 		}

@@ -646,6 +646,13 @@ cm_client_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 	case LWS_CALLBACK_CLIENT_CLOSED:
 	case LWS_CALLBACK_WSI_DESTROY:
+		/*
+		 * lws may destroy a watched descriptor (cm_loop_watch_fd) through the
+		 * vhost's first protocol, this one: its opaque pointer is a watch.
+		 */
+		if (wsi && lws_get_protocol(wsi) &&
+		    lws_get_protocol(wsi)->callback != cm_client_lws_cb)
+			return 0;
 		c = client_of_wsi(wsi, reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR, &loop);
 		break;
 	default:
