@@ -47,7 +47,8 @@ class CMError(Exception):
 
 class ConnectError(CMError):
     """The connection could not be made; code is libcm's failure kind
-    ("host_unreachable", "ssh_auth", "host_key", "no_agent", "token_refused", ...)."""
+    ("host_unreachable", "ssh_auth_refused", "host_key_mismatch", "agent_not_running",
+    "token_refused", ...)."""
 
 
 class _LoopThread(threading.Thread):

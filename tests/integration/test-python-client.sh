@@ -127,6 +127,13 @@ async def main():
         check('a wrong token raises ConnectError token_refused (%s)' % e.code,
               e.code == 'token_refused')
     await bad.disconnect()
+    nobody = CMManagerClient(auth_token='$AGENT_TOKEN', agent_port=1)
+    try:
+        await nobody.connect()
+        check('a port nothing listens on fails', False)
+    except ConnectError as e:
+        check('a port nothing listens on raises agent_not_running (%s)' % e.code,
+              e.code == 'agent_not_running')
     direct = CMManagerClient(auth_token='$AGENT_TOKEN', agent_port=$AGENT_PORT)
     await direct.connect()
     check('a direct connection (no host) works', isinstance(await direct.list_sessions(), list))
