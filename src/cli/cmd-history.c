@@ -55,6 +55,7 @@ history_exec(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {{"ctx", required_argument, NULL, 0},
 					     {"pool", required_argument, NULL, 0},
 					     {"json", no_argument, NULL, 0},
+					     {"compact", no_argument, NULL, 0},
 					     {NULL, 0, NULL, 0}};
 	static const char *const heads[] = {"SESSION", "TOOL", "STARTED", "LASTED", "SIZE", "TASK"};
 	struct history_row *rows = NULL;
@@ -132,7 +133,7 @@ history_exec(struct cli *cli, int argc, char **argv)
 	if (arr)
 		output_json(stdout, arr);
 	else
-		output_table_print(&t, stdout, cli->color, output_width());
+		cli_print_table(cli, &t);
 	output_table_release(&t);
 	json_decref(arr);
 	free(rows);
@@ -145,11 +146,12 @@ history_exec(struct cli *cli, int argc, char **argv)
 
 const struct cli_cmd cmd_history_entry = {
     .name = "history",
-    .usage = "[--ctx NAME | --pool P] [--json]",
+    .usage = "[--ctx NAME | --pool P] [--json | --compact]",
     .summary = "list ended sessions whose transcripts are kept, newest first",
     .help = "    --ctx NAME   one context (default: every context, in parallel)\n"
 	    "    --pool P     the contexts of pool P\n"
 	    "    --json       a JSON array of transcripts, each with a \"context\" field\n"
+	    "    --compact    one transcript a line, tab-separated, no header\n"
 	    "  cm logs CTX/ID prints one (--cast for asciinema).\n",
     .flags = CMD_NEEDS_CONTEXTS,
     .exec = history_exec,

@@ -56,9 +56,9 @@ sys.exit(0 if c and c[0]['id']=='ctx-main' and d['current']=='main' else 1)"
 check "the renamed default context is used" [ $? -eq 0 ]
 
 # --- cm tools: the agent's tools with program, found and tested versions.
-out=$("$CM" tools 2>&1)
+"$CM" tools >"$T/tools.txt" 2>&1
 check "cm tools lists the fake tool and claude's tested version" \
-	bash -c "grep -q '^main *fake' <<<'$out' && grep -q 'claude 2.1.197' <<<'$out'"
+	bash -c "grep -q '^main *fake' '$T/tools.txt' && grep -q 'claude 2.1.197' '$T/tools.txt'"
 "$CM" tools --json >"$T/tools.json"
 check "cm tools --json: fake is available, a missing program is not" python3 -c "
 import json,sys
@@ -92,6 +92,9 @@ l=[x.split('\t') for x in open('$T/ctx.c').read().splitlines()]
 sys.exit(0 if len(l)==2 and all(len(x)==7 for x in l) and ['*','main'] in [x[:2] for x in l] else 1)"
 "$CM" status --ctx main --compact >"$T/st.c"
 check "status --compact: one line, context then ok" grep -qP '^main\tok\t' "$T/st.c"
+"$CM" history --ctx main --compact >"$T/hist.c" 2>&1
+check "history --compact: no header ($(head -c 200 "$T/hist.c"))" \
+	bash -c "! grep -q '^SESSION' '$T/hist.c' && awk -F'\t' 'NF!=6{exit 1}' '$T/hist.c'"
 "$CM" tools --compact >"$T/tools.c"
 check "tools --compact: 7 fields" bash -c "awk -F'\t' 'NF!=7{exit 1}' '$T/tools.c'"
 check "tools --compact: one line a tool" bash -c "[ \$(grep -cP '^main\t' '$T/tools.c') -eq \$(wc -l <'$T/tools.c') ]"
