@@ -310,15 +310,61 @@ async def flow_exit(r, agent, c):
     return sid
 
 
+async def flow_screen(r, agent, c):
+    """Claude Code draws on tmux's main screen even when its user asked for
+    the full-screen renderer (CLAUDE_CODE_NO_FLICKER=1 in the agent's
+    environment, see one_run; the profile sets
+    CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN): tmux keeps its scrollback, so
+    captures reach back past the screen. Both tools' transcripts hold the
+    conversation."""
+    s = await c.create(r.tool.name, task="write-run: create hello.txt then run a command",
+                       autoConfirm=True)
+    sid = s["sessionId"]
+    done = await wait_type(c, sid, "session_completed", 60)
+    r.check("the task is done", done is not None, states(c, sid))
+
+    def tmux(fmt):
+        return subprocess.run(["tmux", "-S", s["socket"], "display-message", "-p", "-t", sid,
+                               fmt], capture_output=True, text=True).stdout.strip()
+    # Codex keeps its alternate screen (its inline mode, --no-alt-screen,
+    # draws frames that read as idle mid-turn); its transcript is whole
+    # all the same, the output being recorded as it is written.
+    alt_screen_off = r.tool.name == "claude"
+    if alt_screen_off:
+        r.check("the tool is on the main screen, not the alternate one",
+                tmux("#{alternate_on}") == "0", tmux("#{alternate_on}"))
+    # Ended, its transcript is whole (a live one is read up to its last frame).
+    await c.request("kill_session", sessionId=sid)
+    for _ in range(50):  # its last frame is written by the store's own thread
+        raw = await c.request("read_transcript", sessionId=sid, format="raw", maxBytes=1048576)
+        if raw.get("data"):
+            break
+        await asyncio.sleep(0.1)
+    data = raw.get("data", "")
+    r.check("the transcript has the output" +
+            (", which never switched to the alternate screen" if alt_screen_off else ""),
+            raw.get("type") == "transcript_chunk" and len(data) > 1000 and
+            not (alt_screen_off and re.search("\x1b\\[\\?(1049|1047|47)[;0-9]*h", data)),
+            (raw.get("type"), len(data), re.findall("\x1b\\[\\?[0-9;]*[hl]", data)[:12]))
+    text = await c.request("read_transcript", sessionId=sid, format="text", maxBytes=1048576)
+    r.check("the transcript holds the task as the tool echoed it",
+            "create hello.txt" in text.get("data", ""),
+            (text.get("type"), len(text.get("data", "")), text.get("data", "")[-300:]))
+    return None  # killed already
+
+
 FLOWS = {"auto": flow_auto, "manual": flow_manual, "danger": flow_danger,
          "apierror": flow_apierror, "usagelimit": flow_usagelimit,
-         "interrupt": flow_interrupt, "exit": flow_exit}
+         "interrupt": flow_interrupt, "exit": flow_exit, "screen": flow_screen}
 
 
 async def one_run(t, tool, flow, n, sem):
     async with sem:
         r = Run(t, tool, flow, n)
         agent = new_agent(tool)
+        if flow == "screen":
+            # As a user who turned Claude Code's full-screen renderer on.
+            agent.env["CLAUDE_CODE_NO_FLICKER"] = "1"
         t0 = time.time()
         try:
             agent.start()
