@@ -14,7 +14,6 @@
 
 #include "agent/transport/agent.h"
 #include "agent/transport/conn.h"
-#include "agent/transport/fanout.h"
 #include "agent/transport/dispatch.h"
 #include "common/xmalloc.h"
 
