@@ -69,6 +69,11 @@ static const struct lws_protocols loop_protocols[] = {
 struct cm_loop *
 cm_loop_new(void)
 {
+	static const struct lws_extension loop_extensions[] = {
+	    {"permessage-deflate", lws_extension_callback_pm_deflate,
+	     "permessage-deflate; client_max_window_bits"},
+	    {NULL, NULL, NULL},
+	};
 	struct lws_context_creation_info info;
 	struct cm_loop *loop;
 
@@ -82,6 +87,8 @@ cm_loop_new(void)
 	/* A client needs few descriptors; the default sizes tables by ulimit -n. */
 	info.fd_limit_per_thread = 256;
 	info.timeout_secs = 15;
+	/* Offered to the agent, which compresses output and events for us (RFC 7692). */
+	info.extensions = loop_extensions;
 	loop = xcalloc(1, sizeof(*loop));
 	info.user = loop;
 	loop->ctx = lws_create_context(&info);

@@ -96,6 +96,8 @@ static const struct config_row config_table[] = {
      "recording stops while the disk has less free space (default 64)"},
     {"no-transcripts", CONFIG_BOOL, F(no_transcripts), 0, 0, 0, 0, NULL,
      "do not record session transcripts"},
+    {"no-compression", CONFIG_BOOL, F(no_compression), 0, 0, 0, 0, NULL,
+     "never compress WebSocket messages (permessage-deflate), even for clients that offer it"},
     {"enter-delay-ms", CONFIG_INT, F(enter_delay_ms), 0, 0, 0, 10000, "MS",
      "pause between pasted text and Enter (default 200)"},
     {"notify-webhook", CONFIG_LIST, F(notify_webhooks), F(n_notify_webhooks), CONFIG_MAX_NOTIFY, 0,

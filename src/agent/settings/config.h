@@ -47,6 +47,7 @@ struct config {
 	long transcript_max_days;    /* retention: age */
 	long transcript_min_free_mb; /* recording stops below this much free space */
 	int no_transcripts;	     /* recording off */
+	int no_compression;	     /* permessage-deflate refused */
 	char *notify_webhooks[CONFIG_MAX_NOTIFY]; /* JSON POST of notifications */
 	size_t n_notify_webhooks;		  /* entries used */
 	char *notify_ntfys[CONFIG_MAX_NOTIFY];	  /* ntfy SERVER/TOPIC */
