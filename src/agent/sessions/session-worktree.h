@@ -1,0 +1,58 @@
+/*
+ * session-worktree: sessions in git worktrees of their own, their per-turn
+ * snapshots, and the review loop (diff, merge, list, clean).
+ *
+ * A worktree session starts with a job (worktree/wt-job.h) that adds the
+ * worktree, copies the files the repository's .cmworktreeinclude lists
+ * and snapshots it; then the tool is started there as any session, with
+ * CM_WORKTREE_INDEX and CM_PORT_BASE in its environment, and the record
+ * (worktree/wt-registry.h) is keyed by the new session's id. Each task
+ * submitted to it (the first task, and every send_keys that presses Enter)
+ * is preceded by a snapshot, a tree object, so that turn N's diff is the
+ * snapshot of N against the snapshot of N + 1 (or the worktree now).
+ *
+ * Every function answers through its completion, once; errors are the
+ * protocol's codes with a reason.
+ */
+#ifndef CM_AGENT_SESSIONS_SESSION_WORKTREE_H
+#define CM_AGENT_SESSIONS_SESSION_WORKTREE_H
+
+#include <stddef.h>
+
+#include "agent/sessions/completion.h"
+#include "agent/sessions/sessions.h"
+
+struct profile;
+
+struct session_wt_request {
+	const char *branch; /* new or existing branch; NULL: cm/TOOL-TIME-INDEX */
+	const char *base;   /* NULL: the main checkout's branch */
+};
+
+/*
+ * Starts a session in a new worktree of the repository path is in; done
+ * gets session_created (with its "worktree") or the error. Returns 0, or
+ * an error with *why (caller frees) when the request is refused at once.
+ */
+int session_wt_create(struct sessions *set, const struct profile *p, const char *task,
+		      const char *path, const struct session_wt_request *wr, int auto_confirm,
+		      int cols, int rows, struct completion done, char **why);
+/*
+ * Types into s as typing_start does; when s has a worktree and the text is
+ * submitted (enter), a snapshot of the worktree is taken first and
+ * recorded as the next turn.
+ */
+int session_wt_type(struct session *s, const char *text, size_t len, int enter, const char *key,
+		    struct completion done);
+/* The changes of session sid against its base (turn 0) or of one turn. */
+void session_wt_diff(struct sessions *set, const char *sid, int turn, int stat,
+		     struct completion done);
+/* Merges session sid's branch into its base (mode: "merge", "rebase", "squash"). */
+void session_wt_merge(struct sessions *set, const char *sid, const char *mode,
+		      struct completion done);
+/* Every worktree with what it holds. */
+void session_wt_list(struct sessions *set, struct completion done);
+/* Removes the worktree of sid, or of every ended session (sid NULL). */
+void session_wt_clean(struct sessions *set, const char *sid, int force, struct completion done);
+
+#endif
