@@ -242,7 +242,10 @@ gitrun_run(struct gitrun *r)
 	sigaddset(&dfl, SIGPIPE);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* Its own process group: a timeout kills what git started too (hooks, aliases). */
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					    POSIX_SPAWN_SETPGROUP);
 	rc = posix_spawnp(&pid, "git", &fa, &attr, (char *const *)argv, env);
 	posix_spawnattr_destroy(&attr);
 	if (rc == 0) {
@@ -267,7 +270,7 @@ gitrun_run(struct gitrun *r)
 
 		if (poll(p, 2, left) == 0 || now >= deadline) {
 			r->timed_out = 1;
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			break;
 		}
 		for (int i = 0; i < 2; i++) {

@@ -4,12 +4,11 @@
  *
  * `git -C DIR ARGS...` is spawned with posix_spawnp: stdin is /dev/null,
  * stdout and stderr are read through close-on-exec pipes with a bound on
- * each (what is past it is counted, not kept) and a timeout after which the
- * child is killed. The environment is the agent's without any GIT_*
- * variable (a GIT_DIR or GIT_WORK_TREE inherited from whoever started the
- * agent must not point git elsewhere), plus LC_ALL=C (messages parsed
- * here are git's English ones), GIT_TERMINAL_PROMPT=0 and the call's own
- * variables (GIT_INDEX_FILE for snapshots).
+ * each (what is past it is dropped, and said) and a timeout after which the
+ * child and its process group (hooks, aliases) are killed. The environment is the agent's without
+ * any GIT_* variable (a GIT_DIR or GIT_WORK_TREE inherited from whoever started the agent must not
+ * point git elsewhere), plus LC_ALL=C (messages parsed here are git's English ones),
+ * GIT_TERMINAL_PROMPT=0 and the call's own variables (GIT_INDEX_FILE for snapshots).
  *
  * Reaping: the agent reaps every child with waitpid(-1) on SIGCHLD
  * (main.c), so a git child may be reaped there before its thread waits
