@@ -70,8 +70,8 @@ test_env_sanitised(void **state)
 static void
 test_argv(void **state)
 {
-	const char *args[] = {"rev-parse", "--verify", "--quiet", "--end-of-options", "x;touch y",
-			      NULL};
+	const char *args[] = {"rev-parse",	  "--verify",  "--quiet",
+			      "--end-of-options", "x;touch y", NULL};
 	struct gitrun r;
 	char y[128];
 
@@ -144,8 +144,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_env_sanitised), cmocka_unit_test(test_argv),
-	    cmocka_unit_test(test_bounded),	  cmocka_unit_test(test_timeout),
+	    cmocka_unit_test(test_env_sanitised),    cmocka_unit_test(test_argv),
+	    cmocka_unit_test(test_bounded),	     cmocka_unit_test(test_timeout),
 	    cmocka_unit_test(test_reaped_elsewhere), cmocka_unit_test(test_why),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

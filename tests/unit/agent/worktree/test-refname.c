@@ -16,8 +16,8 @@
 static void
 test_branch_good(void **state)
 {
-	static const char *const good[] = {"main", "feat/json", "cm/fake-1770-2", "v1.2_x+y",
-					   "a/b/c", "UPPER-case.9"};
+	static const char *const good[] = {"main",     "feat/json", "cm/fake-1770-2",
+					   "v1.2_x+y", "a/b/c",	    "UPPER-case.9"};
 	char why[256];
 
 	(void)state;
