@@ -336,12 +336,14 @@ const struct cli_cmd cmd_merge_entry = {
 
 const struct cli_cmd cmd_worktree_entry = {
     .name = "worktree",
+    .alias = "wt",
     .usage = "ls | clean [ID] [--force]",
     .summary = "list or remove sessions' worktrees",
     .help = "    ls              every worktree: live, ended or gone, what it holds\n"
 	    "    clean [ID]      remove the worktree of ID, or of every ended session;\n"
 	    "                    one holding uncommitted, untracked or unmerged work is kept\n"
 	    "    --force         remove it anyway, printing what was thrown away\n",
-    .flags = CMD_NEEDS_CONTEXTS,
+    /* Exact: "w" stays watch, and a clean is never run by a typo's prefix. */
+    .flags = CMD_NEEDS_CONTEXTS | CMD_EXACT_NAME,
     .exec = cmd_worktree_exec,
 };
