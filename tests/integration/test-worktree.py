@@ -13,7 +13,21 @@ import os
 import shutil
 import subprocess
 
-from agentlib import Agent, Client, run
+import json
+import tempfile
+
+from agentlib import BUILD, Agent, Client, run
+
+CHECKER = os.path.join(BUILD, "tests", "cm-protocheck")
+FRAMES = []
+
+
+class Recorder(Client):
+    """A client that keeps every text frame it receives, for the table check."""
+
+    def _file(self, m, *rest):
+        FRAMES.append(m)
+        super()._file(m, *rest)
 
 SCRIPT = "append shared.txt %task\nthink 100\ndone\n"
 
@@ -53,7 +67,7 @@ async def main(t):
         repo = os.path.join(agent.root, "repo")
         make_repo(repo)
         head0 = git(repo, "rev-parse", "HEAD").strip()
-        async with Client(agent) as c:
+        async with Recorder(agent) as c:
             # Two sessions at once, each in its own worktree.
             ra, rb = await asyncio.gather(
                 c.create("fake", "from A", path=repo, worktree={}, timeout=30),
@@ -265,5 +279,22 @@ async def main(t):
             t.check("the main checkout's history gained A's work and the merge, no snapshot",
                     git(repo, "rev-list", "--count", head0 + "..HEAD").strip() == "2",
                     git(repo, "log", "--oneline"))
+        # The records outlive the agent.
+        agent.stop()
+        agent.start()
+        async with Recorder(agent) as c:
+            ls = await c.request("list_worktrees")
+            t.check("a restarted agent still knows the worktrees",
+                    {w["sessionId"] for w in ls.get("worktrees", [])} == {csid}, f"{ls}")
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl") as f:
+            for m in FRAMES:
+                f.write(json.dumps(m) + "\n")
+            f.flush()
+            res = subprocess.run([CHECKER, f.name], capture_output=True, text=True)
+        seen = set(res.stdout.strip().splitlines()[-1].split()[1:]) if res.stdout else set()
+        t.check(f"every one of {len(FRAMES)} replies and events fits the protocol table",
+                res.returncode == 0 and {"diff", "merged", "worktree_list",
+                                         "worktrees_cleaned"} <= seen,
+                res.stdout[-3000:] + res.stderr)
 
 run(main)
