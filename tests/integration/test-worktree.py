@@ -49,10 +49,16 @@ def make_repo(path):
     with open(os.path.join(path, ".gitignore"), "w") as f:
         f.write(".env\n")
     with open(os.path.join(path, ".cmworktreeinclude"), "w") as f:
-        f.write("# copied into every worktree\n.env\n../escape\n/etc/passwd\nmissing.txt\n")
+        f.write("# copied into every worktree\n.env\n../escape\n/etc/passwd\nmissing.txt\n"
+                "outlink/x\n")
+    # A tracked link to a directory outside the repository: never followed.
+    os.makedirs(os.path.join(path, "..", "outside"))
+    with open(os.path.join(path, "..", "outside", "x"), "w") as f:
+        f.write("outside\n")
+    os.symlink("../outside", os.path.join(path, "outlink"))
     with open(os.path.join(path, ".env"), "w") as f:
         f.write("SECRET=1\n")
-    git(path, "add", "shared.txt", ".gitignore", ".cmworktreeinclude")
+    git(path, "add", "shared.txt", ".gitignore", ".cmworktreeinclude", "outlink")
     git(path, "commit", "-q", "-m", "first")
 
 
@@ -97,7 +103,8 @@ async def main(t):
             t.check(".cmworktreeinclude's file is copied, nothing outside the repository",
                     os.path.exists(os.path.join(wa["path"], ".env")) and
                     not os.path.exists(os.path.join(wa["path"], "passwd")) and
-                    not os.path.exists(os.path.join(agent.root, "escape")))
+                    not os.path.exists(os.path.join(agent.root, "escape")) and
+                    not os.path.exists(repo + ".cm-worktrees/outside"))
             mode = os.stat(repo + ".cm-worktrees").st_mode & 0o777
             t.check("the worktrees' directory is private", mode == 0o700, oct(mode))
             ls = await c.request("list_sessions")

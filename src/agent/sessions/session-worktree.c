@@ -47,6 +47,9 @@ struct swt_job {
 
 static void swt_done(struct wt_job *j);
 
+/* Numbers the branches the agent names. */
+static unsigned swt_serial;
+
 /* Frees a job. */
 static void
 swt_free(struct swt_job *q)
@@ -310,6 +313,7 @@ static void
 swt_type_done(struct swt_job *q)
 {
 	struct wt_entry *e = wt_registry_find(q->set->worktrees, q->s->id);
+	struct completion done;
 	int rc;
 
 	if (q->tree[0] && e)
@@ -321,10 +325,11 @@ swt_type_done(struct swt_job *q)
 				NULL);
 		return;
 	}
-	rc = typing_start(q->s, q->text, q->text_len, q->enter, q->key, q->done);
-	q->done = COMPLETION_NONE;
+	done = q->done;
+	q->done = COMPLETION_NONE; /* typing answers it from here on */
+	rc = typing_start(q->s, q->text, q->text_len, q->enter, q->key, done);
 	if (rc < 0)
-		log_warn("%s: typing refused after the snapshot", q->s->id);
+		completion_call(&done, PROTO_ERR_BAD_REQUEST, "the keys cannot be typed", NULL);
 }
 
 /* A session counts as live while its tool may still change its worktree. */
@@ -451,9 +456,9 @@ session_wt_create(struct sessions *set, const struct profile *p, const char *tas
 	}
 	if (wr->branch)
 		snprintf(branch, sizeof branch, "%s", wr->branch);
-	else
-		snprintf(branch, sizeof branch, "cm/%s-%ld-%d", profile_name(p), (long)time(NULL),
-			 wt_registry_next_index(set->worktrees));
+	else /* unique even for sessions asked for in the same second */
+		snprintf(branch, sizeof branch, "cm/%s-%ld-%u", profile_name(p), (long)time(NULL),
+			 ++swt_serial);
 	q = swt_new(set, SWT_CREATE, done);
 	q->dir = xstrdup(path);
 	q->branch = xstrdup(branch);

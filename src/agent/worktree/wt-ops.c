@@ -127,6 +127,32 @@ wt_root(const char *repo, const char *root, char *out, size_t n)
 	snprintf(out, n, "%s.cm-worktrees", copy);
 }
 
+/* True if file (which exists) resolves to a place under dir. */
+static int
+wt_inside(const char *file, const char *dir)
+{
+	char rf[PATH_MAX], rd[PATH_MAX];
+	size_t n;
+
+	if (realpath(file, rf) == NULL || realpath(dir, rd) == NULL)
+		return 0;
+	n = strlen(rd);
+	return strncmp(rf, rd, n) == 0 && (rf[n] == '/' || rf[n] == '\0');
+}
+
+/* True if the deepest existing directory of dir is under top (nothing is made outside it). */
+static int
+wt_ancestor_inside(const char *dir, const char *top)
+{
+	char d[PATH_MAX];
+	char *slash;
+
+	snprintf(d, sizeof d, "%s", dir);
+	while (access(d, F_OK) < 0 && (slash = strrchr(d, '/')) != NULL && slash != d)
+		*slash = '\0';
+	return wt_inside(d, top);
+}
+
 /*
  * Copies one file named in .cmworktreeinclude from the main checkout: a
  * relative path with no ".." part, a regular file (no symlink followed),
@@ -147,10 +173,14 @@ wt_copy_one(const char *repo, const char *path, const char *rel)
 	snprintf(dst, sizeof dst, "%s/%s", path, rel);
 	if (lstat(src, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > WT_INCLUDE_BYTES)
 		return -1;
+	/* A symbolic link among its directories must not lead out of the repository. */
+	if (!wt_inside(src, repo))
+		return -1;
 	if (fs_read_file(src, WT_INCLUDE_BYTES, &data, &len) < 0)
 		return -1;
 	snprintf(dir, sizeof dir, "%s", dst);
-	if (fs_mkdirs(dirname(dir)) < 0)
+	dirname(dir);
+	if (!wt_ancestor_inside(dir, path) || fs_mkdirs(dir) < 0 || !wt_inside(dir, path))
 		goto out;
 	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 0777);
 	if (fd < 0)
