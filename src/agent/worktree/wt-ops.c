@@ -113,18 +113,13 @@ wt_join(const json_t *a, char *buf, size_t n)
 	}
 }
 
-/* The worktrees' directory: root, or next to the repository. */
-static void
+/* The worktrees' directory: root, or next to the repository; -1 if too long. */
+static int
 wt_root(const char *repo, const char *root, char *out, size_t n)
 {
-	char copy[PATH_MAX];
-
-	if (root && root[0]) {
-		snprintf(out, n, "%s", root);
-		return;
-	}
-	snprintf(copy, sizeof copy, "%s", repo);
-	snprintf(out, n, "%s.cm-worktrees", copy);
+	if (root && root[0])
+		return wt_path(out, n, "%s", root);
+	return wt_path(out, n, "%s.cm-worktrees", repo);
 }
 
 /* True if file (which exists) resolves to a place under dir. */
@@ -147,7 +142,8 @@ wt_ancestor_inside(const char *dir, const char *top)
 	char d[PATH_MAX];
 	char *slash;
 
-	snprintf(d, sizeof d, "%s", dir);
+	if (wt_path(d, sizeof d, "%s", dir) < 0)
+		return 0;
 	while (access(d, F_OK) < 0 && (slash = strrchr(d, '/')) != NULL && slash != d)
 		*slash = '\0';
 	return wt_inside(d, top);
@@ -169,8 +165,9 @@ wt_copy_one(const char *repo, const char *path, const char *rel)
 
 	if (rel[0] == '/' || strstr(rel, "..") || strlen(rel) >= PATH_MAX / 2)
 		return -1;
-	snprintf(src, sizeof src, "%s/%s", repo, rel);
-	snprintf(dst, sizeof dst, "%s/%s", path, rel);
+	if (wt_path(src, sizeof src, "%s/%s", repo, rel) < 0 ||
+	    wt_path(dst, sizeof dst, "%s/%s", path, rel) < 0)
+		return -1;
 	if (lstat(src, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > WT_INCLUDE_BYTES)
 		return -1;
 	/* A symbolic link among its directories must not lead out of the repository. */
@@ -257,7 +254,10 @@ wt_op_create(const struct wt_create_req *q, char *why)
 		wt_say(why, "%s is not a valid branch name for git", q->branch);
 		return NULL;
 	}
-	wt_root(repo, q->root, root, sizeof root);
+	if (wt_root(repo, q->root, root, sizeof root) < 0) {
+		wt_say(why, "the worktrees' directory for %s is too long a path", repo);
+		return NULL;
+	}
 	/* Made private: worktrees get copies of .env files and the like. */
 	if (access(root, F_OK) < 0 && fs_mkdirs(root) == 0)
 		chmod(root, 0700);
