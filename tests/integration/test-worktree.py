@@ -15,6 +15,7 @@ import subprocess
 
 import json
 import tempfile
+import time
 
 from agentlib import BUILD, Agent, Client, run
 
@@ -249,6 +250,47 @@ async def main(t):
             t.check("clean forgets it and prunes git's record",
                     [x["sessionId"] for x in r.get("removed", [])] == [dsid] and
                     "byhand" not in git(repo, "worktree", "list"), f"{r}")
+
+            # An existing branch is checked out, and kept when its worktree goes.
+            git(repo, "branch", "existing", head0)
+            re_ = await c.create("cat", path=repo, worktree={"branch": "existing"}, timeout=30)
+            wpath = re_.get("worktree", {}).get("path", "")
+            t.check("an existing branch is checked out in the new worktree",
+                    re_.get("type") == "session_created" and
+                    git(wpath, "rev-parse", "HEAD").strip() == head0 and
+                    git(wpath, "symbolic-ref", "--short", "HEAD").strip() == "existing", f"{re_}")
+            await c.request("kill_session", sessionId=re_["sessionId"])
+            r = await c.request("clean_worktrees", sessionId=re_["sessionId"])
+            t.check("cleaning it removes the worktree but not the branch it did not make",
+                    len(r.get("removed", [])) == 1 and not os.path.exists(wpath) and
+                    git(repo, "branch", "--list", "existing").strip() == "existing", f"{r}")
+            r = await c.create("cat", path=repo, worktree={"branch": "main"}, timeout=30)
+            t.check("a branch checked out elsewhere is refused with git's reason",
+                    r.get("code") == "git_failed" and "main" in r.get("message", ""), f"{r}")
+
+            # Git runs off the loop: the agent answers while a slow snapshot hashes.
+            rl = await c.create("cat", path=repo, worktree={"branch": "loop"}, timeout=30)
+            with open(os.path.join(rl["worktree"]["path"], "big.bin"), "wb") as f:
+                f.write(os.urandom(24 << 20))
+            started = time.time()
+            diff = asyncio.ensure_future(c.request("diff", sessionId=rl["sessionId"], stat=True,
+                                                   timeout=120))
+            pongs = []
+            while not diff.done() and len(pongs) < 1000:
+                t0 = time.time()
+                r = await c.request("ping")
+                if r.get("type") == "pong" and not diff.done():
+                    pongs.append(time.time() - t0)
+            d = await diff
+            took = time.time() - started
+            t.check("pings are answered while git hashes a 24 MiB file for a diff",
+                    d.get("type") == "diff" and len(pongs) >= 3,
+                    f"{len(pongs)} pongs in {took:.2f} s, diff {d.get('type')}")
+            print(f"measure: diff --stat of a 24 MiB untracked file took {took:.2f} s; "
+                  f"{len(pongs)} pings answered meanwhile, slowest "
+                  f"{max(pongs or [0]) * 1000:.1f} ms", flush=True)
+            await c.request("kill_session", sessionId=rl["sessionId"])
+            await c.request("clean_worktrees", sessionId=rl["sessionId"], force=True)
 
             # Bad names and refs never reach git.
             before = git(repo, "branch", "--list")
