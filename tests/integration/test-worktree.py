@@ -145,6 +145,12 @@ async def main(t):
                     "+from A" in dall.get("patch", "") and "+second of A" in dall["patch"] and
                     dall.get("files") == [{"path": "shared.txt", "status": "M", "added": 2,
                                            "deleted": 0}], f"{dall}")
+            adir = os.path.basename(wa["path"])
+            refs = git(repo, "for-each-ref", "--format=%(objecttype) %(refname)",
+                       f"refs/cm/snapshots/{adir}/").splitlines()
+            t.check("each turn's snapshot is kept by a ref (gc never prunes it), no branch or log",
+                    len(refs) == 2 and all(r.startswith("tree ") for r in refs) and
+                    git(repo, "log", "--all", "--oneline").count("\n") == 1, f"{refs}")
             with open(os.path.join(wa["path"], "new.txt"), "w") as f:
                 f.write("untracked\n")
             st = await c.request("diff", sessionId=a, stat=True)
@@ -209,6 +215,8 @@ async def main(t):
             r = await c.request("clean_worktrees")
             kept = {k["sessionId"]: k["reason"] for k in r.get("kept", [])}
             removed = {k["sessionId"]: k for k in r.get("removed", [])}
+            t.check("its snapshot refs go with it",
+                    git(repo, "for-each-ref", f"refs/cm/snapshots/{adir}/") == "")
             t.check("the merged worktree is removed, its branch too", a in removed and
                     not os.path.exists(wa["path"]) and
                     git(repo, "branch", "--list", wa["branch"]) == "", f"{r}")

@@ -125,7 +125,7 @@ swt_work(struct wt_job *j)
 		q->result = wt_op_create(&q->create, q->why);
 		break;
 	case SWT_TYPE:
-		if (wt_op_snapshot(q->path, q->tree, q->why) < 0)
+		if (wt_op_snapshot(q->path, 1, q->tree, q->why) < 0)
 			q->tree[0] = '\0';
 		break;
 	case SWT_DIFF:

@@ -21,7 +21,8 @@
 #include "common/fsutil.h"
 #include "common/xmalloc.h"
 
-#define WT_ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define WT_TURNS_KEEP_MAX 100000 /* snapshot refs dropped with a worktree */
+#define WT_ARGS(...)	  ((const char *const[]){__VA_ARGS__, NULL})
 
 /* Writes a reason (cut to WT_WHY_MAX: a long path only shortens it). */
 static void __attribute__((format(printf, 2, 3))) wt_say(char *why, const char *fmt, ...)
@@ -293,7 +294,7 @@ wt_op_create(const struct wt_create_req *q, char *why)
 	created = !exists[0];
 	out = json_object();
 	json_object_set_new(out, "copied", wt_copy_includes(repo, path));
-	if (wt_op_snapshot(path, tree, why) < 0) {
+	if (wt_op_snapshot(path, 1, tree, why) < 0) {
 		wt_op_remove(repo, path, q->branch, created, 1, NULL);
 		json_decref(out);
 		return NULL;
@@ -308,10 +309,20 @@ wt_op_create(const struct wt_create_req *q, char *why)
 	return out;
 }
 
-int
-wt_op_snapshot(const char *path, char tree[64], char *why)
+/* The namespace of a worktree's snapshot refs: refs/cm/snapshots/DIR/. */
+static int
+wt_snapshot_ns(const char *path, char *out, size_t n)
 {
-	char index[PATH_MAX + 32], gitpath[PATH_MAX], real[PATH_MAX], env[PATH_MAX + 48];
+	const char *base = strrchr(path, '/');
+
+	return wt_path(out, n, "refs/cm/snapshots/%s/", base ? base + 1 : path);
+}
+
+int
+wt_op_snapshot(const char *path, int keep, char tree[64], char *why)
+{
+	char index[PATH_MAX + 32], gitpath[PATH_MAX], real[PATH_MAX], env[PATH_MAX + 48],
+	    ref[PATH_MAX];
 	struct gitrun r;
 	char *data = NULL;
 	size_t len = 0;
@@ -358,6 +369,13 @@ wt_op_snapshot(const char *path, char tree[64], char *why)
 		wt_say(why, "git write-tree: %s", gitrun_why(&r));
 	gitrun_release(&r);
 	rc = tree[0] ? 0 : -1;
+	if (rc == 0 && keep && wt_snapshot_ns(path, ref, sizeof ref) == 0 &&
+	    strlen(ref) + strlen(tree) < sizeof ref) {
+		strcat(ref, tree);
+		/* Best effort: without it the snapshot still serves until gc. */
+		wt_git(&r, path, WT_ARGS("update-ref", "--no-deref", ref, tree), NULL, NULL);
+		gitrun_release(&r);
+	}
 out:
 	free(data);
 	unlink(index);
@@ -422,7 +440,7 @@ wt_op_diff(const char *path, const char *base, const char *from, const char *to,
 	}
 	if (to)
 		snprintf(toid, sizeof toid, "%s", to);
-	else if (wt_op_snapshot(path, toid, why) < 0)
+	else if (wt_op_snapshot(path, 0, toid, why) < 0)
 		return NULL;
 	if (wt_git(&st, path,
 		   WT_ARGS("-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff",
@@ -704,6 +722,29 @@ wt_op_status(const char *repo, const char *path, const char *branch, const char 
 	return out;
 }
 
+/* Deletes the snapshot refs of the worktree at path. */
+static void
+wt_drop_snapshots(const char *repo, const char *path)
+{
+	char ns[PATH_MAX];
+	struct gitrun r, d;
+	json_t *refs, *v;
+	size_t i;
+
+	if (wt_snapshot_ns(path, ns, sizeof ns) < 0)
+		return;
+	if (wt_git(&r, repo, WT_ARGS("for-each-ref", "--format=%(refname)", ns), NULL, NULL) == 0) {
+		refs = wt_lines(r.out.data, WT_TURNS_KEEP_MAX);
+		json_array_foreach (refs, i, v) {
+			wt_git(&d, repo, WT_ARGS("update-ref", "-d", json_string_value(v)), NULL,
+			       NULL);
+			gitrun_release(&d);
+		}
+		json_decref(refs);
+	}
+	gitrun_release(&r);
+}
+
 int
 wt_op_remove(const char *repo, const char *path, const char *branch, int created_branch, int force,
 	     char *why)
@@ -725,6 +766,7 @@ wt_op_remove(const char *repo, const char *path, const char *branch, int created
 		/* A directory deleted by hand leaves git's record of it: prune it. */
 		wt_git(&r, repo, WT_ARGS("worktree", "prune"), NULL, NULL);
 		gitrun_release(&r);
+		wt_drop_snapshots(repo, path);
 		if (created_branch) {
 			wt_git(&r, repo,
 			       WT_ARGS("branch", "-q", force ? "-D" : "-d", "--end-of-options",

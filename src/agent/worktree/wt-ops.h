@@ -38,8 +38,13 @@ struct wt_create_req {
  * "createdBranch", "copied": [...], "tree"}. NULL and why on failure.
  */
 json_t *wt_op_create(const struct wt_create_req *q, char *why);
-/* A tree object of everything in the worktree now (tracked, changed, untracked). */
-int wt_op_snapshot(const char *path, char tree[64], char *why);
+/*
+ * A tree object of everything in the worktree now (tracked, changed,
+ * untracked). With keep, a ref refs/cm/snapshots/DIR/TREE (DIR: the
+ * worktree's directory name) holds it, so that `git gc` never prunes a
+ * turn's snapshot; no branch, commit or log sees it.
+ */
+int wt_op_snapshot(const char *path, int keep, char tree[64], char *why);
 /*
  * The changes from `from` (a commit or tree; NULL: the merge base of base
  * and the worktree's HEAD) to `to` (NULL: the worktree now):
