@@ -51,6 +51,9 @@ check "the tool edited the worktree, not the main checkout" bash -c \
 check "cm diff --stat lists the file and counts" grep -q "^M  notes.txt  +1 -0" "$T/stat.out"
 "$CM" diff "$A" --turn 1 >"$T/turn.out" 2>&1
 check "cm diff --turn 1 prints the turn's patch" grep -q "^+from the cli" "$T/turn.out"
+"$CM" show "$A" >"$T/show.out" 2>&1
+check "cm show names the branch, base and turns" bash -c \
+	"grep -q '^branch  *feat/cli' '$T/show.out' && grep -q '^base  *main' '$T/show.out' && grep -q '^turns  *1' '$T/show.out'"
 "$CM" worktree ls >"$T/ls.out" 2>&1
 check "cm worktree ls shows it live with its change" bash -c \
 	"grep 'feat/cli' '$T/ls.out' | grep -q 'live.*1 changed'"
