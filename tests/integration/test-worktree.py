@@ -354,4 +354,28 @@ async def main(t):
                                          "worktrees_cleaned"} <= seen,
                 res.stdout[-3000:] + res.stderr)
 
-run(main)
+async def limits(t):
+    """Worktrees outlive sessions, so they have a bound of their own (4 per session)."""
+    with Agent(extra=["--max-sessions", "1"]) as agent:
+        repo = os.path.join(agent.root, "repo")
+        make_repo(repo)
+        async with Client(agent) as c:
+            for i in range(4):
+                r = await c.create("cat", path=repo, worktree={"branch": f"w{i}"}, timeout=30)
+                await c.request("kill_session", sessionId=r["sessionId"])
+            r = await c.create("cat", path=repo, worktree={"branch": "w4"}, timeout=30)
+            t.check("past the bound, a worktree is refused with limit_reached and what to do",
+                    r.get("code") == "limit_reached" and "cm worktree clean" in
+                    r.get("message", "") and not os.path.exists(repo + ".cm-worktrees/w4"),
+                    f"{r}")
+            await c.request("clean_worktrees")
+            r = await c.create("cat", path=repo, worktree={"branch": "w4"}, timeout=30)
+            t.check("after a clean there is room again", r.get("type") == "session_created",
+                    f"{r}")
+
+
+async def all_tests(t):
+    await main(t)
+    await limits(t)
+
+run(all_tests)

@@ -440,11 +440,22 @@ session_wt_create(struct sessions *set, const struct profile *p, const char *tas
 {
 	char reason[256], branch[REFNAME_MAX + 1];
 	struct swt_job *q;
+	struct wt_entry *e;
+	size_t count = 0;
 
 	*why = NULL;
 	if (set->worktrees == NULL) {
 		*why = xstrdup("this agent keeps no worktrees");
 		return CM_EINVAL;
+	}
+	/* Worktrees outlive sessions, so they are bounded on their own. */
+	TAILQ_FOREACH (e, &set->worktrees->list, entry)
+		count++;
+	if (count >= SESSION_WT_MAX(set)) {
+		*why = xasprintf("the agent holds %zu worktrees, its maximum: clean some first "
+				 "(cm worktree clean)",
+				 count);
+		return CM_ELIMIT;
 	}
 	if (wr->branch && !refname_branch_ok(wr->branch, reason, sizeof reason)) {
 		*why = xasprintf("worktree.branch: %s", reason);

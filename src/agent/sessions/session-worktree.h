@@ -24,6 +24,9 @@
 
 struct profile;
 
+/* Worktrees an agent keeps at most (sessions ended or not): four per session allowed. */
+#define SESSION_WT_MAX(set) ((size_t)(set)->cfg->max_sessions * 4)
+
 struct session_wt_request {
 	const char *branch; /* new or existing branch; NULL: cm/TOOL-TIME-INDEX */
 	const char *base;   /* NULL: the main checkout's branch */

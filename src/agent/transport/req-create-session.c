@@ -167,8 +167,11 @@ req_create_session(struct req *r)
 				    &why);
 	if (rc < 0) {
 		completion_call(&done, COMPLETION_DROPPED, NULL, NULL);
-		req_error(r, rc == CM_EINVAL ? PROTO_ERR_BAD_REQUEST : PROTO_ERR_TMUX_FAILED, "%s",
-			  why ? why : "cannot create the session");
+		req_error(r,
+			  rc == CM_EINVAL   ? PROTO_ERR_BAD_REQUEST
+			  : rc == CM_ELIMIT ? PROTO_ERR_LIMIT_REACHED
+					    : PROTO_ERR_TMUX_FAILED,
+			  "%s", why ? why : "cannot create the session");
 		free(why);
 	}
 }
