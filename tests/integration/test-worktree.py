@@ -276,6 +276,29 @@ async def main(t):
             t.check("a branch checked out elsewhere is refused with git's reason",
                     r.get("code") == "git_failed" and "main" in r.get("message", ""), f"{r}")
 
+            # Keys typed after a submission never overtake it (its snapshot comes first).
+            rk = await c.create("cat", path=repo, worktree={"branch": "order"}, timeout=30)
+            ksid = rk["sessionId"]
+            await c.wait_state(ksid, "idle")
+            sends = [c.request("send_keys", sessionId=ksid, keys="one", enter=True),
+                     c.request("send_keys", sessionId=ksid, keys="two"),
+                     c.request("send_keys", sessionId=ksid, key="Enter"),
+                     c.request("send_keys", sessionId=ksid, keys="three\r")]
+            replies = await asyncio.gather(*sends)
+            t.check("every key request is answered", all(r.get("type") == "keys_sent"
+                                                         for r in replies), f"{replies}")
+            scr = await c.wait_screen(ksid, "three\nthree")
+            text = (await c.screen(ksid)) or ""
+            t.check("keys are typed in the order asked, snapshots or not",
+                    scr is not None and text.find("one") < text.find("two") < text.find("three"),
+                    repr(text[:200]))
+            ls = await c.request("list_sessions")
+            turns = [s["worktree"]["turns"] for s in ls["sessions"] if s["sessionId"] == ksid]
+            t.check("Enter as a key and a typed newline are submissions too (3 turns)",
+                    turns == [3], f"{turns}")
+            await c.request("kill_session", sessionId=ksid)
+            await c.request("clean_worktrees", sessionId=ksid, force=True)
+
             # Git runs off the loop: the agent answers while a slow snapshot hashes.
             rl = await c.create("cat", path=repo, worktree={"branch": "loop"}, timeout=30)
             with open(os.path.join(rl["worktree"]["path"], "big.bin"), "wb") as f:

@@ -40,10 +40,20 @@ struct swt_job {
 	size_t text_len;
 	int auto_confirm, cols, rows, enter, stat, turn, force, created_branch;
 	enum wt_merge_mode mode;
-	json_t *items;	   /* list and clean: the records, as objects */
-	struct session *s; /* type: the session (a reference) */
-	char tree[64];	   /* type: the snapshot */
+	json_t *items;		    /* list and clean: the records, as objects */
+	struct session *s;	    /* type: the session (a reference) */
+	char tree[64];		    /* type: the snapshot */
+	int snap;		    /* type: a submission, snapshotted before it is typed */
+	int running;		    /* type: its snapshot job runs */
+	TAILQ_ENTRY(swt_job) queue; /* type: in swt_typing */
 };
+
+/*
+ * Typing into worktree sessions, in the order it was asked for: a
+ * submission waits for its snapshot, and whatever is typed after it waits
+ * behind it, so that keys never overtake a submitted task.
+ */
+static TAILQ_HEAD(, swt_job) swt_typing = TAILQ_HEAD_INITIALIZER(swt_typing);
 
 static void swt_done(struct wt_job *j);
 
@@ -308,28 +318,78 @@ swt_create_done(struct swt_job *q)
 		 index);
 }
 
-/* The snapshot before a submission is taken: record it, then type. */
+/* Types q now (its snapshot, if any, is taken) and answers through typing. */
+static void
+swt_type_now(struct swt_job *q)
+{
+	struct completion done = q->done;
+
+	q->done = COMPLETION_NONE; /* typing answers it from here on */
+	if (q->s->killed) {
+		completion_call(&done, PROTO_ERR_UNKNOWN_SESSION, "the session was killed", NULL);
+		return;
+	}
+	if (typing_start(q->s, q->text, q->text_len, q->enter, q->key, done) < 0)
+		completion_call(&done, PROTO_ERR_BAD_REQUEST, "the keys cannot be typed", NULL);
+}
+
+static void swt_job_free(struct swt_job *q);
+
+/* Types what waits for s, up to the next submission, whose snapshot it starts. */
+static void
+swt_typing_next(struct session *s)
+{
+	struct swt_job *q, *next;
+
+	for (q = TAILQ_FIRST(&swt_typing); q != NULL; q = next) {
+		next = TAILQ_NEXT(q, queue);
+		if (q->s != s)
+			continue;
+		if (q->running)
+			return;
+		if (q->snap) {
+			q->running = 1;
+			q->job.work = swt_work;
+			q->job.done = swt_done;
+			if (wt_job_start(s->set->vhost, &q->job) == 0)
+				return;
+			log_warn("%s: no snapshot for this turn: too many git jobs", s->id);
+		}
+		TAILQ_REMOVE(&swt_typing, q, queue);
+		swt_type_now(q);
+		swt_job_free(q);
+	}
+}
+
+/* The snapshot before a submission is taken: record it, type, go on. */
 static void
 swt_type_done(struct swt_job *q)
 {
 	struct wt_entry *e = wt_registry_find(q->set->worktrees, q->s->id);
-	struct completion done;
-	int rc;
 
 	if (q->tree[0] && e)
 		wt_entry_add_turn(q->set->worktrees, e, q->tree, time_wall());
 	else if (!q->tree[0])
 		log_warn("%s: no snapshot for this turn: %s", q->s->id, q->why);
-	if (q->s->killed) {
-		completion_call(&q->done, PROTO_ERR_UNKNOWN_SESSION, "the session was killed",
-				NULL);
-		return;
+	TAILQ_REMOVE(&swt_typing, q, queue);
+	swt_type_now(q);
+	swt_typing_next(q->s);
+}
+
+/* At shutdown: what waits to be typed into s is let go. */
+static void
+swt_typing_drop(struct session *s)
+{
+	struct swt_job *q, *next;
+
+	for (q = TAILQ_FIRST(&swt_typing); q != NULL; q = next) {
+		next = TAILQ_NEXT(q, queue);
+		if (q->s != s || q->running)
+			continue;
+		TAILQ_REMOVE(&swt_typing, q, queue);
+		completion_call(&q->done, COMPLETION_DROPPED, NULL, NULL);
+		swt_job_free(q);
 	}
-	done = q->done;
-	q->done = COMPLETION_NONE; /* typing answers it from here on */
-	rc = typing_start(q->s, q->text, q->text_len, q->enter, q->key, done);
-	if (rc < 0)
-		completion_call(&done, PROTO_ERR_BAD_REQUEST, "the keys cannot be typed", NULL);
 }
 
 /* A session counts as live while its tool may still change its worktree. */
@@ -352,6 +412,10 @@ swt_done(struct wt_job *j)
 
 	if (j->cancelled) {
 		completion_call(&q->done, COMPLETION_DROPPED, NULL, NULL);
+		if (q->kind == SWT_TYPE) {
+			TAILQ_REMOVE(&swt_typing, q, queue);
+			swt_typing_drop(q->s);
+		}
 		goto out;
 	}
 	switch (q->kind) {
@@ -428,6 +492,13 @@ swt_done(struct wt_job *j)
 		break;
 	}
 out:
+	swt_job_free(q);
+}
+
+/* Frees a job and the session reference it holds. */
+static void
+swt_job_free(struct swt_job *q)
+{
 	if (q->s)
 		session_unref(q->s, __func__);
 	swt_free(q);
@@ -490,9 +561,14 @@ session_wt_type(struct session *s, const char *text, size_t len, int enter, cons
 		struct completion done)
 {
 	struct wt_entry *e = wt_registry_find(s->set->worktrees, s->id);
+	int submits = enter || (key && strcmp(key, "Enter") == 0) ||
+		      (text && (memchr(text, '\r', len) || memchr(text, '\n', len)));
 	struct swt_job *q;
+	int waits = 0;
 
-	if (e == NULL || !enter)
+	TAILQ_FOREACH (q, &swt_typing, queue)
+		waits |= q->s == s;
+	if (e == NULL || (!submits && !waits))
 		return typing_start(s, text, len, enter, key, done);
 	if (len > TYPING_TEXT_MAX || (text && memchr(text, '\0', len)))
 		return CM_EINVAL;
@@ -507,7 +583,9 @@ session_wt_type(struct session *s, const char *text, size_t len, int enter, cons
 	}
 	q->key = swt_dup(key);
 	q->enter = enter;
-	swt_start(q);
+	q->snap = submits;
+	TAILQ_INSERT_TAIL(&swt_typing, q, queue);
+	swt_typing_next(s);
 	return 0;
 }
 

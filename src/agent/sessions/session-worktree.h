@@ -41,9 +41,11 @@ int session_wt_create(struct sessions *set, const struct profile *p, const char 
 		      const char *path, const struct session_wt_request *wr, int auto_confirm,
 		      int cols, int rows, struct completion done, char **why);
 /*
- * Types into s as typing_start does; when s has a worktree and the text is
- * submitted (enter), a snapshot of the worktree is taken first and
- * recorded as the next turn.
+ * Types into s as typing_start does. When s has a worktree, a submission
+ * (enter, the key Enter, or text holding a newline: a task typed from
+ * the CLI, the dashboard's keys or an attached terminal) waits for a
+ * snapshot of the worktree, recorded as the next turn; whatever is typed
+ * into s meanwhile waits behind it, so that keys keep their order.
  */
 int session_wt_type(struct session *s, const char *text, size_t len, int enter, const char *key,
 		    struct completion done);
