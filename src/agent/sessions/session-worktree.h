@@ -12,7 +12,8 @@
  * snapshot of N against the snapshot of N + 1 (or the worktree now).
  *
  * Every function answers through its completion, once; errors are the
- * protocol's codes with a reason.
+ * protocol's codes with a reason. The review of these sessions (diff,
+ * merge, list, clean) is session-review.h.
  */
 #ifndef CM_AGENT_SESSIONS_SESSION_WORKTREE_H
 #define CM_AGENT_SESSIONS_SESSION_WORKTREE_H
@@ -49,15 +50,4 @@ int session_wt_create(struct sessions *set, const struct profile *p, const char 
  */
 int session_wt_type(struct session *s, const char *text, size_t len, int enter, const char *key,
 		    struct completion done);
-/* The changes of session sid against its base (turn 0) or of one turn. */
-void session_wt_diff(struct sessions *set, const char *sid, int turn, int stat,
-		     struct completion done);
-/* Merges session sid's branch into its base (mode: "merge", "rebase", "squash"). */
-void session_wt_merge(struct sessions *set, const char *sid, const char *mode,
-		      struct completion done);
-/* Every worktree with what it holds. */
-void session_wt_list(struct sessions *set, struct completion done);
-/* Removes the worktree of sid, or of every ended session (sid NULL). */
-void session_wt_clean(struct sessions *set, const char *sid, int force, struct completion done);
-
 #endif

@@ -1,6 +1,6 @@
 /*
  * diff, merge, list_worktrees, clean_worktrees: the review loop of
- * worktree sessions (sessions/session-worktree.c does the work). A session
+ * worktree sessions (sessions/session-review.c does the work). A session
  * that was killed keeps its worktree, so these take any well-formed id,
  * not only a live session's.
  */
@@ -8,7 +8,7 @@
 
 #include "agent/transport/agent.h"
 #include "agent/transport/dispatch.h"
-#include "agent/sessions/session-worktree.h"
+#include "agent/sessions/session-review.h"
 #include "proto/names.h"
 #include "proto/protocol.h"
 
@@ -33,8 +33,8 @@ req_diff(struct req *r)
 		0 ||
 	    !req_wt_id(r, id))
 		return;
-	session_wt_diff(&r->a->sessions, id, turn, stat,
-			req_later(r, proto_msg_name(PROTO_MSG_DIFF)));
+	session_review_diff(&r->a->sessions, id, turn, stat,
+			    req_later(r, proto_msg_name(PROTO_MSG_DIFF)));
 }
 
 /* Handles {"action":"merge","sessionId"[,"mode"]}. */
@@ -45,7 +45,8 @@ req_merge(struct req *r)
 
 	if (req_unpack(r, "{s:s, s?:s}", "sessionId", &id, "mode", &mode) < 0 || !req_wt_id(r, id))
 		return;
-	session_wt_merge(&r->a->sessions, id, mode, req_later(r, proto_msg_name(PROTO_MSG_MERGED)));
+	session_review_merge(&r->a->sessions, id, mode,
+			     req_later(r, proto_msg_name(PROTO_MSG_MERGED)));
 }
 
 /* Handles {"action":"list_worktrees"}. */
@@ -54,7 +55,7 @@ req_list_worktrees(struct req *r)
 {
 	if (req_unpack(r, "{}") < 0)
 		return;
-	session_wt_list(&r->a->sessions, req_later(r, proto_msg_name(PROTO_MSG_WORKTREE_LIST)));
+	session_review_list(&r->a->sessions, req_later(r, proto_msg_name(PROTO_MSG_WORKTREE_LIST)));
 }
 
 /* Handles {"action":"clean_worktrees"[,"sessionId"][,"force"]}. */
@@ -67,6 +68,6 @@ req_clean_worktrees(struct req *r)
 	if (req_unpack(r, "{s?:s, s?:b}", "sessionId", &id, "force", &force) < 0 ||
 	    (id && !req_wt_id(r, id)))
 		return;
-	session_wt_clean(&r->a->sessions, id, force,
-			 req_later(r, proto_msg_name(PROTO_MSG_WORKTREES_CLEANED)));
+	session_review_clean(&r->a->sessions, id, force,
+			     req_later(r, proto_msg_name(PROTO_MSG_WORKTREES_CLEANED)));
 }

@@ -26,8 +26,7 @@ int wt_path(char *out, size_t n, const char *fmt, ...) __attribute__((format(pri
  * Runs git in dir; returns its exit status (or a negative code). With why
  * and what, a failure writes "what: git's reason". The caller releases r.
  */
-int wt_git(struct gitrun *r, const char *dir, const char *const *args, const char *what,
-	   char *why);
+int wt_git(struct gitrun *r, const char *dir, const char *const *args, const char *what, char *why);
 /* Runs git and keeps stdout's first line in out (n bytes); -1 if it failed or printed none. */
 int wt_git_line(const char *dir, const char *const *args, char *out, size_t n, const char *what,
 		char *why);
