@@ -128,9 +128,9 @@ swt_clean_one(const json_t *it, const json_t *status, int force)
 				"path", json_object_get(it, "path"), "reason", why);
 	} else {
 		out = json_pack("{s:O, s:O, s:O, s:O, s:b}", "sessionId",
-				json_object_get(it, "sessionId"), "path", json_object_get(it, "path"),
-				"branch", json_object_get(it, "branch"), "discarded", losses,
-				"removed", 1);
+				json_object_get(it, "sessionId"), "path",
+				json_object_get(it, "path"), "branch",
+				json_object_get(it, "branch"), "discarded", losses, "removed", 1);
 	}
 	json_decref(losses);
 	return out;
@@ -237,7 +237,8 @@ swt_entry(struct sessions *set, const char *sid, struct completion *done)
 }
 
 void
-session_review_diff(struct sessions *set, const char *sid, int turn, int stat, struct completion done)
+session_review_diff(struct sessions *set, const char *sid, int turn, int stat,
+		    struct completion done)
 {
 	struct wt_entry *e = swt_entry(set, sid, &done);
 	struct swt_job *q;
@@ -268,7 +269,8 @@ session_review_diff(struct sessions *set, const char *sid, int turn, int stat, s
 }
 
 void
-session_review_merge(struct sessions *set, const char *sid, const char *mode, struct completion done)
+session_review_merge(struct sessions *set, const char *sid, const char *mode,
+		     struct completion done)
 {
 	struct wt_entry *e;
 	struct swt_job *q;

@@ -21,7 +21,6 @@ void session_review_merge(struct sessions *set, const char *sid, const char *mod
 /* Every worktree with what it holds. */
 void session_review_list(struct sessions *set, struct completion done);
 /* Removes the worktree of sid, or of every ended session (sid NULL); force: whatever they hold. */
-void session_review_clean(struct sessions *set, const char *sid, int force,
-			  struct completion done);
+void session_review_clean(struct sessions *set, const char *sid, int force, struct completion done);
 
 #endif
