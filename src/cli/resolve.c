@@ -251,7 +251,7 @@ int
 resolve_transcript(struct cli *cli, const char *arg, struct resolved *r,
 		   const struct conn_hooks *hooks, int quiet)
 {
-	int rc = resolve_find(cli, arg, r, hooks, cm_client_list_transcripts, quiet, "transcript");
+	int rc = resolve_find(cli, arg, r, hooks, cm_client_list_transcripts, quiet, "session");
 
 	if (rc != 0)
 		resolve_release(r);

@@ -113,17 +113,21 @@ test_hostile_records(void **s)
 	assert_int_equal(wt_registry_init(&reg, state), 0);
 	wt_registry_release(&reg);
 	write_file("cm-2-1.json", "{not json");
-	write_file("cm-2-2.json", "{\"repo\":\"rel\",\"path\":\"/p\",\"branch\":\"b\",\"base\":\"m\","
-				  "\"baseCommit\":\"c\",\"createdBranch\":true,\"index\":1}");
-	write_file("cm-2-3.json", "{\"repo\":\"/r\",\"path\":\"/p\",\"branch\":\"b\",\"base\":\"m\","
-				  "\"baseCommit\":\"c\",\"createdBranch\":true,\"index\":0}");
+	write_file("cm-2-2.json",
+		   "{\"repo\":\"rel\",\"path\":\"/p\",\"branch\":\"b\",\"base\":\"m\","
+		   "\"baseCommit\":\"c\",\"createdBranch\":true,\"index\":1}");
+	write_file("cm-2-3.json",
+		   "{\"repo\":\"/r\",\"path\":\"/p\",\"branch\":\"b\",\"base\":\"m\","
+		   "\"baseCommit\":\"c\",\"createdBranch\":true,\"index\":0}");
 	write_file("x;rm.json", "{\"repo\":\"/r\",\"path\":\"/p\",\"branch\":\"b\",\"base\":\"m\","
 				"\"baseCommit\":\"c\",\"createdBranch\":true,\"index\":1}");
-	write_file("cm-2-4.json", "{\"repo\":\"/r\",\"path\":\"/p\",\"branch\":\"b\",\"base\":\"m\","
-				  "\"baseCommit\":\"c\",\"createdBranch\":false,\"index\":2,"
-				  "\"turns\":\"nope\"}");
-	write_file("cm-2-5.json", "{\"repo\":\"/r\",\"path\":\"/p\",\"branch\":\"b\",\"base\":\"m\","
-				  "\"baseCommit\":\"c\",\"createdBranch\":false,\"index\":2}");
+	write_file("cm-2-4.json",
+		   "{\"repo\":\"/r\",\"path\":\"/p\",\"branch\":\"b\",\"base\":\"m\","
+		   "\"baseCommit\":\"c\",\"createdBranch\":false,\"index\":2,"
+		   "\"turns\":\"nope\"}");
+	write_file("cm-2-5.json",
+		   "{\"repo\":\"/r\",\"path\":\"/p\",\"branch\":\"b\",\"base\":\"m\","
+		   "\"baseCommit\":\"c\",\"createdBranch\":false,\"index\":2}");
 	assert_int_equal(wt_registry_init(&reg, state), 0);
 	assert_null(wt_registry_find(&reg, "cm-2-1"));
 	assert_null(wt_registry_find(&reg, "cm-2-2"));
