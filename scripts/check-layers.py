@@ -13,7 +13,8 @@ rules, each failure printed as FILE:LINE with the include that breaks it:
      same base:
         common <- proto <- lib <- cli                       (the client side)
         common <- proto <- agent/settings <- agent/tmux <- agent/screen
-               <- agent/sessions <- agent/transport <- agent (main.c, wiring)
+               <- agent/worktree <- agent/sessions <- agent/transport
+               <- agent (main.c, wiring)
      A file may include its own layer and the layers below it in its
      stack; the two stacks never include each other. A file directly in
      src/agent/ is the top of the agent (the wiring); a new folder under
@@ -37,7 +38,8 @@ import tempfile
 # Each stack lists its layers from the bottom up.
 STACKS = [
     ["common", "proto", "lib", "cli"],
-    ["common", "proto", "agent/settings", "agent/tmux", "agent/screen", "agent/sessions",
+    ["common", "proto", "agent/settings", "agent/tmux", "agent/screen", "agent/worktree",
+     "agent/sessions",
      "agent/transport", "agent"],
 ]
 AGENT_LAYERS = {l for l in STACKS[1] if l.startswith("agent/")}

@@ -11,6 +11,7 @@ import { h, replace, $ } from './dom.js';
 import { stateWord, stateTone, duration, clock, firstLine, shortPath } from './format.js';
 import { TermView } from './term.js';
 import { initHistory, refreshHistory, openPlayer } from './history.js';
+import { openDiff, loadDiff, mergeFromDialog, worktreeRequest } from './diff.js';
 
 const TOKEN_KEY = 'cm.token'; // sessionStorage: this tab only, gone when it closes
 const PATH_KEY = 'cm.lastPath'; // localStorage: the last directory used (not a secret)
@@ -217,7 +218,7 @@ function applyEvent(msg, { history = false } = {}) {
     case Type.SESSION_CREATED: {
       if (!history) app.sessions.set(id, {
         sessionId: id, tool: msg.tool, task: msg.task, path: msg.path,
-        autoConfirm: msg.autoConfirm, socket: msg.socket, state: State.STARTING,
+        autoConfirm: msg.autoConfirm, socket: msg.socket, worktree: msg.worktree, state: State.STARTING,
         stateSince: msg.timestamp, created: msg.timestamp, ...(s || {}),
       });
       addEvent({ ...base, tone: 'info', text: `Started ${msg.tool || 'a tool'} in ${msg.path || '?'}` });
@@ -393,6 +394,9 @@ function renderDetail() {
   $('#detail-path').title = s.path || '';
   const alive = s.state !== State.EXITED;
   $('#type-btn').disabled = !alive;
+  $('#diff-btn').classList.toggle('hidden', !s.worktree);
+  $('#detail-worktree').classList.toggle('hidden', !s.worktree);
+  $('#detail-worktree').textContent = s.worktree ? `worktree ${s.worktree.branch} from ${s.worktree.base}` : '';
   renderPrompt(s);
 }
 
@@ -541,6 +545,7 @@ async function submitNew(ev) {
   try {
     const r = await conn.request(Action.CREATE_SESSION, {
       tool, task: $('#new-task').value, context: { path }, autoConfirm: $('#new-auto').checked,
+      worktree: worktreeRequest(),
     });
     localStorage.setItem(PATH_KEY, path);
     $('#new-dialog').close();
@@ -610,6 +615,14 @@ function init() {
   $('#replay-btn').addEventListener('click', () => app.selected && openPlayer(app.selected, app.sessions.get(app.selected)));
   initHistory(conn);
   $('#events-filter').addEventListener('change', renderEvents);
+  $('#new-worktree').addEventListener('change', () =>
+    $('#new-worktree-fields').classList.toggle('hidden', !$('#new-worktree').checked));
+  $('#diff-btn').addEventListener('click', () => {
+    const s = app.selected && app.sessions.get(app.selected);
+    if (s) openDiff(conn, s);
+  });
+  $('#diff-turn').addEventListener('change', () => loadDiff(conn));
+  $('#diff-merge').addEventListener('click', () => mergeFromDialog(conn));
   for (const b of document.querySelectorAll('.tab')) b.addEventListener('click', () => setTab(b.dataset.tab));
   setTab('list');
 

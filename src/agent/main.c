@@ -37,6 +37,9 @@
 #include "agent/transport/agent.h"
 #include "agent/transport/conn.h"
 #include "agent/transport/listener.h"
+#include "agent/worktree/gitrun.h"
+#include "agent/worktree/wt-job.h"
+#include "agent/worktree/wt-registry.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -47,6 +50,8 @@
 static struct fdwatch main_signal_watch;
 /* What GET /metrics shows (sessions/metrics.h). */
 static struct metrics main_metrics;
+/* The sessions' worktrees (STATE_DIR/worktrees). */
+static struct wt_registry main_worktrees;
 /* STATE_DIR/agent.lock, locked and open until the process ends. */
 static int main_lock_fd = -1;
 
@@ -57,8 +62,10 @@ main_reap(struct agent *a)
 	int status;
 	pid_t pid;
 
+	/* A git child's status goes to the job thread that waits for it. */
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		session_reaped(&a->sessions, pid, status);
+		if (!gitrun_reaped(pid, status))
+			session_reaped(&a->sessions, pid, status);
 }
 
 /* A signal arrived on the signalfd. */
@@ -340,6 +347,8 @@ main(int argc, char **argv)
 	a->sessions.vhost = a->vhost;
 	a->sessions.danger = agent_danger_rules;
 	main_start_recorder(a);
+	if (wt_registry_init(&main_worktrees, a->cfg.state_dir) == 0)
+		a->sessions.worktrees = &main_worktrees;
 	session_adopt_all(&a->sessions);
 	main_announce(a);
 	main_write_port(a);
@@ -354,8 +363,10 @@ main(int argc, char **argv)
 
 	sdnotify_stopping();
 	fdwatch_remove(&main_signal_watch);
+	wt_jobs_shutdown();
 	session_detach_all(&a->sessions);
 	recorder_stop(&a->sessions);
+	wt_registry_release(&main_worktrees);
 	listener_stop(a);
 	main_reap(a);
 	bus_release(&a->sessions.bus);

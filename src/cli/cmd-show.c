@@ -92,6 +92,14 @@ cmd_show_exec(struct cli *cli, int argc, char **argv)
 		       (long long)json_integer_value(json_object_get(r.session, "cols")),
 		       (long long)json_integer_value(json_object_get(r.session, "rows")));
 	cmd_show_field(r.session, "socket", "socket");
+	if (json_is_object(json_object_get(r.session, "worktree"))) {
+		const json_t *wt = json_object_get(r.session, "worktree");
+
+		cmd_show_field(wt, "branch", "branch");
+		cmd_show_field(wt, "base", "base");
+		cmd_show_field(wt, "repo", "repo");
+		cmd_show_field(wt, "turns", "turns");
+	}
 	prompt = json_object_get(r.session, "prompt");
 	if (json_is_object(prompt)) {
 		const json_t *o;

@@ -194,13 +194,16 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	    {"wait", no_argument, NULL, 'w'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"worktree", optional_argument, NULL, 'W'},
+	    {"base", required_argument, NULL, 'B'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cmd_start_wait w;
 	struct conn_hooks hooks;
 	struct conn *all = NULL, *cn = NULL, single;
 	size_t nall = 0, i;
-	const char *path = NULL, *tool, *task = NULL;
+	const char *path = NULL, *tool, *task = NULL, *branch = NULL, *base = NULL;
+	int worktree = 0;
 	long timeout = 0;
 	int c, rc, auto_confirm = -1, place = 0;
 	char *sid = NULL;
@@ -228,6 +231,13 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 		case 'q':
 			w.quiet = 1;
 			break;
+		case 'W':
+			worktree = 1;
+			branch = optarg;
+			break;
+		case 'B':
+			base = optarg;
+			break;
 		default:
 			return CLI_EXIT_USAGE;
 		}
@@ -241,6 +251,10 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 		task = argv[optind++];
 	if (optind < argc) {
 		cli_error(cli, "unexpected argument \"%s\" (quote the task)", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (base && !worktree) {
+		cli_error(cli, "--base needs --worktree");
 		return CLI_EXIT_USAGE;
 	}
 	if (cli->ctx_name && cli->pool) {
@@ -280,6 +294,8 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	if (!path)
 		path = cn->ctx.path;
 	req = cm_request_create_session(tool, task, path, auto_confirm);
+	if (worktree)
+		cm_request_set_worktree(req, branch, base);
 	if ((rc = cm_client_call(cn->client, req, &reply)) < 0) {
 		rc = conn_request_failed(cn, rc);
 		goto out;
@@ -297,7 +313,14 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 		output_json(stdout, o);
 		json_decref(o);
 	} else {
+		const json_t *wt = json_object_get(reply, "worktree");
+
 		sanitize_printf(stdout, "%s/%s\n", cn->ctx.name, sid);
+		if (wt)
+			sanitize_printf(stderr, "cm: worktree %s (branch %s from %s)\n",
+					json_string_value(json_object_get(wt, "path")),
+					json_string_value(json_object_get(wt, "branch")),
+					json_string_value(json_object_get(wt, "base")));
 	}
 	fflush(stdout);
 	rc = 0;
@@ -336,7 +359,7 @@ const struct cli_cmd cmd_start_entry = {
     .name = "start",
     .alias = "run",
     .usage = "TOOL [\"TASK\"] [--ctx NAME | --pool P] [--path P] [--auto-confirm on|off] "
-	     "[--wait [--timeout S]] [--json]",
+	     "[--worktree[=BRANCH] [--base REF]] [--wait [--timeout S]] [--json]",
     .summary = "start a tool (claude, codex, ...) on a task in a new session",
     .help = "    --ctx NAME           the context (agent) to start on; default: cm ctx use\n"
 	    "    --pool P             place on the healthiest, least loaded agent of pool P\n"
@@ -344,6 +367,11 @@ const struct cli_cmd cmd_start_entry = {
 	    "    --path P             project directory on the agent's machine (default: the\n"
 	    "                         context's path, else the agent's home)\n"
 	    "    --auto-confirm on|off  answer the tool's safe prompts by policy\n"
+	    "    --worktree[=BRANCH]  run in a git worktree of its own: BRANCH is made from\n"
+	    "                         the base, or checked out if it exists (default: the\n"
+	    "                         agent names one); see cm diff, cm merge, cm worktree\n"
+	    "    --base REF           with --worktree: the branch to start from and merge\n"
+	    "                         into (default: the main checkout's branch)\n"
 	    "    --wait               follow the session until the task ends; exit status:\n"
 	    "                         0 done, 10 waiting for a person, 11 error, 12 exited\n"
 	    "    --timeout S          with --wait: give up after S seconds (exit 1)\n"

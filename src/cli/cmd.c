@@ -14,6 +14,7 @@ extern const struct cli_cmd cmd_ctx_entry, cmd_start_entry, cmd_ls_entry, cmd_sh
     cmd_agent_entry, cmd_completion_entry, cmd_complete_entry, cmd_doctor_entry, cmd_history_entry,
     cmd_grep_entry, cmd_notify_entry;
 extern const struct cli_cmd cmd_tools_entry, cmd_mcp_entry;
+extern const struct cli_cmd cmd_diff_entry, cmd_merge_entry, cmd_worktree_entry;
 
 /* One command a line, so that adding one is a one-line change. */
 /* clang-format off */
@@ -41,6 +42,9 @@ const struct cli_cmd *const cmd_table[] = {
     &cmd_complete_entry,
     &cmd_tools_entry,
     &cmd_mcp_entry,
+    &cmd_diff_entry,
+    &cmd_merge_entry,
+    &cmd_worktree_entry,
     NULL,
 };
 /* clang-format on */

@@ -121,7 +121,7 @@ resolve_candidates(const json_t *list, const char *ctx, const char *id, int exac
  */
 static int
 resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct conn_hooks *hooks,
-	     int (*list)(struct cm_client *c, json_t **out), int quiet)
+	     int (*list)(struct cm_client *c, json_t **out), int quiet, const char *what)
 {
 	char ctxname[CTX_NAME_MAX + 2], cands[1024] = "";
 	const char *id;
@@ -209,7 +209,7 @@ resolve_find(struct cli *cli, const char *arg, struct resolved *r, const struct 
 			rc = first_fail;
 		else {
 			if (!quiet)
-				cli_error(cli, "no session matches \"%s\"%s", arg,
+				cli_error(cli, "no %s matches \"%s\"%s", what, arg,
 					  failed ? " (some contexts were unreachable)" : "");
 			rc = CLI_EXIT_NOTFOUND;
 		}
@@ -239,7 +239,7 @@ int
 resolve_session(struct cli *cli, const char *arg, struct resolved *r,
 		const struct conn_hooks *hooks)
 {
-	int rc = resolve_find(cli, arg, r, hooks, cm_client_list_sessions, 0);
+	int rc = resolve_find(cli, arg, r, hooks, cm_client_list_sessions, 0, "session");
 
 	if (rc != 0)
 		resolve_release(r);
@@ -251,7 +251,18 @@ int
 resolve_transcript(struct cli *cli, const char *arg, struct resolved *r,
 		   const struct conn_hooks *hooks, int quiet)
 {
-	int rc = resolve_find(cli, arg, r, hooks, cm_client_list_transcripts, quiet);
+	int rc = resolve_find(cli, arg, r, hooks, cm_client_list_transcripts, quiet, "session");
+
+	if (rc != 0)
+		resolve_release(r);
+	return rc;
+}
+
+/* Finds a session that has a worktree, ended ones too. */
+int
+resolve_worktree(struct cli *cli, const char *arg, struct resolved *r)
+{
+	int rc = resolve_find(cli, arg, r, NULL, cm_client_list_worktrees, 0, "worktree session");
 
 	if (rc != 0)
 		resolve_release(r);

@@ -47,6 +47,11 @@ int resolve_arg(struct cli *cli, int argc, char **argv, struct resolved *r,
  */
 int resolve_transcript(struct cli *cli, const char *arg, struct resolved *r,
 		       const struct conn_hooks *hooks, int quiet);
+/*
+ * As resolve_session, among the sessions that have a worktree (from
+ * list_worktrees: killed sessions too); r->session is the worktree's entry.
+ */
+int resolve_worktree(struct cli *cli, const char *arg, struct resolved *r);
 /* Closes the connections and frees. */
 void resolve_release(struct resolved *r);
 

@@ -41,7 +41,11 @@
 	X(CM_EDANGER, "dangerous", "refused by a danger rule")                                     \
 	X(CM_ERATE, "rate_limited", "too many requests")                                           \
 	X(CM_ENOTRANSCRIPT, "unknown_transcript", "no transcript of that session")                 \
-	X(CM_EBADPATTERN, "bad_pattern", "the search pattern is not a valid regular expression")
+	X(CM_EBADPATTERN, "bad_pattern", "the search pattern is not a valid regular expression")   \
+	X(CM_ENOWORKTREE, "no_worktree", "the session has no worktree")                            \
+	X(CM_EGIT, "git_failed", "git refused or failed")                                          \
+	X(CM_ECONFLICT, "merge_conflict", "the merge conflicts")                                   \
+	X(CM_EDIRTY, "dirty", "uncommitted changes are in the way")
 
 enum cm_err {
 	CM_OK = 0,

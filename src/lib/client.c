@@ -1156,3 +1156,43 @@ cm_client_resize(struct cm_client *c, const char *session_id, int cols, int rows
 {
 	return cm_client_call(c, cm_request_resize(session_id, cols, rows), NULL);
 }
+
+/* diff. */
+int
+cm_client_diff(struct cm_client *c, const char *session_id, int turn, int stat, json_t **reply)
+{
+	return cm_client_call(c, cm_request_diff(session_id, turn, stat), reply);
+}
+
+/* merge. */
+int
+cm_client_merge(struct cm_client *c, const char *session_id, const char *mode, json_t **reply)
+{
+	return cm_client_call(c, cm_request_merge(session_id, mode), reply);
+}
+
+/* list_worktrees. */
+int
+cm_client_list_worktrees(struct cm_client *c, json_t **worktrees)
+{
+	json_t *reply = NULL, *arr;
+	int rc;
+
+	*worktrees = NULL;
+	rc = cm_client_call(c, cm_request(proto_msg_name(PROTO_REQ_LIST_WORKTREES)), &reply);
+	if (rc < 0) {
+		json_decref(reply);
+		return rc;
+	}
+	arr = json_object_get(reply, "worktrees");
+	*worktrees = json_is_array(arr) ? json_incref(arr) : json_array();
+	json_decref(reply);
+	return 0;
+}
+
+/* clean_worktrees. */
+int
+cm_client_clean_worktrees(struct cm_client *c, const char *session_id, int force, json_t **reply)
+{
+	return cm_client_call(c, cm_request_clean_worktrees(session_id, force), reply);
+}

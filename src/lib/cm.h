@@ -238,6 +238,18 @@ CM_API json_t *cm_request_resize(const char *session_id, int cols, int rows);
 CM_API json_t *cm_request_confirm(const char *session_id, int approve, const char *fingerprint);
 /* set_auto_confirm. */
 CM_API json_t *cm_request_set_auto_confirm(const char *session_id, int enabled);
+/*
+ * Asks a create_session request (req) for a worktree of its own: branch
+ * (new from base, or existing; NULL: the agent names one) and base (NULL:
+ * the main checkout's branch). 0, or CM_ERROR_INVALID.
+ */
+CM_API int cm_request_set_worktree(json_t *req, const char *branch, const char *base);
+/* diff; turn <= 0: everything against the base; stat: files only. */
+CM_API json_t *cm_request_diff(const char *session_id, int turn, int stat);
+/* merge; mode "merge", "rebase", "squash" or NULL (merge). */
+CM_API json_t *cm_request_merge(const char *session_id, const char *mode);
+/* clean_worktrees; session_id NULL: every ended session's. */
+CM_API json_t *cm_request_clean_worktrees(const char *session_id, int force);
 
 /* create_session; *session_id (caller frees) gets the new id. auto_confirm < 0: agent default. */
 CM_API int cm_client_create_session(struct cm_client *c, const char *tool, const char *task,
@@ -274,6 +286,17 @@ CM_API int cm_client_subscribe_output(struct cm_client *c, const char *session_i
 CM_API int cm_client_unsubscribe_output(struct cm_client *c, const char *session_id);
 /* resize. */
 CM_API int cm_client_resize(struct cm_client *c, const char *session_id, int cols, int rows);
+/* diff; *reply (new reference) is the diff message. */
+CM_API int cm_client_diff(struct cm_client *c, const char *session_id, int turn, int stat,
+			  json_t **reply);
+/* merge; *reply (new reference, may be NULL) is the merged message. */
+CM_API int cm_client_merge(struct cm_client *c, const char *session_id, const char *mode,
+			   json_t **reply);
+/* list_worktrees; *worktrees is the array (new reference). */
+CM_API int cm_client_list_worktrees(struct cm_client *c, json_t **worktrees);
+/* clean_worktrees; *reply (new reference) has "removed" and "kept". */
+CM_API int cm_client_clean_worktrees(struct cm_client *c, const char *session_id, int force,
+				     json_t **reply);
 
 /*
  * Transcripts: every session's recorded output, kept after it ended.

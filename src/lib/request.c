@@ -200,3 +200,59 @@ cm_message_validate(const json_t *msg, int check_limits, char *why, size_t len)
 	buf_release(&b);
 	return rc;
 }
+
+/* The worktree of a create_session request. */
+int
+cm_request_set_worktree(json_t *req, const char *branch, const char *base)
+{
+	json_t *wt = json_object();
+
+	if (req == NULL || (branch && json_object_set_new(wt, "branch", json_string(branch)) < 0) ||
+	    (base && json_object_set_new(wt, "base", json_string(base)) < 0)) {
+		json_decref(wt);
+		return CM_ERROR_INVALID;
+	}
+	json_object_set_new(req, "worktree", wt);
+	return 0;
+}
+
+/* diff. */
+json_t *
+cm_request_diff(const char *session_id, int turn, int stat)
+{
+	json_t *r = request_session(PROTO_REQ_DIFF, session_id);
+
+	if (r && turn > 0)
+		json_object_set_new(r, "turn", json_integer(turn));
+	if (r && stat)
+		json_object_set_new(r, "stat", json_true());
+	return r;
+}
+
+/* merge. */
+json_t *
+cm_request_merge(const char *session_id, const char *mode)
+{
+	json_t *r = request_session(PROTO_REQ_MERGE, session_id);
+
+	if (r && mode && json_object_set_new(r, "mode", json_string(mode)) < 0) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* clean_worktrees. */
+json_t *
+cm_request_clean_worktrees(const char *session_id, int force)
+{
+	json_t *r = request_new(PROTO_REQ_CLEAN_WORKTREES);
+
+	if (session_id && json_object_set_new(r, "sessionId", json_string(session_id)) < 0) {
+		json_decref(r);
+		return NULL;
+	}
+	if (force)
+		json_object_set_new(r, "force", json_true());
+	return r;
+}

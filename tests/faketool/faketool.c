@@ -24,13 +24,17 @@
  *   exit N            exit at once with status N
  *   deaf MS           the next prompt drops keys that come within MS
  *                     milliseconds of drawing it (as Codex does its first)
+ *   append FILE TEXT  "● Update(FILE)" and TEXT + newline appended to FILE,
+ *                     a path under the current directory ("%task" in TEXT
+ *                     is the task's text): worktree tests edit files this way
  *
  * "---" on a line of its own starts the script of the next task; the last
  * one is used for any further task. '#' starts a comment. Other flags:
  * --exit-code N (exit at once with N), --api-error (every task ends with an
  * API error 401). A first non-flag argument is submitted as a task.
  *
- * Invariant: it never runs, writes or deletes anything; it only prints.
+ * Invariant: it never runs or deletes anything, and writes only what an
+ * `append` step names, inside its directory; otherwise it only prints.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -70,7 +74,8 @@ enum ft_op {
 	FT_ERROR,
 	FT_DONE,
 	FT_EXIT,
-	FT_DEAF
+	FT_DEAF,
+	FT_APPEND
 };
 
 struct ft_step {
@@ -97,6 +102,7 @@ struct ft {
 	long long turn_start;		    /* when the task started (ms) */
 	int glyph;			    /* spinner glyph index */
 	char input[FT_INPUT];		    /* input box text */
+	char task_text[FT_INPUT];	    /* the running task's text */
 	size_t input_len;		    /* bytes in input */
 	int in_paste;			    /* inside a bracketed paste */
 	long long ctrlc_at;		    /* time of the last Ctrl-C, 0 = none */
@@ -332,6 +338,26 @@ ft_draw(struct ft *ft, const char *tail)
 		ft_printf("%s", tail);
 }
 
+/* An append step: "FILE TEXT", TEXT's "%task" replaced by the task's text. */
+static void
+ft_append(struct ft *ft, const char *arg)
+{
+	const char *sp = strchr(arg, ' '), *text = sp + 1, *mark = strstr(text, "%task");
+	char file[FT_LINE];
+	FILE *f;
+
+	snprintf(file, sizeof file, "%.*s", (int)(sp - arg), arg);
+	ft_line(ft, "● Update(%s)", file);
+	ft_line(ft, "%s", "");
+	if ((f = fopen(file, "a")) == NULL)
+		return;
+	if (mark)
+		fprintf(f, "%.*s%s%s\n", (int)(mark - text), text, ft->task_text, mark + 5);
+	else
+		fprintf(f, "%s\n", text);
+	fclose(f);
+}
+
 /* Parses one script line into a step; 0 if it is empty or a comment. */
 static int
 ft_parse_step(char *line, struct ft_step *st)
@@ -374,6 +400,9 @@ ft_parse_step(char *line, struct ft_step *st)
 	} else if (strcmp(line, "deaf") == 0) {
 		st->op = FT_DEAF;
 		st->ms = atol(arg);
+	} else if (strcmp(line, "append") == 0 && strchr(arg, ' ') && arg[0] != '/' &&
+		   !strstr(arg, "..")) {
+		st->op = FT_APPEND;
 	} else {
 		fprintf(stderr, "faketool: unknown script step \"%s\"\n", line);
 		exit(2);
@@ -497,6 +526,9 @@ ft_run(struct ft *ft)
 			ft_line(ft, "● %s", st->arg);
 			ft_line(ft, "%s", "");
 			break;
+		case FT_APPEND:
+			ft_append(ft, st->arg);
+			break;
 		case FT_ASK_BASH:
 			ft_line(ft, "● Bash(%s)", st->arg);
 			ft_line(ft, "  ⎿  Waiting…");
@@ -540,6 +572,7 @@ ft_submit(struct ft *ft, const char *text)
 		ft_exit(ft, 0);
 	ft_line(ft, "❯ %s", text);
 	ft_line(ft, "%s", "");
+	snprintf(ft->task_text, sizeof ft->task_text, "%s", text);
 	ft->task_no++;
 	ft->task = &ft->tasks[i];
 	ft->step = 0;

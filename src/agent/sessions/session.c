@@ -24,6 +24,7 @@
 #include "agent/sessions/session-op.h"
 #include "agent/settings/config.h"
 #include "agent/tmux/link.h"
+#include "agent/worktree/wt-registry.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -192,6 +193,7 @@ static void
 session_cc_initial(void *arg, int err, const char *body, size_t len)
 {
 	struct session *s = arg;
+	struct wt_entry *wt;
 	json_t *ev;
 
 	(void)len;
@@ -216,6 +218,8 @@ session_cc_initial(void *arg, int err, const char *body, size_t len)
 		message_set_str(ev, "path", s->path);
 		json_object_set_new(ev, "autoConfirm", json_boolean(s->auto_confirm));
 		json_object_set_new(ev, "timestamp", json_real(s->created));
+		if ((wt = wt_registry_find(s->set->worktrees, s->id)) != NULL)
+			json_object_set_new(ev, "worktree", wt_entry_json(wt));
 		session_publish(s, ev, &s->create_done);
 		session_save(s);
 	} else {
@@ -416,6 +420,16 @@ int
 session_create(struct sessions *set, const struct profile *p, const char *task, const char *path,
 	       int auto_confirm, int cols, int rows, struct completion done, char **why)
 {
+	return session_create_env(set, p, task, path, auto_confirm, cols, rows, NULL, NULL, done,
+				  why);
+}
+
+/* As session_create, with more environment for the tool; the new id in id_out. */
+int
+session_create_env(struct sessions *set, const struct profile *p, const char *task,
+		   const char *path, int auto_confirm, int cols, int rows, const char *const *env,
+		   char *id_out, struct completion done, char **why)
+{
 	char id[NAMES_SESSION_ID_MAX + 1], colsbuf[16], rowsbuf[16];
 	char *argv[64 + 2 * 40], *dirarg;
 	char *owned[64 + 2 * 40];
@@ -480,6 +494,10 @@ session_create(struct sessions *set, const struct profile *p, const char *task, 
 		OWN(session_tmux_arg(kv));
 		free(kv);
 	}
+	for (size_t i = 0; env && env[i] && n_owned < 40; i++) {
+		ARG("-e");
+		OWN(session_tmux_arg(env[i]));
+	}
 	ARG("--");
 	/* env guarantees tmux gets more than one argument, so it never uses a shell. */
 	ARG("env");
@@ -518,6 +536,8 @@ session_create(struct sessions *set, const struct profile *p, const char *task, 
 		return CM_ETMUX;
 	}
 	log_info("%s: created: tool %s in %s", s->id, s->tool, s->path);
+	if (id_out)
+		snprintf(id_out, NAMES_SESSION_ID_MAX + 1, "%s", s->id);
 	return 0;
 }
 

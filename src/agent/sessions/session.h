@@ -39,6 +39,14 @@ void session_adopt_all(struct sessions *set);
 int session_create(struct sessions *set, const struct profile *p, const char *task,
 		   const char *path, int auto_confirm, int cols, int rows, struct completion done,
 		   char **why);
+/*
+ * As session_create, with more environment for the tool (env: "NAME=VALUE"
+ * strings, NULL-terminated, or NULL); the new session's id is copied to
+ * id_out (NAMES_SESSION_ID_MAX + 1 bytes) when it is not NULL.
+ */
+int session_create_env(struct sessions *set, const struct profile *p, const char *task,
+		       const char *path, int auto_confirm, int cols, int rows,
+		       const char *const *env, char *id_out, struct completion done, char **why);
 /* Kills the session; done gets the session_killed event once tmux is gone. */
 void session_kill(struct session *s, struct completion done);
 /*

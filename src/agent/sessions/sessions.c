@@ -9,6 +9,7 @@
 
 #include "agent/settings/config.h"
 #include "agent/tmux/link.h"
+#include "agent/worktree/wt-registry.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -88,6 +89,7 @@ json_t *
 session_to_json(const struct session *s)
 {
 	json_t *o = json_object();
+	struct wt_entry *wt;
 
 	json_object_set_new(o, "sessionId", json_string(s->id));
 	message_set_str(o, "tool", s->tool);
@@ -104,6 +106,8 @@ session_to_json(const struct session *s)
 		message_set_str(o, "rule", s->rule);
 	if (s->state == CM_STATE_EXITED && s->exit_status >= 0)
 		json_object_set_new(o, "exitStatus", json_integer(s->exit_status));
+	if ((wt = wt_registry_find(s->set->worktrees, s->id)) != NULL)
+		json_object_set_new(o, "worktree", wt_entry_json(wt));
 	if (s->prompt.active && s->prompt.reason) {
 		json_t *p = json_object();
 

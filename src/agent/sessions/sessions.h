@@ -43,6 +43,7 @@ struct danger_rules;
 struct profile;
 struct tmux_link;
 struct tmuxcc_client;
+struct wt_registry;
 
 /* The protocol's limits (src/proto/protocol.def). */
 #define SESSION_TASK_MAX PROTO_TASK_MAX
@@ -69,6 +70,7 @@ struct sessions {
 	struct bus bus;			   /* events: seq, replay, sinks */
 	struct taps taps;		   /* raw output and input: taps (tap.h) */
 	struct recorder *recorder;	   /* transcripts (recorder.h), NULL when off */
+	struct wt_registry *worktrees; /* sessions' worktrees, or NULL (worktree/wt-registry.h) */
 	TAILQ_HEAD(session_list, session) list; /* every session, in creation order */
 	size_t n;				/* entries in list */
 	int stopping;				/* shutting down: tmux going away is expected */

@@ -108,6 +108,12 @@ static const struct config_row config_table[] = {
      "needs-person,done,error,exited,stalled,usage-limit,recovered or all (default all)"},
     {"notify-dashboard", CONFIG_STR, F(notify_dashboard), 0, 0, 0, 0, "URL",
      "dashboard link put in notifications"},
+    {"worktree-dir", CONFIG_STR, F(worktree_dir), 0, 0, 0, 0, "DIR",
+     "where session worktrees are made (default REPO.cm-worktrees beside each repository)"},
+    {"worktree-port-base", CONFIG_INT, F(worktree_port_base), 0, 0, 1024, 65000, "PORT",
+     "CM_PORT_BASE of the first worktree (default 20000)"},
+    {"worktree-port-span", CONFIG_INT, F(worktree_port_span), 0, 0, 1, 1000, "N",
+     "ports set aside for each worktree (default 10)"},
 };
 #undef F
 #define CONFIG_ROWS (sizeof config_table / sizeof config_table[0])
@@ -130,6 +136,8 @@ config_init(struct config *cfg)
 	cfg->transcript_max_mb = 1024;
 	cfg->transcript_max_days = 30;
 	cfg->transcript_min_free_mb = 64;
+	cfg->worktree_port_base = 20000;
+	cfg->worktree_port_span = 10;
 }
 
 /* Frees every string of cfg. */
@@ -486,6 +494,11 @@ config_finish(struct config *cfg)
 	}
 	if ((rc = fs_private_dir(cfg->socket_dir, &why)) < 0) {
 		fprintf(stderr, "cm-agent: socket directory %s: %s\n", cfg->socket_dir, why);
+		return -1;
+	}
+	if (cfg->worktree_dir && cfg->worktree_dir[0] != '/') {
+		fprintf(stderr, "cm-agent: worktree-dir %s: must be an absolute path\n",
+			cfg->worktree_dir);
 		return -1;
 	}
 	if (cfg->token == NULL && cfg->token_file != NULL) {

@@ -54,8 +54,11 @@ struct config {
 	size_t n_notify_ntfys;			  /* entries used */
 	char *notify_on;	/* kinds notified (notify/kind.h names), NULL: all */
 	char *notify_dashboard; /* link put in notifications, or NULL */
-	int token_from_cli;	/* --token was used (warned about) */
-	int token_generated;	/* the token was created at this start */
+	char *worktree_dir; /* where worktrees go; NULL: REPO.cm-worktrees beside the repository */
+	long worktree_port_base; /* CM_PORT_BASE of worktree 1 */
+	long worktree_port_span; /* ports each worktree gets */
+	int token_from_cli;	 /* --token was used (warned about) */
+	int token_generated;	 /* the token was created at this start */
 };
 
 /* Fills cfg with defaults. */

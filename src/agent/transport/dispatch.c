@@ -45,6 +45,10 @@ static const req_handler req_table[PROTO_MSG__COUNT] = {
     [PROTO_REQ_READ_TRANSCRIPT] = req_read_transcript,
     [PROTO_REQ_SEARCH_TRANSCRIPTS] = req_search_transcripts,
     [PROTO_REQ_DELETE_TRANSCRIPT] = req_delete_transcript,
+    [PROTO_REQ_DIFF] = req_diff,
+    [PROTO_REQ_MERGE] = req_merge,
+    [PROTO_REQ_LIST_WORKTREES] = req_list_worktrees,
+    [PROTO_REQ_CLEAN_WORKTREES] = req_clean_worktrees,
 };
 
 /* Replies an error with a formatted message. */

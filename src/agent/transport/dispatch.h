@@ -96,5 +96,9 @@ void req_list_transcripts(struct req *r);
 void req_read_transcript(struct req *r);
 void req_search_transcripts(struct req *r);
 void req_delete_transcript(struct req *r);
+void req_diff(struct req *r);		 /* req-worktree.c */
+void req_merge(struct req *r);		 /* req-worktree.c */
+void req_list_worktrees(struct req *r);	 /* req-worktree.c */
+void req_clean_worktrees(struct req *r); /* req-worktree.c */
 
 #endif

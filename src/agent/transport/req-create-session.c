@@ -17,6 +17,7 @@
 #include "agent/transport/dispatch.h"
 #include "agent/screen/profile.h"
 #include "agent/screen/tools.h"
+#include "agent/sessions/session-worktree.h"
 #include "agent/sessions/session.h"
 #include "common/err.h"
 #include "common/fsutil.h"
@@ -97,13 +98,20 @@ req_create_session(struct req *r)
 	int auto_confirm = r->a->cfg.auto_confirm, cols = 120, rows = 40, rc;
 	const struct profile *p;
 	char real[PATH_MAX], prog[256], *why = NULL;
-	json_t *context = NULL;
+	json_t *context = NULL, *worktree = NULL;
+	struct session_wt_request wr = {NULL, NULL};
 	struct completion done;
 
-	if (req_unpack(r, "{s:s, s?:s, s?:o, s?:b, s?:i, s?:i}", "tool", &tool, "task", &task,
+	if (req_unpack(r, "{s:s, s?:s, s?:o, s?:b, s?:i, s?:i, s?:o}", "tool", &tool, "task", &task,
 		       "context", &context, "autoConfirm", &auto_confirm, "cols", &cols, "rows",
-		       &rows) < 0)
+		       &rows, "worktree", &worktree) < 0)
 		return;
+	if (worktree &&
+	    json_unpack(worktree, "{s?:s, s?:s}", "branch", &wr.branch, "base", &wr.base) < 0) {
+		req_error(r, PROTO_ERR_BAD_REQUEST,
+			  "\"worktree\" must be {} or {\"branch\": ..., \"base\": ...}");
+		return;
+	}
 	if (context == NULL || !json_is_object(context)) {
 		req_error(r, PROTO_ERR_BAD_REQUEST,
 			  "\"context\" must be an object, {} or {\"path\": ...}");
@@ -151,11 +159,19 @@ req_create_session(struct req *r)
 		return;
 	}
 	done = req_later(r, NULL);
-	rc = session_create(&r->a->sessions, p, task, real, auto_confirm, cols, rows, done, &why);
+	if (worktree)
+		rc = session_wt_create(&r->a->sessions, p, task, real, &wr, auto_confirm, cols,
+				       rows, done, &why);
+	else
+		rc = session_create(&r->a->sessions, p, task, real, auto_confirm, cols, rows, done,
+				    &why);
 	if (rc < 0) {
 		completion_call(&done, COMPLETION_DROPPED, NULL, NULL);
-		req_error(r, rc == CM_EINVAL ? PROTO_ERR_BAD_REQUEST : PROTO_ERR_TMUX_FAILED, "%s",
-			  why ? why : "cannot create the session");
+		req_error(r,
+			  rc == CM_EINVAL   ? PROTO_ERR_BAD_REQUEST
+			  : rc == CM_ELIMIT ? PROTO_ERR_LIMIT_REACHED
+					    : PROTO_ERR_TMUX_FAILED,
+			  "%s", why ? why : "cannot create the session");
 		free(why);
 	}
 }

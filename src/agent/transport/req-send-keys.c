@@ -8,6 +8,7 @@
 #include "agent/transport/conn.h"
 #include "agent/transport/dispatch.h"
 #include "agent/screen/keys.h"
+#include "agent/sessions/session-worktree.h"
 #include "agent/sessions/sessions.h"
 #include "agent/sessions/tap.h"
 #include "agent/sessions/typing.h"
@@ -69,5 +70,7 @@ req_send_keys(struct req *r)
 	if ((s = req_session_live(r, id, 1)) == NULL)
 		return;
 	send_keys_tap(r, s, keys, klen, enter, key);
-	typing_start(s, keys, klen, enter, key, req_later(r, proto_msg_name(PROTO_MSG_KEYS_SENT)));
+	/* A submission to a worktree session is snapshotted first (its turn's diff). */
+	session_wt_type(s, keys, klen, enter, key,
+			req_later(r, proto_msg_name(PROTO_MSG_KEYS_SENT)));
 }

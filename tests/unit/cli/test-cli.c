@@ -37,6 +37,11 @@ test_cmd_find(void **state)
 	assert_string_equal(cmd_find("a", why, sizeof(why))->name, "attach");
 	assert_string_equal(cmd_find("rm", why, sizeof(why))->name, "kill");
 	assert_string_equal(cmd_find("w", why, sizeof(why))->name, "watch");
+	assert_string_equal(cmd_find("wt", why, sizeof(why))->name, "worktree");
+	assert_string_equal(cmd_find("dif", why, sizeof(why))->name, "diff");
+	/* What changes a checkout is never run by a prefix. */
+	assert_null(cmd_find("merg", why, sizeof(why)));
+	assert_null(cmd_find("worktre", why, sizeof(why)));
 	assert_null(cmd_find("zap", why, sizeof(why)));
 	assert_non_null(strstr(why, "unknown command"));
 	/* Every command has usage, summary and exec. */

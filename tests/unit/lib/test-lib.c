@@ -72,6 +72,31 @@ test_builders_wire(void **state)
 		   "{\"action\":\"set_auto_confirm\",\"enabled\":true,\"sessionId\":\"cm-1\"}");
 	assert_req(cm_request("list_sessions"), "{\"action\":\"list_sessions\"}");
 	assert_req(cm_request("ping"), "{\"action\":\"ping\"}");
+	assert_req(cm_request_diff("cm-1", 0, 0), "{\"action\":\"diff\",\"sessionId\":\"cm-1\"}");
+	assert_req(cm_request_diff("cm-1", 2, 1),
+		   "{\"action\":\"diff\",\"sessionId\":\"cm-1\",\"stat\":true,\"turn\":2}");
+	assert_req(cm_request_merge("cm-1", "squash"),
+		   "{\"action\":\"merge\",\"mode\":\"squash\",\"sessionId\":\"cm-1\"}");
+	assert_req(cm_request_merge("cm-1", NULL), "{\"action\":\"merge\",\"sessionId\":\"cm-1\"}");
+	assert_req(cm_request("list_worktrees"), "{\"action\":\"list_worktrees\"}");
+	assert_req(cm_request_clean_worktrees(NULL, 0), "{\"action\":\"clean_worktrees\"}");
+	assert_req(cm_request_clean_worktrees("cm-1", 1),
+		   "{\"action\":\"clean_worktrees\",\"force\":true,\"sessionId\":\"cm-1\"}");
+	{
+		json_t *r = cm_request_create_session("fake", NULL, "/w", -1);
+
+		assert_int_equal(cm_request_set_worktree(r, "feat/x", "main"), 0);
+		assert_req(r, "{\"action\":\"create_session\",\"context\":{\"path\":\"/w\"},"
+			      "\"tool\":\"fake\",\"worktree\":{\"base\":\"main\",\"branch\":"
+			      "\"feat/x\"}}");
+	}
+	{
+		json_t *r = cm_request_create_session("fake", NULL, "/w", -1);
+
+		assert_int_equal(cm_request_set_worktree(r, NULL, NULL), 0);
+		assert_req(r, "{\"action\":\"create_session\",\"context\":{\"path\":\"/w\"},"
+			      "\"tool\":\"fake\",\"worktree\":{}}");
+	}
 }
 
 /* What cannot be encoded gives NULL; auth and unknown actions are no requests. */
@@ -87,6 +112,9 @@ test_builders_refuse(void **state)
 	assert_null(cm_request("auth"));
 	assert_null(cm_request("make_coffee"));
 	assert_null(cm_request(NULL));
+	assert_null(cm_request_diff(NULL, 0, 0));
+	assert_null(cm_request_merge("cm-1", "bad \xff"));
+	assert_int_equal(cm_request_set_worktree(NULL, "x", NULL), CM_ERROR_INVALID);
 }
 
 /* cm_message_validate: the table's verdict, with a reason. */

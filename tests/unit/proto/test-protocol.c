@@ -24,7 +24,7 @@ static void
 test_errors_match_err_h(void **state)
 {
 	(void)state;
-	assert_int_equal(proto_nerrors, 22);
+	assert_int_equal(proto_nerrors, 26);
 	for (size_t i = 0; i < proto_nerrors; i++) {
 		int code = proto_errors[i].code;
 
