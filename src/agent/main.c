@@ -33,6 +33,7 @@
 #include "agent/sessions/metrics.h"
 #include "agent/sessions/recorder.h"
 #include "agent/sessions/session.h"
+#include "agent/sessions/watch.h"
 #include "agent/tmux/fdwatch.h"
 #include "agent/transport/agent.h"
 #include "agent/transport/conn.h"
@@ -340,6 +341,8 @@ main(int argc, char **argv)
 	a->sessions.vhost = a->vhost;
 	a->sessions.danger = agent_danger_rules;
 	main_start_recorder(a);
+	/* Restarts, stalls and usage limits follow state changes from the bus. */
+	watch_start(&a->sessions);
 	session_adopt_all(&a->sessions);
 	main_announce(a);
 	main_write_port(a);

@@ -307,6 +307,16 @@ restart_policy_name(enum restart_policy p)
 	return (unsigned)p < 3 ? policy_names[p] : "never";
 }
 
+char *
+recovery_arg(const char *arg, const char *id)
+{
+	const char *at = strstr(arg, "{id}");
+
+	if (at == NULL)
+		return xstrdup(arg);
+	return xasprintf("%.*s%s%s", (int)(at - arg), arg, id, at + 4);
+}
+
 /* base, then args with the one "{id}" replaced. */
 char **
 recovery_argv(char *const *base, size_t n_base, char *const *args, size_t n_args, const char *id)
@@ -316,13 +326,8 @@ recovery_argv(char *const *base, size_t n_base, char *const *args, size_t n_args
 
 	for (size_t i = 0; i < n_base; i++)
 		v[n++] = xstrdup(base[i]);
-	for (size_t i = 0; i < n_args; i++) {
-		const char *at = strstr(args[i], "{id}");
-
-		v[n++] = at == NULL
-			     ? xstrdup(args[i])
-			     : xasprintf("%.*s%s%s", (int)(at - args[i]), args[i], id, at + 4);
-	}
+	for (size_t i = 0; i < n_args; i++)
+		v[n++] = recovery_arg(args[i], id);
 	return v;
 }
 

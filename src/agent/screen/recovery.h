@@ -89,6 +89,8 @@ const char *restart_policy_name(enum restart_policy p);
  */
 char **recovery_argv(char *const *base, size_t n_base, char *const *args, size_t n_args,
 		     const char *id);
+/* arg with its "{id}" (if any) replaced by id (caller frees). */
+char *recovery_arg(const char *arg, const char *id);
 /* True if id is a conversation id the agent will pass on a command line. */
 int recovery_id_valid(const char *id);
 

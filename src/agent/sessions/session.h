@@ -39,6 +39,23 @@ void session_adopt_all(struct sessions *set);
 int session_create(struct sessions *set, const struct profile *p, const char *task,
 		   const char *path, int auto_confirm, int cols, int rows, struct completion done,
 		   char **why);
+/* What a create_session may set beyond the basics (recovery-state.h). */
+struct session_options {
+	int restart;	   /* enum restart_policy, or -1: the profile's */
+	int auto_continue; /* continue by itself after a usage limit */
+	long stall_ms;	   /* silence that raises session_stalled; -1: the agent's, 0: never */
+};
+
+/* session_create with options (NULL: the defaults). */
+int session_create_with(struct sessions *set, const struct profile *p, const char *task,
+			const char *path, int auto_confirm, int cols, int rows,
+			const struct session_options *opts, struct completion done, char **why);
+/*
+ * Runs the tool of s again with tool_argv (in its directory): in the pane
+ * its tmux server kept, or in a new server if that is gone. Returns 0 or
+ * an error; the monitor follows the new tool as it did the old.
+ */
+int session_restart(struct session *s, char **tool_argv);
 /* Kills the session; done gets the session_killed event once tmux is gone. */
 void session_kill(struct session *s, struct completion done);
 /*

@@ -30,6 +30,7 @@
 #include "agent/sessions/bus.h"
 #include "agent/sessions/completion.h"
 #include "agent/sessions/tap.h"
+#include "agent/sessions/recovery-state.h"
 #include "agent/tmux/fdwatch.h"
 #include "common/buf.h"
 #include "proto/names.h"
@@ -142,6 +143,7 @@ struct session {
 	uint64_t debounce_due_us;	    /* when the debounce timer should fire */
 	struct deadwatch *deadwatch;	    /* the tool's pidfd in the loop (deadwatch.h) */
 	struct recording *recording;	    /* its transcript (recorder.c), or NULL */
+	struct session_recovery rec;	    /* resume, restart, stall, usage limit */
 };
 
 /* Prepares set (an empty list; the caller fills in the rest). */

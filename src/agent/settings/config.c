@@ -106,6 +106,8 @@ static const struct config_row config_table[] = {
      "needs-person,done,error,exited,stalled,usage-limit,recovered or all (default all)"},
     {"notify-dashboard", CONFIG_STR, F(notify_dashboard), 0, 0, 0, 0, "URL",
      "dashboard link put in notifications"},
+    {"stall-ms", CONFIG_INT, F(stall_ms), 0, 0, 0, 86400000, "MS",
+     "a working session silent this long raises session_stalled (default 600000; 0: never)"},
 };
 #undef F
 #define CONFIG_ROWS (sizeof config_table / sizeof config_table[0])
@@ -128,6 +130,7 @@ config_init(struct config *cfg)
 	cfg->transcript_max_mb = 1024;
 	cfg->transcript_max_days = 30;
 	cfg->transcript_min_free_mb = 64;
+	cfg->stall_ms = 10 * 60 * 1000;
 }
 
 /* Frees every string of cfg. */

@@ -1,0 +1,119 @@
+/*
+ * recover: restarts by policy (see recover.h).
+ */
+#include "agent/sessions/recover.h"
+
+#include <string.h>
+
+#include "agent/screen/profile.h"
+#include "agent/screen/recovery.h"
+#include "agent/sessions/resume.h"
+#include "agent/sessions/session.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "proto/message.h"
+#include "proto/protocol.h"
+
+int
+recover_policy(const struct session *s)
+{
+	const struct profile_recovery *r = s->profile ? profile_recovery(s->profile) : NULL;
+
+	if (s->rec.restart >= 0)
+		return s->rec.restart;
+	return r ? (int)r->restart : RESTART_NEVER;
+}
+
+/* Why the tool of s ended, as session_recovered's reason. */
+static const char *
+recover_reason(const struct session *s)
+{
+	if (s->rule && strcmp(s->rule, "tmux-server-gone") == 0)
+		return "tmux-server-gone";
+	if (s->exit_status == 0)
+		return "exited";
+	return "crashed";
+}
+
+/* The backoff timer: start the tool again. */
+static void
+recover_fire(lws_sorted_usec_list_t *sul)
+{
+	struct session *s = lws_container_of(sul, struct session, rec.timer);
+	int resumed = 0, rc;
+	char **argv;
+	json_t *ev;
+
+	s->rec.pending = 0;
+	if (s->killed || s->set->stopping || s->state != CM_STATE_EXITED || !s->pane_dead)
+		return;
+	if ((argv = resume_restart_argv(s, &resumed)) == NULL)
+		return;
+	s->rec.attempts++;
+	s->rec.learning = 0;
+	rc = session_restart(s, argv);
+	profile_argv_free(argv);
+	if (rc < 0) {
+		log_warn("%s: cannot start the tool again: %s", s->id, cm_strerror(rc));
+		recover_on_exit(s); /* the next attempt, later */
+		return;
+	}
+	log_info("%s: tool started again (%s, attempt %u%s%s)", s->id, s->rec.reason,
+		 s->rec.attempts, resumed ? ", resuming " : "", resumed ? s->rec.conv_id : "");
+	ev = json_object();
+	json_object_set_new(ev, "type", json_string(proto_msg_name(PROTO_MSG_SESSION_RECOVERED)));
+	json_object_set_new(ev, "sessionId", json_string(s->id));
+	message_set_str(ev, "reason", s->rec.reason);
+	json_object_set_new(ev, "attempt", json_integer(s->rec.attempts));
+	if (resumed)
+		message_set_str(ev, "conversationId", s->rec.conv_id);
+	json_object_set_new(ev, "resumed", json_boolean(resumed));
+	session_publish(s, ev, NULL);
+	session_set_state(s, CM_STATE_STARTING, "recovering", NULL);
+	session_save(s);
+}
+
+void
+recover_on_exit(struct session *s)
+{
+	const struct profile_recovery *r = s->profile ? profile_recovery(s->profile) : NULL;
+	int policy = recover_policy(s);
+	const char *reason = recover_reason(s);
+	unsigned delay;
+
+	/*
+	 * Only an ended process counts: an exit screen while the tool still runs
+	 * is the tool saying goodbye to a person who asked it to.
+	 */
+	if (r == NULL || s->killed || s->rec.pending || !s->pane_dead || policy == RESTART_NEVER ||
+	    (policy == RESTART_ON_FAILURE && strcmp(reason, "exited") == 0))
+		return;
+	/* A run that lasted is not part of a crash loop: count again. */
+	if (s->rec.started > 0 && time_wall() - s->rec.started > r->max_backoff_ms / 1000.0)
+		s->rec.attempts = 0;
+	if (s->rec.attempts >= r->max_attempts) {
+		log_warn("%s: the tool ended %u times in a row: left exited", s->id,
+			 s->rec.attempts);
+		return;
+	}
+	delay = r->backoff_ms;
+	for (unsigned i = 0; i < s->rec.attempts && delay < r->max_backoff_ms; i++)
+		delay *= 2;
+	if (delay > r->max_backoff_ms)
+		delay = r->max_backoff_ms;
+	s->rec.reason = reason;
+	s->rec.pending = 1;
+	log_info("%s: tool %s: starting it again in %u ms", s->id, reason, delay);
+	lws_sul_schedule(s->set->lws, 0, &s->rec.timer, recover_fire,
+			 (lws_usec_t)delay * LWS_US_PER_MS);
+}
+
+void
+recover_on_alive(struct session *s)
+{
+	if (s->rec.pending) {
+		lws_sul_cancel(&s->rec.timer);
+		s->rec.pending = 0;
+	}
+}
