@@ -15,6 +15,19 @@
 #include "proto/message.h"
 #include "proto/protocol.h"
 
+#define RECOVER_DEAD_WAITS   10	 /* looks for the death of a tool that said goodbye */
+#define RECOVER_DEAD_WAIT_MS 500 /* between them */
+
+/* Still exited: is the process gone by now? */
+static void
+recover_dead_wait(lws_sorted_usec_list_t *sul)
+{
+	struct session *s = lws_container_of(sul, struct session, rec.timer);
+
+	if (s->state == CM_STATE_EXITED && !s->killed && !s->set->stopping)
+		recover_on_exit(s);
+}
+
 int
 recover_policy(const struct session *s)
 {
@@ -82,12 +95,21 @@ recover_on_exit(struct session *s)
 	const char *reason = recover_reason(s);
 	unsigned delay;
 
+	if (r == NULL || s->killed || s->rec.pending || policy == RESTART_NEVER)
+		return;
 	/*
-	 * Only an ended process counts: an exit screen while the tool still runs
-	 * is the tool saying goodbye to a person who asked it to.
+	 * Only an ended process counts. A tool that printed its exit screen is
+	 * still ending: look again shortly (tmux tells the pane's death on its
+	 * one-second timer, and its status with it), a bounded number of times.
 	 */
-	if (r == NULL || s->killed || s->rec.pending || !s->pane_dead || policy == RESTART_NEVER ||
-	    (policy == RESTART_ON_FAILURE && strcmp(reason, "exited") == 0))
+	if (!s->pane_dead) {
+		if (s->rec.dead_waits++ < RECOVER_DEAD_WAITS)
+			lws_sul_schedule(s->set->lws, 0, &s->rec.timer, recover_dead_wait,
+					 (lws_usec_t)RECOVER_DEAD_WAIT_MS * LWS_US_PER_MS);
+		return;
+	}
+	s->rec.dead_waits = 0;
+	if ((policy == RESTART_ON_FAILURE && strcmp(reason, "exited") == 0))
 		return;
 	/* A run that lasted is not part of a crash loop: count again. */
 	if (s->rec.started > 0 && time_wall() - s->rec.started > r->max_backoff_ms / 1000.0)
@@ -112,6 +134,8 @@ recover_on_exit(struct session *s)
 void
 recover_on_alive(struct session *s)
 {
+	s->rec.dead_waits = 0;
+	lws_sul_cancel(&s->rec.timer);
 	if (s->rec.pending) {
 		lws_sul_cancel(&s->rec.timer);
 		s->rec.pending = 0;

@@ -29,6 +29,7 @@ struct session_recovery {
 	double started;		      /* wall time of the last (re)start */
 	const char *reason;	      /* why the pending restart (static text) */
 	int pending;		      /* a restart is scheduled */
+	int dead_waits;		      /* looks for the process of a tool that said goodbye */
 	lws_sorted_usec_list_t timer; /* the backoff */
 	/* Stall (stall.c). */
 	long stall_ms;		      /* -1: the agent's --stall-ms */

@@ -1,0 +1,144 @@
+"""Sessions come back in their own conversation: a tool that crashes is
+started again in its directory with --resume and the id the agent gave it
+(--session-id), announced by session_recovered; a clean exit stays exited
+under on-failure and comes back under always; kill_session is never undone;
+after every tmux server and the agent are killed (a reboot), the next agent
+brings the sessions back the same way. The fake tool writes each start's
+directory and argv to $FAKETOOL_ARGV_FILE, so the test sees what was run.
+(Profile fake-recover: the claude profile's resume section, restart
+on-failure after 200 ms.)"""
+
+import asyncio
+import os
+import time
+
+from agentlib import Agent, Client, run
+
+
+def argv_lines(agent):
+    try:
+        with open(agent.env["FAKETOOL_ARGV_FILE"]) as f:
+            return [ln.split() for ln in f.read().splitlines()]
+    except OSError:
+        return []
+
+
+def with_id(lines, flag, cid):
+    """The starts whose argv has flag followed by cid."""
+    return [ln for ln in lines if any(ln[i] == flag and ln[i + 1] == cid
+                                      for i in range(len(ln) - 1))]
+
+
+def new_agent(t, script):
+    agent = Agent().script(script)
+    agent.env["FAKETOOL_ARGV_FILE"] = os.path.join(agent.root, "argv.txt")
+    return agent
+
+
+def of(c, sid, kind):
+    return [e for e in c.events if e.get("type") == kind and e.get("sessionId") == sid]
+
+
+async def listed(c, sid):
+    r = await c.request("list_sessions")
+    return next((s for s in r["sessions"] if s["sessionId"] == sid), None)
+
+
+async def crash_and_exit(t):
+    with new_agent(t, "think 300\nexit 3\n") as agent:
+        async with Client(agent) as c:
+            sid = await c.new_session("fake-recover", task="go")
+            ent = await listed(c, sid)
+            cid = ent and ent.get("conversationId")
+            t.check("the session is given a conversation id, listed", cid and len(cid) == 36, ent)
+            rec = await c.wait_event(lambda e: e.get("type") == "session_recovered" and
+                                     e.get("sessionId") == sid, 15)
+            t.check("a crash (status 3) is followed by session_recovered",
+                    rec is not None and rec.get("reason") == "crashed" and
+                    rec.get("attempt") == 1 and rec.get("resumed") is True and
+                    rec.get("conversationId") == cid and isinstance(rec.get("seq"), int) and
+                    "timestamp" in rec, rec)
+            t.check("session_exited came first, with the status",
+                    any(e.get("exitStatus") == 3 for e in of(c, sid, "session_exited")),
+                    of(c, sid, "session_exited"))
+            back = await c.wait_listed(sid, ("idle", "done"), 15)
+            t.check("the tool is back and waits for input", back is not None, back)
+            t.check("listed with its restart count and the same conversation",
+                    back.get("restarts") == 1 and back.get("conversationId") == cid, back)
+            lines = argv_lines(agent)
+            first, resumed = with_id(lines, "--session-id", cid), with_id(lines, "--resume", cid)
+            t.check("first started with --session-id ID and the task",
+                    len(first) == 1 and first[0][-1] == "go", lines)
+            t.check("started again with --resume ID, no task, in the same directory",
+                    len(resumed) == 1 and resumed[0][-1] == cid and
+                    resumed[0][0] == agent.work == first[0][0], lines)
+
+            # A clean exit under on-failure stays; under always it comes back.
+            plain = await c.new_session("fake-recover")
+            always = await c.new_session("fake-recover", restart="always")
+            for s in (plain, always):
+                await c.wait_listed(s, ("idle",), 15)
+                await c.request("send_keys", sessionId=s, keys="/exit", enter=True)
+            rec = await c.wait_event(lambda e: e.get("type") == "session_recovered" and
+                                     e.get("sessionId") == always, 15)
+            t.check("restart always: a clean exit is started again (reason exited)",
+                    rec is not None and rec.get("reason") == "exited", rec)
+            ex = await c.wait_event(lambda e: e.get("type") == "session_exited" and
+                                    e.get("sessionId") == plain, 10)
+            t.check("the /exit ends the tool with status 0",
+                    ex is not None and ex.get("exitStatus", 0) == 0, ex)
+            await asyncio.sleep(1.0)  # longer than the profile's backoff
+            ent = await listed(c, plain)
+            t.check("restart on-failure: a clean exit stays exited",
+                    ent is not None and ent["state"] == "exited" and
+                    not of(c, plain, "session_recovered"), ent)
+            t.check("list_sessions names the policy asked for",
+                    (await listed(c, always)).get("restart") == "always")
+
+            # kill_session is never undone.
+            killed = await c.new_session("fake-recover", restart="always")
+            await c.wait_listed(killed, ("idle",), 15)
+            r = await c.request("kill_session", sessionId=killed)
+            t.check("killed", r.get("type") == "session_killed", r)
+            await asyncio.sleep(1.5)
+            t.check("a killed session is not started again",
+                    not of(c, killed, "session_recovered") and await listed(c, killed) is None)
+
+            r = await c.create("fake-recover", restart="sometimes")
+            t.check("a restart policy that does not exist is refused",
+                    r.get("type") == "error" and r.get("code") == "bad_request", r)
+
+
+async def reboot(t):
+    with new_agent(t, "think 200\ndone\n") as agent:
+        async with Client(agent) as c:
+            sid = await c.new_session("fake-recover", task="go")
+            done = await c.wait_event(lambda e: e.get("type") == "session_completed" and
+                                      e.get("sessionId") == sid, 15)
+            t.check("the task is done before the reboot", done is not None)
+            cid = (await listed(c, sid)).get("conversationId")
+        agent.stop(__import__("signal").SIGKILL)
+        agent.kill_tmux()
+        t0 = time.time()
+        agent.start()
+        async with Client(agent) as c:
+            rec = await c.wait_event(lambda e: e.get("type") == "session_recovered" and
+                                     e.get("sessionId") == sid, 15)
+            t.check("after the reboot: session_recovered, reason tmux-server-gone",
+                    rec is not None and rec.get("reason") == "tmux-server-gone" and
+                    rec.get("resumed") is True and rec.get("conversationId") == cid, rec)
+            back = await c.wait_listed(sid, ("idle", "done"), 15)
+            t.check("listed as back at the input, not exited", back is not None, back)
+            print(f"reboot -> back at the input: {time.time() - t0:.2f} s")
+            lines = argv_lines(agent)
+            resumed = with_id(lines, "--resume", cid)
+            t.check("the tool was started with --resume ID in its directory",
+                    len(resumed) == 1 and resumed[0][0] == agent.work, lines)
+
+
+async def main(t):
+    await crash_and_exit(t)
+    await reboot(t)
+
+
+run(main)
