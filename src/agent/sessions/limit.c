@@ -78,7 +78,10 @@ limit_verify_timer(lws_sorted_usec_list_t *sul)
 
 	if (s->rec.limit_phase != LIMIT_VERIFYING)
 		return;
-	limit_outcome(s, s->state == CM_STATE_USAGE_LIMIT ? "still_limited" : "not_working", NULL);
+	if (s->state == CM_STATE_USAGE_LIMIT)
+		limit_outcome(s, "still_limited", NULL);
+	else
+		limit_outcome(s, s->rec.limit_worked ? "continued" : "not_working", NULL);
 }
 
 /* The reset time (plus the spread) has come. */
@@ -111,6 +114,7 @@ limit_reset_timer(lws_sorted_usec_list_t *sul)
 	}
 	log_info("%s: usage limit reset: typed \"%s\"", s->id, text);
 	s->rec.limit_phase = LIMIT_VERIFYING;
+	s->rec.limit_worked = 0;
 	lws_sul_schedule(s->set->lws, 0, &s->rec.limit, limit_verify_timer,
 			 (lws_usec_t)r->verify_ms * LWS_US_PER_MS);
 }
@@ -161,7 +165,16 @@ limit_on_state(struct session *s)
 		}
 		break;
 	case LIMIT_VERIFYING:
-		if (cm_state_is_busy(s->state) || s->state == CM_STATE_DONE)
+		/*
+		 * Working is not enough: a tool still limited starts the turn and
+		 * shows the limit again. Back to usage_limit is a failure; a turn
+		 * that ends, or work still going at verify_ms, a success.
+		 */
+		if (cm_state_is_busy(s->state))
+			s->rec.limit_worked = 1;
+		else if (s->state == CM_STATE_USAGE_LIMIT && s->rec.limit_worked)
+			limit_outcome(s, "still_limited", NULL);
+		else if (s->state == CM_STATE_DONE)
 			limit_outcome(s, "continued", NULL);
 		break;
 	case LIMIT_LEFT: /* left to a person: until the limit screen goes */

@@ -44,6 +44,7 @@ struct session_recovery {
 	unsigned typed;		      /* typing_start calls, by anyone (typing.c) */
 	unsigned typed_at_limit;      /* typed when the limit was seen */
 	enum limit_phase limit_phase; /* where auto-continue is */
+	int limit_worked;	      /* the tool worked since the continue text */
 	lws_sorted_usec_list_t limit; /* reset time, then the check after the continue */
 	/* Events to act on outside the bus's publish call (watch.c). */
 	unsigned watch_flags;	      /* WATCH_* */
