@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -275,7 +276,65 @@ async def flow_apierror(r, agent, c):
 
 
 async def flow_usagelimit(r, agent, c):
-    return await flow_error(r, agent, c, "usagelimit: please hit the limit", "usage-limit banner")
+    """The stand-in's 429: a state of its own; Codex says when it ends."""
+    s = await c.create(r.tool.name, task="usagelimit: please hit the limit", autoConfirm=True)
+    sid = s["sessionId"]
+    ev = await wait_state_in(c, sid, ("usage_limit",), 60)
+    r.check("usage-limit banner: state usage_limit", ev is not None, states(c, sid))
+    if ev is not None:
+        r.check("usage-limit banner: the evidence is the banner", ev.get("evidence"), ev)
+        if r.tool.name == "codex":
+            # resets_at two hours ahead; Codex prints the minute ("try again at 3:00 PM").
+            want = ev["timestamp"] + 7200
+            r.check("the reset time Codex prints is resetsAt",
+                    abs(ev.get("resetsAt", 0) - want) <= 61, ev)
+    return sid
+
+
+async def tool_pid(agent, sid):
+    """The pid of the tool in the session's pane."""
+    sock = os.path.join(agent.socket_dir, sid + ".sock")
+    out = subprocess.run(["tmux", "-S", sock, "display-message", "-p", "-t", sid,
+                          "#{pane_pid}"], capture_output=True, text=True).stdout.strip()
+    return int(out) if out.isdigit() else None
+
+
+async def flow_crash(r, agent, c):
+    """A tool killed after a turn is started again, resuming its conversation."""
+    s = await c.create(r.tool.name, task="say done", autoConfirm=True)
+    sid = s["sessionId"]
+    done = await wait_type(c, sid, "session_completed", 60)
+    r.check("the task is done", done is not None, states(c, sid))
+    cid = None
+    deadline = time.time() + 15
+    while time.time() < deadline and not cid:
+        lst = await c.request("list_sessions")
+        cid = next((x.get("conversationId") for x in lst["sessions"]
+                    if x["sessionId"] == sid), None)
+        if not cid:
+            await asyncio.sleep(0.2)
+    r.check("the tool's conversation id is known and listed", cid, lst)
+    pid = await tool_pid(agent, sid)
+    r.check("the tool's pid", pid, pid)
+    if not pid or not cid:
+        return sid
+    start = len(c.events)
+    os.kill(pid, signal.SIGKILL)
+    rec = await wait_type(c, sid, "session_recovered", 30, start)
+    r.check("killed: session_recovered, resuming the conversation",
+            rec is not None and rec.get("resumed") is True and
+            rec.get("conversationId") == cid, rec)
+    back = await wait_state_in(c, sid, ("idle", "done"), 60, start)
+    r.check("the resumed tool is back at its input", back is not None, states(c, sid)[-5:])
+    # Codex draws its input ("Resuming session…") before the old turns.
+    deadline = time.time() + 20
+    screen = ""
+    while time.time() < deadline and "say done" not in screen:
+        screen = await c.screen(sid, lines=200)
+        await asyncio.sleep(0.2)
+    if not r.check("the resumed tool shows the old conversation", "say done" in screen):
+        print(screen)
+    return sid
 
 
 async def flow_interrupt(r, agent, c):
@@ -355,7 +414,8 @@ async def flow_screen(r, agent, c):
 
 FLOWS = {"auto": flow_auto, "manual": flow_manual, "danger": flow_danger,
          "apierror": flow_apierror, "usagelimit": flow_usagelimit,
-         "interrupt": flow_interrupt, "exit": flow_exit, "screen": flow_screen}
+         "interrupt": flow_interrupt, "exit": flow_exit, "screen": flow_screen,
+         "crash": flow_crash}
 
 
 async def one_run(t, tool, flow, n, sem):
