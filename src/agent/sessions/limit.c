@@ -76,7 +76,7 @@ limit_verify_timer(lws_sorted_usec_list_t *sul)
 {
 	struct session *s = lws_container_of(sul, struct session, rec.limit);
 
-	if (s->rec.limit_phase != LIMIT_VERIFYING)
+	if (s->rec.limit_phase != LIMIT_VERIFYING || s->killed)
 		return;
 	if (s->state == CM_STATE_USAGE_LIMIT)
 		limit_outcome(s, "still_limited", NULL);
@@ -94,7 +94,7 @@ limit_reset_timer(lws_sorted_usec_list_t *sul)
 	uint64_t id;
 	int menu = 0;
 
-	if (s->rec.limit_phase != LIMIT_WAITING)
+	if (s->rec.limit_phase != LIMIT_WAITING || s->killed)
 		return;
 	if (s->rec.typed != s->rec.typed_at_limit) {
 		limit_outcome(s, "typed", NULL); /* someone is at it: theirs */

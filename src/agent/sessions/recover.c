@@ -3,6 +3,7 @@
  */
 #include "agent/sessions/recover.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/screen/profile.h"
@@ -24,6 +25,26 @@ recover_dead_wait(lws_sorted_usec_list_t *sul)
 {
 	struct session *s = lws_container_of(sul, struct session, rec.timer);
 
+	if (s->state == CM_STATE_EXITED && !s->killed && !s->set->stopping)
+		recover_on_exit(s);
+}
+
+/* tmux's answer about the exit status of a dead pane. */
+static void
+recover_on_status(void *arg, int err, const char *body, size_t len)
+{
+	struct session_recovery *rec = arg;
+	struct session *s = lws_container_of(rec, struct session, rec);
+
+	(void)len;
+	if (err == 0 && body != NULL && body[0] >= '0' && body[0] <= '9')
+		s->exit_status = atoi(body);
+	else if (rec->dead_waits < RECOVER_DEAD_WAITS) {
+		/* Not known yet: look again shortly. */
+		lws_sul_schedule(s->set->lws, 0, &rec->timer, recover_dead_wait,
+				 (lws_usec_t)RECOVER_DEAD_WAIT_MS / 5 * LWS_US_PER_MS);
+		return;
+	}
 	if (s->state == CM_STATE_EXITED && !s->killed && !s->set->stopping)
 		recover_on_exit(s);
 }
@@ -107,6 +128,17 @@ recover_on_exit(struct session *s)
 			lws_sul_schedule(s->set->lws, 0, &s->rec.timer, recover_dead_wait,
 					 (lws_usec_t)RECOVER_DEAD_WAIT_MS * LWS_US_PER_MS);
 		return;
+	}
+	/*
+	 * tmux may tell the pane's death before it has the status: ask again
+	 * (a clean exit taken for a crash would undo a person's /exit).
+	 */
+	if (s->exit_status < 0 && s->cc != NULL && s->link == SESSION_LINK_UP &&
+	    strcmp(reason, "tmux-server-gone") != 0) {
+		if (s->rec.dead_waits++ < RECOVER_DEAD_WAITS &&
+		    session_command(s, "display-message -p -- '#{pane_dead_status}'",
+				    recover_on_status, &s->rec) == 0)
+			return;
 	}
 	s->rec.dead_waits = 0;
 	if ((policy == RESTART_ON_FAILURE && strcmp(reason, "exited") == 0))

@@ -39,7 +39,7 @@ stall_check(lws_sorted_usec_list_t *sul)
 	json_t *ev;
 
 	s->rec.stall_armed = 0;
-	if (ms <= 0 || !cm_state_is_busy(s->state) || s->pane_dead)
+	if (ms <= 0 || !cm_state_is_busy(s->state) || s->pane_dead || s->killed)
 		return;
 	if (s->rec.stalled && last != s->rec.stalled_read_us)
 		s->rec.stalled = 0; /* output came since: a new silence may be told */
