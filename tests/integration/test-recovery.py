@@ -60,7 +60,7 @@ async def crash_and_exit(t):
                     "timestamp" in rec, rec)
             # (tmux may tell the death before the status: the event may lack it)
             t.check("session_exited came first, with the status if known",
-                    any(e.get("exitStatus", 3) == 3 and e["seq"] < rec["seq"]
+                    rec is not None and any(e.get("exitStatus", 3) == 3 and e["seq"] < rec["seq"]
                         for e in of(c, sid, "session_exited")),
                     of(c, sid, "session_exited"))
             back = await c.wait_listed(sid, ("idle", "done"), 15)
