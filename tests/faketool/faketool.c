@@ -33,7 +33,9 @@
  * --exit-code N (exit at once with N), --api-error (every task ends with an
  * API error 401), --session-id ID and --resume ID (taken as Claude Code
  * takes them: a resumed conversation starts with no task). A first
- * non-flag argument is submitted as a task. With $FAKETOOL_ARGV_FILE set,
+ * non-flag argument is submitted as a task. With $FAKETOOL_RESUME_FAIL set,
+ * --resume fails as Claude Code's does for a conversation it has not saved
+ * (a message, status 1). With $FAKETOOL_ARGV_FILE set,
  * each start appends one line to that file: its directory and its argv.
  *
  * Invariant: it never runs, writes or deletes anything; it only prints.
@@ -759,6 +761,10 @@ main(int argc, char **argv)
 	if (script != NULL && script[0] == '\0')
 		script = NULL;
 	ft_note_argv(argc, argv);
+	if (resumed && getenv("FAKETOOL_RESUME_FAIL") != NULL) {
+		printf("No conversation found with session ID\n");
+		return 1;
+	}
 	if (resumed)
 		task = NULL; /* the conversation goes on where it was */
 	ft_load_script(&ft, script);

@@ -111,6 +111,26 @@ async def crash_and_exit(t):
                     r.get("type") == "error" and r.get("code") == "bad_request", r)
 
 
+async def resume_fails(t):
+    agent = new_agent(t, "think 300\nexit 3\n")
+    agent.env["FAKETOOL_RESUME_FAIL"] = "1"
+    with agent:
+        async with Client(agent) as c:
+            sid = await c.new_session("fake-recover", task="go")
+            cid = (await listed(c, sid)).get("conversationId")
+            second = await c.wait_event(lambda e: e.get("type") == "session_recovered" and
+                                        e.get("sessionId") == sid and e.get("attempt") == 2, 20)
+            t.check("a resume that fails is followed by a fresh start (resumed false)",
+                    second is not None and second.get("resumed") is False, of(c, sid,
+                                                                              "session_recovered"))
+            back = await c.wait_listed(sid, ("idle", "done"), 15)
+            t.check("the fresh tool waits at its input", back is not None, back)
+            lines = argv_lines(agent)
+            t.check("the fresh start keeps the id (--session-id) and gives no task again",
+                    len(lines) == 3 and with_id(lines[2:], "--session-id", cid) and
+                    lines[2][-1] == cid, lines)
+
+
 async def reboot(t):
     with new_agent(t, "think 200\ndone\n") as agent:
         async with Client(agent) as c:
@@ -140,6 +160,7 @@ async def reboot(t):
 
 async def main(t):
     await crash_and_exit(t)
+    await resume_fails(t)
     await reboot(t)
 
 

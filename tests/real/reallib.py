@@ -318,6 +318,10 @@ async def flow_crash(r, agent, c):
     r.check("the tool's pid", pid, pid)
     if not pid or not cid:
         return sid
+    # Claude Code writes its transcript a moment after the turn; a crash
+    # within that moment leaves nothing to resume (the agent then starts it
+    # afresh, tests/integration/test-recovery.py). A crash a little later:
+    await asyncio.sleep(2.0)
     start = len(c.events)
     os.kill(pid, signal.SIGKILL)
     rec = await wait_type(c, sid, "session_recovered", 30, start)

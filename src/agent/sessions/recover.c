@@ -16,8 +16,9 @@
 #include "proto/message.h"
 #include "proto/protocol.h"
 
-#define RECOVER_DEAD_WAITS   10	 /* looks for the death of a tool that said goodbye */
-#define RECOVER_DEAD_WAIT_MS 500 /* between them */
+#define RECOVER_DEAD_WAITS   10	   /* looks for the death of a tool that said goodbye */
+#define RECOVER_DEAD_WAIT_MS 500   /* between them */
+#define RECOVER_STABLE_MS    10000 /* a run this long ends a crash loop */
 
 /* Still exited: is the process gone by now? */
 static void
@@ -86,6 +87,10 @@ recover_fire(lws_sorted_usec_list_t *sul)
 		return;
 	s->rec.attempts++;
 	s->rec.learning = 0;
+	s->rec.resumed = resumed;
+	s->rec.alive = 0;
+	s->worked = 0; /* the turn the tool was on did not complete: no session_completed for it */
+	s->denied = 0;
 	rc = session_restart(s, argv);
 	profile_argv_free(argv);
 	if (rc < 0) {
@@ -141,10 +146,27 @@ recover_on_exit(struct session *s)
 			return;
 	}
 	s->rec.dead_waits = 0;
-	if ((policy == RESTART_ON_FAILURE && strcmp(reason, "exited") == 0))
+	if (policy == RESTART_ON_FAILURE && strcmp(reason, "exited") == 0)
 		return;
-	/* A run that lasted is not part of a crash loop: count again. */
-	if (s->rec.started > 0 && time_wall() - s->rec.started > r->max_backoff_ms / 1000.0)
+	/*
+	 * A resumed tool that ended before it ever got to its input could not
+	 * resume (Claude Code writes its transcript a moment after a turn: a
+	 * crash right after one leaves nothing to resume). The next start is
+	 * a fresh one rather than the same failure max_attempts times.
+	 */
+	if (s->rec.resumed && !s->rec.alive && !s->rec.resume_broken) {
+		log_warn("%s: the tool could not resume %s: starting it afresh", s->id,
+			 s->rec.conv_id ? s->rec.conv_id : "its conversation");
+		s->rec.resume_broken = 1;
+	}
+	/*
+	 * A run that lasted is not part of a crash loop: count again. (At
+	 * least RECOVER_STABLE_MS: tmux may take a second to tell a death.)
+	 */
+	if (s->rec.started > 0 &&
+	    time_wall() - s->rec.started >
+		(r->max_backoff_ms > RECOVER_STABLE_MS ? r->max_backoff_ms : RECOVER_STABLE_MS) /
+		    1000.0)
 		s->rec.attempts = 0;
 	if (s->rec.attempts >= r->max_attempts) {
 		log_warn("%s: the tool ended %u times in a row: left exited", s->id,
@@ -166,6 +188,7 @@ recover_on_exit(struct session *s)
 void
 recover_on_alive(struct session *s)
 {
+	s->rec.alive = 1;
 	s->rec.dead_waits = 0;
 	lws_sul_cancel(&s->rec.timer);
 	if (s->rec.pending) {

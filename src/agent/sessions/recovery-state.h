@@ -30,6 +30,9 @@ struct session_recovery {
 	const char *reason;	      /* why the pending restart (static text) */
 	int pending;		      /* a restart is scheduled */
 	int dead_waits;		      /* looks for the process of a tool that said goodbye */
+	int resumed;		      /* the last (re)start resumed the conversation */
+	int alive;		      /* the tool reached a working or waiting state since */
+	int resume_broken;	      /* a resume ended before that: start afresh */
 	lws_sorted_usec_list_t timer; /* the backoff */
 	/* Stall (stall.c). */
 	long stall_ms;		      /* -1: the agent's --stall-ms */

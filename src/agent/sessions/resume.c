@@ -96,6 +96,16 @@ resume_restart_argv(struct session *s, int *resumed)
 	if (p == NULL)
 		return NULL;
 	r = profile_recovery(p);
+	if (s->rec.resume_broken) {
+		/* Nothing to resume: a new conversation, under the same id if the agent names it.
+		 */
+		s->rec.resume_broken = 0;
+		if (r != NULL && r->id == RECOVERY_ID_UUID && s->rec.conv_id != NULL)
+			return resume_argv(p, r->start_args, r->n_start, s->rec.conv_id);
+		free(s->rec.conv_id);
+		s->rec.conv_id = NULL; /* the tool names the new one: learned again */
+		return resume_argv(p, NULL, 0, NULL);
+	}
 	if (r != NULL && r->resume_args != NULL && s->rec.conv_id != NULL && s->rec.conv_started) {
 		*resumed = 1;
 		return resume_argv(p, r->resume_args, r->n_resume, s->rec.conv_id);
