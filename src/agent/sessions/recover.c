@@ -16,9 +16,10 @@
 #include "proto/message.h"
 #include "proto/protocol.h"
 
-#define RECOVER_DEAD_WAITS   10	   /* looks for the death of a tool that said goodbye */
-#define RECOVER_DEAD_WAIT_MS 500   /* between them */
-#define RECOVER_STABLE_MS    10000 /* a run this long ends a crash loop */
+#define RECOVER_DEAD_WAITS     10    /* looks for the death of a tool that said goodbye */
+#define RECOVER_DEAD_WAIT_MS   500   /* between them */
+#define RECOVER_RESUME_FAIL_MS 5000  /* a resumed tool ending sooner could not resume */
+#define RECOVER_STABLE_MS      10000 /* a run this long ends a crash loop */
 
 /* Still exited: is the process gone by now? */
 static void
@@ -67,6 +68,13 @@ recover_reason(const struct session *s)
 	if (s->rule && strcmp(s->rule, "tmux-server-gone") == 0)
 		return "tmux-server-gone";
 	if (s->exit_status == 0)
+		return "exited";
+	/*
+	 * No status from tmux (it may never have one): a tool that drew its own
+	 * exit screen (a profile's exited rule, not tmux's pane-dead) ended as
+	 * asked, not by a crash.
+	 */
+	if (s->exit_status < 0 && s->rule && strcmp(s->rule, "pane-dead") != 0)
 		return "exited";
 	return "crashed";
 }
@@ -149,12 +157,14 @@ recover_on_exit(struct session *s)
 	if (policy == RESTART_ON_FAILURE && strcmp(reason, "exited") == 0)
 		return;
 	/*
-	 * A resumed tool that ended before it ever got to its input could not
+	 * A resumed tool that ended before it ever got to its input, or within
+	 * seconds (its error message may look like a finished turn), could not
 	 * resume (Claude Code writes its transcript a moment after a turn: a
 	 * crash right after one leaves nothing to resume). The next start is
 	 * a fresh one rather than the same failure max_attempts times.
 	 */
-	if (s->rec.resumed && !s->rec.alive && !s->rec.resume_broken) {
+	if (s->rec.resumed && !s->rec.resume_broken &&
+	    (!s->rec.alive || time_wall() - s->rec.started < RECOVER_RESUME_FAIL_MS / 1000.0)) {
 		log_warn("%s: the tool could not resume %s: starting it afresh", s->id,
 			 s->rec.conv_id ? s->rec.conv_id : "its conversation");
 		s->rec.resume_broken = 1;

@@ -38,7 +38,8 @@ struct session_recovery {
 	long stall_ms;		      /* -1: the agent's --stall-ms */
 	int stall_armed;	      /* stall_timer is scheduled */
 	int stalled;		      /* session_stalled was raised, no output since */
-	uint64_t stalled_read_us;     /* last_read_us when it was raised */
+	uint64_t stall_hash;	      /* the screen as last seen by the watch */
+	uint64_t stall_since;	      /* monotonic us it was first seen so (0: not watching) */
 	lws_sorted_usec_list_t stall; /* the check */
 	/* Usage limit (limit.c). */
 	int auto_continue;	      /* continue by itself once the limit resets */

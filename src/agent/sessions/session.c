@@ -599,9 +599,16 @@ session_restart(struct session *s, char **tool_argv)
 		}
 		rc = session_command(s, cmd.data, NULL, NULL);
 		buf_release(&cmd);
-		if (rc == 0)
-			monitor_schedule(s, s->set->cfg->debounce_ms);
-		return rc;
+		if (rc < 0)
+			return rc;
+		/*
+		 * Subscribe again: tmux tells a subscription only when its value
+		 * differs from the last one it sent, and a tool that dies within
+		 * the second after the respawn goes from 1 back to 1.
+		 */
+		session_subscribe_dead(s);
+		monitor_schedule(s, s->set->cfg->debounce_ms);
+		return 0;
 	}
 	if (s->cc != NULL)
 		return CM_EBUSY; /* a control client still starting or closing */
