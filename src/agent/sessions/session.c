@@ -601,12 +601,8 @@ session_restart(struct session *s, char **tool_argv)
 		buf_release(&cmd);
 		if (rc < 0)
 			return rc;
-		/*
-		 * Subscribe again: tmux tells a subscription only when its value
-		 * differs from the last one it sent, and a tool that dies within
-		 * the second after the respawn goes from 1 back to 1.
-		 */
-		session_subscribe_dead(s);
+		/* The new process is watched again (deadwatch.h). */
+		deadwatch_start(s);
 		monitor_schedule(s, s->set->cfg->debounce_ms);
 		return 0;
 	}
