@@ -109,14 +109,25 @@ async def crash_and_exit(t):
             r = await c.create("fake-recover", restart="sometimes")
             t.check("a restart policy that does not exist is refused",
                     r.get("type") == "error" and r.get("code") == "bad_request", r)
+            for bad in ({"restart": 5}, {"restart": "x" * 1000}, {"autoContinue": "yes"},
+                        {"stallMs": 86400001}, {"stallMs": 1.5}, {"restart": None}):
+                r = await c.create("fake-recover", **bad)
+                t.check(f"create_session with {str(bad)[:40]} is refused, nothing started",
+                        r.get("type") == "error" and r.get("code") in ("bad_request",
+                                                                       "too_large"), r)
+            n = len((await c.request("list_sessions"))["sessions"])
+            t.check("no session came of the refused requests", n == 3, n)
 
 
 async def resume_fails(t):
     agent = new_agent(t, "think 300\nexit 3\n")
     agent.env["FAKETOOL_RESUME_FAIL"] = "1"
     with agent:
+        # A directory tmux would read as formats or a command end, and a shell as more.
+        odd = os.path.join(agent.work, "odd#{d};ir$(x)")
+        os.mkdir(odd)
         async with Client(agent) as c:
-            sid = await c.new_session("fake-recover", task="go")
+            sid = await c.new_session("fake-recover", task="go", path=odd)
             cid = (await listed(c, sid)).get("conversationId")
             second = await c.wait_event(lambda e: e.get("type") == "session_recovered" and
                                         e.get("sessionId") == sid and e.get("attempt") == 2, 20)
@@ -129,6 +140,8 @@ async def resume_fails(t):
             t.check("the fresh start keeps the id (--session-id) and gives no task again",
                     len(lines) == 3 and with_id(lines[2:], "--session-id", cid) and
                     lines[2][-1] == cid, lines)
+            t.check("every start ran in the session's directory, byte for byte",
+                    len(lines) == 3 and all(ln[0] == odd for ln in lines), lines)
 
 
 async def reboot(t):
