@@ -171,10 +171,45 @@ async def reboot(t):
                     len(resumed) == 1 and resumed[0][0] == agent.work, lines)
 
 
+async def hostile_state(t):
+    """A state file whose conversation id is not an id is not put on a command line."""
+    import json
+    import signal
+    with new_agent(t, "think 200\ndone\n") as agent:
+        async with Client(agent) as c:
+            sid = await c.new_session("fake-recover", task="go")
+            await c.wait_event(lambda e: e.get("type") == "session_completed" and
+                               e.get("sessionId") == sid, 15)
+        agent.stop(signal.SIGKILL)
+        agent.kill_tmux()
+        path = os.path.join(agent.state_dir, "sessions", sid + ".json")
+        with open(path) as f:
+            st = json.load(f)
+        st["conversationId"] = "--dangerously-skip-permissions"
+        st["restart"] = "sometimes"
+        st["stallMs"] = -7
+        with open(path, "w") as f:
+            json.dump(st, f)
+        agent.start()
+        async with Client(agent) as c:
+            rec = await c.wait_event(lambda e: e.get("type") == "session_recovered" and
+                                     e.get("sessionId") == sid, 15)
+            t.check("still recovered by the profile's policy, not resumed",
+                    rec is not None and rec.get("resumed") is False and
+                    "conversationId" not in rec, rec)
+            lines = argv_lines(agent)
+            t.check("the bad id never reached a command line",
+                    not any("--dangerously-skip-permissions" in ln for ln in lines), lines)
+            ent = await listed(c, sid)
+            t.check("and is not listed", ent and "conversationId" not in ent and
+                    "stallMs" not in ent and "restart" not in ent, ent)
+
+
 async def main(t):
     await crash_and_exit(t)
     await resume_fails(t)
     await reboot(t)
+    await hostile_state(t)
 
 
 run(main)
