@@ -41,6 +41,24 @@ def seed_claude(home, project):
             "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1"}
 
 
+def seed_claude_subscriber(agent):
+    """Claude Code with a subscription (OAuth) token instead of the API key:
+    it then reads the stand-in's anthropic-ratelimit-unified-* headers and
+    draws its own limit screen (tests/real/record-subscriber-limit.sh)."""
+    path = os.path.join(agent.root, "home", ".claude.json")
+    with open(path) as f:
+        cfg = json.load(f)
+    cfg.pop("customApiKeyResponses", None)
+    cfg["oauthAccount"] = {"accountUuid": "00000000-0000-4000-8000-000000000001",
+                           "emailAddress": "a@example.com",
+                           "organizationUuid": "00000000-0000-4000-8000-000000000002",
+                           "organizationRole": "admin", "billingType": "stripe_subscription"}
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    agent.env.pop("ANTHROPIC_API_KEY", None)
+    agent.env["CLAUDE_CODE_OAUTH_TOKEN"] = "sk-ant-oat01-standin-0123456789abcdef"
+
+
 def seed_codex(home, project):
     """~/.codex/config.toml naming the stand-in as the provider, and a
     trusted git repository as the project, so approvals are asked."""
@@ -291,6 +309,22 @@ async def flow_usagelimit(r, agent, c):
     return sid
 
 
+async def flow_sublimit(r, agent, c):
+    """Claude Code's subscription limit screen, live: usage_limit with its reset time."""
+    s = await c.create(r.tool.name, task="usagelimit: please hit the limit", autoConfirm=True)
+    sid = s["sessionId"]
+    ev = await wait_state_in(c, sid, ("usage_limit",), 60)
+    r.check("the subscription limit: state usage_limit", ev is not None, states(c, sid))
+    if ev is not None:
+        want = ev["timestamp"] + 7200  # the stand-in's reset; the screen says the minute
+        r.check("resetsAt is the time the screen says", abs(ev.get("resetsAt", 0) - want) <= 61,
+                ev)
+    await asyncio.sleep(1.0)
+    r.check("its menu keeps the state (no prompt for a person, no error)",
+            states(c, sid)[-1] == "usage_limit", states(c, sid))
+    return sid
+
+
 async def tool_pid(agent, sid):
     """The pid of the tool in the session's pane."""
     sock = os.path.join(agent.socket_dir, sid + ".sock")
@@ -419,7 +453,9 @@ async def flow_screen(r, agent, c):
 FLOWS = {"auto": flow_auto, "manual": flow_manual, "danger": flow_danger,
          "apierror": flow_apierror, "usagelimit": flow_usagelimit,
          "interrupt": flow_interrupt, "exit": flow_exit, "screen": flow_screen,
-         "crash": flow_crash}
+         "crash": flow_crash, "sublimit": flow_sublimit}
+ONLY_FOR = {"sublimit": "claude"}  # flows of one tool only
+SEEDS = {"sublimit": seed_claude_subscriber}  # flows that need another setup
 
 
 async def one_run(t, tool, flow, n, sem):
@@ -429,6 +465,8 @@ async def one_run(t, tool, flow, n, sem):
         if flow == "screen":
             # As a user who turned Claude Code's full-screen renderer on.
             agent.env["CLAUDE_CODE_NO_FLICKER"] = "1"
+        if flow in SEEDS:
+            SEEDS[flow](agent)
         t0 = time.time()
         try:
             agent.start()
@@ -469,7 +507,7 @@ async def one_run(t, tool, flow, n, sem):
 async def run_flows(t, name, flows=None, parallel=3):
     tool = Tool(name)
     sem = asyncio.Semaphore(parallel)
-    wanted = flows or list(FLOWS)
+    wanted = [f for f in (flows or list(FLOWS)) if ONLY_FOR.get(f, name) == name]
     only = os.environ.get("CM_REAL_FLOWS")
     if only:
         wanted = [f for f in wanted if f in only.split()]
