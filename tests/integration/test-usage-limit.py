@@ -85,10 +85,12 @@ async def still_limited(t):
 
 
 async def stalls(t):
-    with Agent().script("think 200\nhang 2500\ndone\n") as agent:
+    # The agent's --stall-ms, and a session's own stallMs over it.
+    with Agent(extra=["--stall-ms", "700"]).script("think 200\nhang 2500\ndone\n") as agent:
         async with Client(agent) as c:
-            sid = await c.new_session("fake-recover", task="go", stallMs=700)
+            sid = await c.new_session("fake-recover", task="go")
             quiet = await c.new_session("fake-recover", task="go", stallMs=0)
+            patient = await c.new_session("fake-recover", task="go", stallMs=5000)
             ev = await c.wait_event(lambda e: e.get("type") == "session_stalled" and
                                     e.get("sessionId") == sid, 10)
             t.check("working with no output for stallMs: session_stalled",
@@ -99,6 +101,8 @@ async def stalls(t):
             t.check("raised once for one silence", len(of(c, sid, "session_stalled")) == 1,
                     of(c, sid, "session_stalled"))
             t.check("stallMs 0: never", not of(c, quiet, "session_stalled"))
+            t.check("a longer stallMs than the silence: none",
+                    not of(c, patient, "session_stalled"))
             r = await c.create("fake-recover", stallMs=-5)
             t.check("a negative stallMs is refused", r.get("code") == "bad_request", r)
 
