@@ -291,6 +291,15 @@ function applyEvent(msg, { history = false } = {}) {
       app.sessions.delete(id);
       if (app.selected === id) closeDetail();
       break;
+    case Type.SESSION_RECOVERED:
+      addEvent({ ...base, tone: 'info', text: `Tool started again (${msg.reason}, attempt ${msg.attempt})${msg.resumed ? ', resuming its conversation' : ''}` });
+      break;
+    case Type.SESSION_STALLED:
+      addEvent({ ...base, tone: 'waiting', text: `No output for ${Math.round((msg.silentMs || 0) / 1000)}s while ${msg.state}` });
+      break;
+    case Type.AUTO_CONTINUED:
+      addEvent({ ...base, tone: msg.outcome === 'continued' ? 'done' : 'waiting', text: msg.outcome === 'continued' ? 'Continued after the usage limit' : `Not continued after the usage limit (${msg.outcome}): your turn` });
+      break;
     case Type.AGENT_STARTED:
       addEvent({ ...base, tone: 'info', text: `Agent started (v${msg.version || '?'}, ${msg.sessions ?? 0} sessions)` });
       break;

@@ -13,6 +13,7 @@ const STATES = {
   [State.DONE]: { word: 'Done', tone: 'done' },
   [State.ERROR]: { word: 'Error', tone: 'error' },
   [State.EXITED]: { word: 'Exited', tone: 'gone' },
+  [State.USAGE_LIMIT]: { word: 'Usage limit reached', tone: 'waiting' },
 };
 
 export function stateWord(state) {

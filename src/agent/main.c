@@ -33,6 +33,7 @@
 #include "agent/sessions/metrics.h"
 #include "agent/sessions/recorder.h"
 #include "agent/sessions/session.h"
+#include "agent/sessions/watch.h"
 #include "agent/tmux/fdwatch.h"
 #include "agent/transport/agent.h"
 #include "agent/transport/conn.h"
@@ -349,6 +350,8 @@ main(int argc, char **argv)
 	main_start_recorder(a);
 	if (wt_registry_init(&main_worktrees, a->cfg.state_dir) == 0)
 		a->sessions.worktrees = &main_worktrees;
+	/* Restarts, stalls and usage limits follow state changes from the bus. */
+	watch_start(&a->sessions);
 	session_adopt_all(&a->sessions);
 	main_announce(a);
 	main_write_port(a);

@@ -55,13 +55,11 @@ agent_notify_free(struct agent_notify *n)
 
 /* What can make a notification (notify/kind.h), and session_killed for its bookkeeping. */
 const int agent_notify_messages[] = {
-    PROTO_MSG_CONFIRM_NEEDED,
-    PROTO_MSG_SESSION_COMPLETED,
-    PROTO_MSG_SESSION_EXITED,
-    PROTO_MSG_SESSION_STUCK,
-    PROTO_MSG_STATE_CHANGE,
-    PROTO_MSG_SESSION_KILLED,
-    SINK_END,
+    PROTO_MSG_CONFIRM_NEEDED,  PROTO_MSG_SESSION_COMPLETED,
+    PROTO_MSG_SESSION_EXITED,  PROTO_MSG_SESSION_STUCK,
+    PROTO_MSG_SESSION_STALLED, PROTO_MSG_SESSION_RECOVERED,
+    PROTO_MSG_AUTO_CONTINUED,  PROTO_MSG_STATE_CHANGE,
+    PROTO_MSG_SESSION_KILLED,  SINK_END,
 };
 
 /* Starts notifications. */

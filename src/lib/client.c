@@ -100,6 +100,7 @@ struct cm_client {
 	struct outmsg **out_tail;	 /* where to append */
 	struct buf rx;			 /* reassembly of a fragmented frame */
 	int rx_binary;			 /* the frame being reassembled is binary */
+	int rx_partial;			 /* a message is being reassembled in rx */
 	lws_sorted_usec_list_t sul_poll; /* tunnel poll / retry timer */
 	lws_sorted_usec_list_t sul_deadline; /* connect deadline */
 	lws_sorted_usec_list_t sul_refused;  /* deferred synchronous connect failure */
@@ -184,6 +185,7 @@ client_drop_wsi(struct cm_client *c)
 		c->wsi = NULL;
 	}
 	buf_reset(&c->rx);
+	c->rx_partial = 0;
 }
 
 /* True if a failure may go away by itself (worth a reconnect). */
@@ -354,6 +356,7 @@ client_ws_start(struct cm_client *c)
 	c->wsi = NULL;
 	c->sync_failed = 0;
 	buf_reset(&c->rx);
+	c->rx_partial = 0;
 	c->loop->connecting = c;
 	wsi = lws_client_connect_via_info(&ci);
 	c->loop->connecting = NULL;
@@ -695,9 +698,14 @@ cm_client_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		if (!c)
 			return -1;
-		if (lws_is_first_fragment(wsi)) {
+		/*
+		 * Not lws_is_first_fragment(): lws says "first" on every call it
+		 * makes for a frame it inflates (permessage-deflate) in pieces.
+		 */
+		if (!c->rx_partial) {
 			buf_reset(&c->rx);
 			c->rx_binary = lws_frame_is_binary(wsi);
+			c->rx_partial = 1;
 		}
 		if (buf_append(&c->rx, in, len) < 0) {
 			client_seterr(c, CM_FAIL_PROTOCOL, "message from agent is too large");
@@ -705,6 +713,7 @@ cm_client_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		}
 		if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
 			return 0;
+		c->rx_partial = 0;
 		if (c->rx_binary)
 			client_on_binary(c, (const unsigned char *)c->rx.data, c->rx.len);
 		else

@@ -111,14 +111,24 @@ notify_kind_of(const json_t *ev, int was_stalled)
 		return NOTIFY_DONE;
 	if (!strcmp(type, "session_exited"))
 		return NOTIFY_EXITED;
-	if (!strcmp(type, "session_stuck"))
+	if (!strcmp(type, "session_stuck") || !strcmp(type, "session_stalled"))
 		return NOTIFY_STALLED;
+	if (!strcmp(type, "session_recovered"))
+		return NOTIFY_RECOVERED; /* the tool was started again after it ended */
+	if (!strcmp(type, "auto_continued")) {
+		const char *o = json_string_value(json_object_get(ev, "outcome"));
+
+		/* Not continued after a usage limit: left to a person. */
+		return o && strcmp(o, "continued") != 0 ? NOTIFY_NEEDS_PERSON : 0;
+	}
 	if (strcmp(type, "state_change"))
 		return 0;
 	state = json_string_value(json_object_get(ev, "state"));
 	prev = json_string_value(json_object_get(ev, "previous"));
 	if (!state || !prev || !strcmp(state, prev))
 		return 0;
+	if (!strcmp(state, "usage_limit"))
+		return NOTIFY_USAGE_LIMIT;
 	if (!strcmp(state, "error"))
 		return notify_is_limit_text(json_string_value(json_object_get(ev, "evidence"))) ||
 			       notify_is_limit_text(json_string_value(json_object_get(ev, "rule")))

@@ -2,14 +2,18 @@
  * kind: which agent events a person wants to hear about, by the names
  * people use (`--on needs-person,done`), and the event that makes each one:
  *
- *   needs-person  confirm_needed: a prompt waits for an answer
+ *   needs-person  confirm_needed: a prompt waits for an answer; auto_continued
+ *                 with an outcome other than "continued"
  *   done          session_completed: a task finished
  *   error         state_change to "error" (the tool shows an error banner)
  *   usage-limit   the same, when the banner speaks of a usage or rate limit,
  *                 a quota, HTTP 429 or a credit balance
  *   exited        session_exited: the tool's process ended
- *   stalled       session_stuck: still starting after the profile's timeout
- *   recovered     state_change from "error" to a working or idle state, or
+ *   usage-limit   also state_change to "usage_limit"
+ *   stalled       session_stuck: still starting after the profile's timeout;
+ *                 session_stalled: working with no output for its stall time
+ *   recovered     session_recovered (the tool started again after it ended);
+ *                 state_change from "error" to a working or idle state, or
  *                 out of "starting" after a stall (the caller tells which
  *                 sessions stalled)
  *

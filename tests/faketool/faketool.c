@@ -27,11 +27,19 @@
  *   append FILE TEXT  "● Update(FILE)" and TEXT + newline appended to FILE,
  *                     a path under the current directory ("%task" in TEXT
  *                     is the task's text): worktree tests edit files this way
+ *   hang MS           busy for MS milliseconds without drawing anything
+ *   limit TEXT        "  ⎿  TEXT" (Claude Code's usage-limit line) and the
+ *                     turn ends
  *
  * "---" on a line of its own starts the script of the next task; the last
  * one is used for any further task. '#' starts a comment. Other flags:
  * --exit-code N (exit at once with N), --api-error (every task ends with an
- * API error 401). A first non-flag argument is submitted as a task.
+ * API error 401), --session-id ID and --resume ID (taken as Claude Code
+ * takes them: a resumed conversation starts with no task). A first
+ * non-flag argument is submitted as a task. With $FAKETOOL_RESUME_FAIL set,
+ * --resume fails as Claude Code's does for a conversation it has not saved
+ * (a message, status 1). With $FAKETOOL_ARGV_FILE set,
+ * each start appends one line to that file: its directory and its argv.
  *
  * Invariant: it never runs or deletes anything, and writes only what an
  * `append` step names, inside its directory; otherwise it only prints.
@@ -75,7 +83,9 @@ enum ft_op {
 	FT_DONE,
 	FT_EXIT,
 	FT_DEAF,
-	FT_APPEND
+	FT_APPEND,
+	FT_HANG,
+	FT_LIMIT
 };
 
 struct ft_step {
@@ -113,6 +123,7 @@ struct ft {
 	int running_line;		    /* its "Running…" transcript line */
 	int running_step;		    /* the step that "runs" it */
 	int api_error;			    /* --api-error */
+	int quiet;			    /* a hang step: nothing is drawn */
 	int rows;			    /* terminal rows */
 	int cols;			    /* terminal columns */
 	struct termios saved;		    /* terminal state to restore */
@@ -397,6 +408,11 @@ ft_parse_step(char *line, struct ft_step *st)
 	} else if (strcmp(line, "exit") == 0) {
 		st->op = FT_EXIT;
 		st->ms = atol(arg);
+	} else if (strcmp(line, "hang") == 0) {
+		st->op = FT_HANG;
+		st->ms = atol(arg);
+	} else if (strcmp(line, "limit") == 0) {
+		st->op = FT_LIMIT;
 	} else if (strcmp(line, "deaf") == 0) {
 		st->op = FT_DEAF;
 		st->ms = atol(arg);
@@ -493,6 +509,7 @@ ft_run(struct ft *ft)
 		if (ft->step_end && ft_now() < ft->step_end)
 			return;
 		ft->step_end = 0;
+		ft->quiet = 0;
 		if (ft->running != NULL && ft->step > ft->running_step) {
 			/* The approved command "ran" during the step that just ended. */
 			char done[FT_LINE];
@@ -546,6 +563,14 @@ ft_run(struct ft *ft)
 			break;
 		case FT_DEAF:
 			ft->deaf_ms = st->ms;
+			break;
+		case FT_HANG:
+			ft->step_end = ft_now() + (st->ms > 0 ? st->ms : 1);
+			ft->quiet = 1;
+			break;
+		case FT_LIMIT:
+			ft_line(ft, "  ⎿  %s", st->arg);
+			ft_end_turn(ft, 1);
 			break;
 		case FT_ERROR:
 			ft_line(ft, "● API Error: %s", st->arg);
@@ -715,6 +740,23 @@ ft_input(struct ft *ft, const unsigned char *b, size_t n)
 	}
 }
 
+/* Appends "DIR ARG..." to $FAKETOOL_ARGV_FILE, for tests to see how it was started. */
+static void
+ft_note_argv(int argc, char **argv)
+{
+	const char *path = getenv("FAKETOOL_ARGV_FILE");
+	char cwd[4096];
+	FILE *f;
+
+	if (path == NULL || *path == '\0' || (f = fopen(path, "a")) == NULL)
+		return;
+	fprintf(f, "%s", getcwd(cwd, sizeof cwd) ? cwd : "?");
+	for (int i = 0; i < argc; i++)
+		fprintf(f, " %s", argv[i]);
+	fprintf(f, "\n");
+	fclose(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -724,7 +766,7 @@ main(int argc, char **argv)
 	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 	long long next_tick;
 	ssize_t r;
-	int i, timeout;
+	int i, timeout, resumed = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--script") == 0 && i + 1 < argc)
@@ -733,7 +775,12 @@ main(int argc, char **argv)
 			return atoi(argv[++i]);
 		else if (strcmp(argv[i], "--api-error") == 0)
 			ft.api_error = 1;
-		else if (strcmp(argv[i], "--help") == 0) {
+		else if (strcmp(argv[i], "--session-id") == 0 && i + 1 < argc)
+			i++;
+		else if (strcmp(argv[i], "--resume") == 0 && i + 1 < argc) {
+			i++;
+			resumed = 1;
+		} else if (strcmp(argv[i], "--help") == 0) {
 			printf("usage: cm-faketool [--script FILE] [--exit-code N] [--api-error] "
 			       "[TASK]\n");
 			return 0;
@@ -746,6 +793,13 @@ main(int argc, char **argv)
 	}
 	if (script != NULL && script[0] == '\0')
 		script = NULL;
+	ft_note_argv(argc, argv);
+	if (resumed && getenv("FAKETOOL_RESUME_FAIL") != NULL) {
+		printf("No conversation found with session ID\n");
+		return 1;
+	}
+	if (resumed)
+		task = NULL; /* the conversation goes on where it was */
 	ft_load_script(&ft, script);
 	signal(SIGPIPE, SIG_IGN);
 	{
@@ -798,7 +852,8 @@ main(int argc, char **argv)
 			next_tick = ft_now() + FT_TICK_MS;
 		}
 		ft_run(&ft);
-		ft_draw(&ft, NULL);
+		if (!ft.quiet)
+			ft_draw(&ft, NULL);
 	}
 	ft_restore(&ft);
 	return 0;

@@ -1,5 +1,5 @@
 """permessage-deflate (RFC 7692): negotiated with a client that offers it,
-output and events intact through it, refused with --no-compression, and a
+output, events and 1 MiB replies intact through it, refused with --no-compression, and a
 small compressed message that inflates past the message limit refused like
 any message that is too large, with the agent still serving."""
 
@@ -44,6 +44,19 @@ async def main(t):
         r = await c.request("list_sessions")
         t.check("replies come back through compression",
                 any(s["sessionId"] == sid for s in r.get("sessions", [])))
+
+        # Large replies after smaller ones, on the one compressed stream.
+        fid = await c.new_session("flood", task="flood-line-xyz")
+        await asyncio.sleep(2)
+        await c.request("kill_session", sessionId=fid)
+        await asyncio.sleep(1)
+        sizes = []
+        for mb in (65536, 262144, 1048576, 1048576):
+            r = await c.request("read_transcript", timeout=30, sessionId=fid, format="raw",
+                                maxBytes=mb)
+            sizes.append(len(r.get("data", "")))
+        t.check("1 MiB transcript chunks after smaller ones arrive whole through compression",
+                sizes[2] > 900_000 and sizes[3] > 900_000, sizes)
 
         # 2 MiB of one byte: about 2 KiB compressed, 32 times the message limit.
         bomb = json.dumps({"action": "ping", "id": 1, "pad": "a" * (2 << 20)})

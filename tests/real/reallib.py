@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -38,6 +39,24 @@ def seed_claude(home, project):
     return {"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{PORT}", "ANTHROPIC_API_KEY": API_KEY,
             "DISABLE_TELEMETRY": "1", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
             "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1"}
+
+
+def seed_claude_subscriber(agent):
+    """Claude Code with a subscription (OAuth) token instead of the API key:
+    it then reads the stand-in's anthropic-ratelimit-unified-* headers and
+    draws its own limit screen (tests/real/record-subscriber-limit.sh)."""
+    path = os.path.join(agent.root, "home", ".claude.json")
+    with open(path) as f:
+        cfg = json.load(f)
+    cfg.pop("customApiKeyResponses", None)
+    cfg["oauthAccount"] = {"accountUuid": "00000000-0000-4000-8000-000000000001",
+                           "emailAddress": "a@example.com",
+                           "organizationUuid": "00000000-0000-4000-8000-000000000002",
+                           "organizationRole": "admin", "billingType": "stripe_subscription"}
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    agent.env.pop("ANTHROPIC_API_KEY", None)
+    agent.env["CLAUDE_CODE_OAUTH_TOKEN"] = "sk-ant-oat01-standin-0123456789abcdef"
 
 
 def seed_codex(home, project):
@@ -275,7 +294,85 @@ async def flow_apierror(r, agent, c):
 
 
 async def flow_usagelimit(r, agent, c):
-    return await flow_error(r, agent, c, "usagelimit: please hit the limit", "usage-limit banner")
+    """The stand-in's 429: a state of its own; Codex says when it ends."""
+    s = await c.create(r.tool.name, task="usagelimit: please hit the limit", autoConfirm=True)
+    sid = s["sessionId"]
+    ev = await wait_state_in(c, sid, ("usage_limit",), 60)
+    r.check("usage-limit banner: state usage_limit", ev is not None, states(c, sid))
+    if ev is not None:
+        r.check("usage-limit banner: the evidence is the banner", ev.get("evidence"), ev)
+        if r.tool.name == "codex":
+            # resets_at two hours ahead; Codex prints the minute ("try again at 3:00 PM").
+            want = ev["timestamp"] + 7200
+            r.check("the reset time Codex prints is resetsAt",
+                    abs(ev.get("resetsAt", 0) - want) <= 61, ev)
+    return sid
+
+
+async def flow_sublimit(r, agent, c):
+    """Claude Code's subscription limit screen, live: usage_limit with its reset time."""
+    s = await c.create(r.tool.name, task="usagelimit: please hit the limit", autoConfirm=True)
+    sid = s["sessionId"]
+    ev = await wait_state_in(c, sid, ("usage_limit",), 60)
+    r.check("the subscription limit: state usage_limit", ev is not None, states(c, sid))
+    if ev is not None:
+        want = ev["timestamp"] + 7200  # the stand-in's reset; the screen says the minute
+        r.check("resetsAt is the time the screen says", abs(ev.get("resetsAt", 0) - want) <= 61,
+                ev)
+    await asyncio.sleep(1.0)
+    r.check("its menu keeps the state (no prompt for a person, no error)",
+            states(c, sid)[-1] == "usage_limit", states(c, sid))
+    return sid
+
+
+async def tool_pid(agent, sid):
+    """The pid of the tool in the session's pane."""
+    sock = os.path.join(agent.socket_dir, sid + ".sock")
+    out = subprocess.run(["tmux", "-S", sock, "display-message", "-p", "-t", sid,
+                          "#{pane_pid}"], capture_output=True, text=True).stdout.strip()
+    return int(out) if out.isdigit() else None
+
+
+async def flow_crash(r, agent, c):
+    """A tool killed after a turn is started again, resuming its conversation."""
+    s = await c.create(r.tool.name, task="say done", autoConfirm=True)
+    sid = s["sessionId"]
+    done = await wait_type(c, sid, "session_completed", 60)
+    r.check("the task is done", done is not None, states(c, sid))
+    cid = None
+    deadline = time.time() + 15
+    while time.time() < deadline and not cid:
+        lst = await c.request("list_sessions")
+        cid = next((x.get("conversationId") for x in lst["sessions"]
+                    if x["sessionId"] == sid), None)
+        if not cid:
+            await asyncio.sleep(0.2)
+    r.check("the tool's conversation id is known and listed", cid, lst)
+    pid = await tool_pid(agent, sid)
+    r.check("the tool's pid", pid, pid)
+    if not pid or not cid:
+        return sid
+    # Claude Code writes its transcript a moment after the turn; a crash
+    # within that moment leaves nothing to resume (the agent then starts it
+    # afresh, tests/integration/test-recovery.py). A crash a little later:
+    await asyncio.sleep(2.0)
+    start = len(c.events)
+    os.kill(pid, signal.SIGKILL)
+    rec = await wait_type(c, sid, "session_recovered", 30, start)
+    r.check("killed: session_recovered, resuming the conversation",
+            rec is not None and rec.get("resumed") is True and
+            rec.get("conversationId") == cid, rec)
+    back = await wait_state_in(c, sid, ("idle", "done"), 60, start)
+    r.check("the resumed tool is back at its input", back is not None, states(c, sid)[-5:])
+    # Codex draws its input ("Resuming session…") before the old turns.
+    deadline = time.time() + 20
+    screen = ""
+    while time.time() < deadline and "say done" not in screen:
+        screen = await c.screen(sid, lines=200)
+        await asyncio.sleep(0.2)
+    if not r.check("the resumed tool shows the old conversation", "say done" in screen):
+        print(screen)
+    return sid
 
 
 async def flow_interrupt(r, agent, c):
@@ -355,7 +452,10 @@ async def flow_screen(r, agent, c):
 
 FLOWS = {"auto": flow_auto, "manual": flow_manual, "danger": flow_danger,
          "apierror": flow_apierror, "usagelimit": flow_usagelimit,
-         "interrupt": flow_interrupt, "exit": flow_exit, "screen": flow_screen}
+         "interrupt": flow_interrupt, "exit": flow_exit, "screen": flow_screen,
+         "crash": flow_crash, "sublimit": flow_sublimit}
+ONLY_FOR = {"sublimit": "claude"}  # flows of one tool only
+SEEDS = {"sublimit": seed_claude_subscriber}  # flows that need another setup
 
 
 async def one_run(t, tool, flow, n, sem):
@@ -365,6 +465,8 @@ async def one_run(t, tool, flow, n, sem):
         if flow == "screen":
             # As a user who turned Claude Code's full-screen renderer on.
             agent.env["CLAUDE_CODE_NO_FLICKER"] = "1"
+        if flow in SEEDS:
+            SEEDS[flow](agent)
         t0 = time.time()
         try:
             agent.start()
@@ -405,7 +507,7 @@ async def one_run(t, tool, flow, n, sem):
 async def run_flows(t, name, flows=None, parallel=3):
     tool = Tool(name)
     sem = asyncio.Semaphore(parallel)
-    wanted = flows or list(FLOWS)
+    wanted = [f for f in (flows or list(FLOWS)) if ONLY_FOR.get(f, name) == name]
     only = os.environ.get("CM_REAL_FLOWS")
     if only:
         wanted = [f for f in wanted if f in only.split()]

@@ -38,6 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOG = None
 LOG_LOCK = threading.Lock()
+LIMIT_RESET_S = int(os.environ.get("CM_STANDIN_LIMIT_RESET_S", "7200"))  # usagelimit's reset
 KEYWORDS = ("write-run", "danger", "apierror", "usagelimit", "slow")
 
 
@@ -194,9 +195,12 @@ def codex_turn(req):
         return 400, {"error": {"type": "invalid_request_error", "code": "invalid_request",
                                "message": "stand-in injected error 400"}}
     if script == "usagelimit":
+        # As the Responses API says it: when the limit ends, in seconds from
+        # now and as a Unix time (Codex prints the latter as "try again at").
         return 429, {"error": {"type": "usage_limit_reached",
                                "message": "The usage limit has been reached",
-                               "plan_type": "plus", "resets_in_seconds": 3600}}
+                               "plan_type": "plus", "resets_in_seconds": LIMIT_RESET_S,
+                               "resets_at": int(time.time()) + LIMIT_RESET_S}}
     if script == "slow":
         return 200, [{"type": "message", "text": "", "pieces": ["word "] * 600, "delay": 0.1}]
     return 200, [{"type": "message", "text": "Done."}]
@@ -299,7 +303,16 @@ class Handler(BaseHTTPRequestHandler):
              "reply": brief(blocks) if status == 200 else None})
         if status != 200:
             # x-should-retry: the client's own retries would only delay the banner.
-            self.send_json(status, blocks, {"x-should-retry": "false", "request-id": f"req_{n}"})
+            headers = {"x-should-retry": "false", "request-id": f"req_{n}"}
+            if status == 429:
+                # The subscription limit headers the Messages API sends with
+                # a refused request: status, claim and when it resets.
+                headers.update({
+                    "anthropic-ratelimit-unified-status": "rejected",
+                    "anthropic-ratelimit-unified-representative-claim": "five_hour",
+                    "anthropic-ratelimit-unified-reset": str(int(time.time()) + LIMIT_RESET_S),
+                    "retry-after": str(LIMIT_RESET_S)})
+            self.send_json(status, blocks, headers)
             return
         if not req.get("stream"):
             content = []

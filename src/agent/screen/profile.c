@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "agent/screen/danger.h"
+#include "agent/screen/recovery.h"
 #include "agent/settings/safepath.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -754,7 +755,8 @@ pdoc(struct pctx *c, json_t *root, struct profile *p)
 					   "fallback",	  "rules",
 					   "danger",	  "comment",
 					   "settle_ms",	  "tested_versions",
-					   NULL};
+					   "resume",	  "restart",
+					   "usage_limit", NULL};
 	const char *s;
 	json_t *rules, *argv, *v;
 	unsigned schema = PROFILE_SCHEMA;
@@ -802,6 +804,8 @@ pdoc(struct pctx *c, json_t *root, struct profile *p)
 	p->settle_ms = PROFILE_SETTLE_MS;
 	if ((rc = puint(c, root, "settle_ms", 0, PROFILE_MAX_SETTLE_MS, &p->settle_ms)) != 0 ||
 	    (rc = ptested(c, root, p)) != 0)
+		return rc;
+	if ((rc = recovery_parse(root, c->origin, &p->recovery, c->err)) != 0)
 		return rc;
 	rules = json_object_get(root, "rules");
 	if (!json_is_array(rules) || json_array_size(rules) == 0)
@@ -880,6 +884,7 @@ profile_free(struct profile *p)
 		prule_release(&p->rules[i]);
 	free(p->rules);
 	danger_rules_free(p->danger);
+	recovery_free(p->recovery);
 	free(p);
 }
 

@@ -52,6 +52,7 @@
 struct profile;
 struct profile_set;
 struct danger_rules;
+struct profile_recovery;
 
 /* How the task text reaches the tool. */
 enum profile_task_via {
@@ -116,26 +117,27 @@ struct profile_input {
  * loading it runs this file's code.
  */
 struct profile {
-	char *name;			/* tool name, the file's base name */
-	char *description;		/* one line for people */
-	char **argv;			/* argc strings */
-	size_t argc;			/* entries in argv (>= 1) */
-	enum profile_task_via task_via; /* how the task is passed */
-	char **task_args;		/* appended to argv, "{task}" replaced */
-	size_t n_task_args;		/* entries in task_args */
-	char **env_names;		/* n_env names */
-	char **env_values;		/* n_env values */
-	size_t n_env;			/* environment variables */
-	unsigned ready_mask;		/* 1 << state for each ready state */
-	unsigned ready_timeout_ms;	/* 0 if not given */
-	unsigned settle_ms;		/* a prompt stays this long before an auto-answer */
-	json_t *tested;			/* "tested_versions": program -> [versions], or NULL */
-	enum cm_state fallback;		/* state when no rule matches */
-	struct profile_input input;	/* how to find the input box */
-	struct profile_rule *rules;	/* ordered rules */
-	size_t n_rules;			/* entries in rules */
-	struct danger_rules *danger;	/* extra danger rules (maybe empty) */
-	int prepared;			/* every regex compiled for use (profile_prepare) */
+	char *name;			   /* tool name, the file's base name */
+	char *description;		   /* one line for people */
+	char **argv;			   /* argc strings */
+	size_t argc;			   /* entries in argv (>= 1) */
+	enum profile_task_via task_via;	   /* how the task is passed */
+	char **task_args;		   /* appended to argv, "{task}" replaced */
+	size_t n_task_args;		   /* entries in task_args */
+	char **env_names;		   /* n_env names */
+	char **env_values;		   /* n_env values */
+	size_t n_env;			   /* environment variables */
+	unsigned ready_mask;		   /* 1 << state for each ready state */
+	unsigned ready_timeout_ms;	   /* 0 if not given */
+	unsigned settle_ms;		   /* a prompt stays this long before an auto-answer */
+	json_t *tested;			   /* "tested_versions": program -> [versions], or NULL */
+	enum cm_state fallback;		   /* state when no rule matches */
+	struct profile_input input;	   /* how to find the input box */
+	struct profile_rule *rules;	   /* ordered rules */
+	size_t n_rules;			   /* entries in rules */
+	struct danger_rules *danger;	   /* extra danger rules (maybe empty) */
+	int prepared;			   /* every regex compiled for use (profile_prepare) */
+	struct profile_recovery *recovery; /* resume, restart, usage_limit (recovery.h) */
 };
 
 /* Loads every *.json of dir (or the one file dir names); see above. */
@@ -263,6 +265,13 @@ static inline const struct profile_input *
 profile_input(const struct profile *p)
 {
 	return &p->input;
+}
+
+/* Resume, restart and usage-limit settings (recovery.h; never NULL once loaded). */
+static inline const struct profile_recovery *
+profile_recovery(const struct profile *p)
+{
+	return p->recovery;
 }
 
 /* The profile's own extra danger rules (never NULL). */

@@ -75,6 +75,7 @@ swt_create_done(struct swt_job *q)
 	const struct profile *p = tools_find(q->tool);
 	char id[NAMES_SESSION_ID_MAX + 1], idx[48], port[48], *why = NULL;
 	const char *env[] = {idx, port, NULL};
+	struct session_options opts = q->opts;
 	struct wt_entry *e;
 	int index, rc;
 
@@ -93,9 +94,11 @@ swt_create_done(struct swt_job *q)
 	snprintf(port, sizeof port, "CM_PORT_BASE=%ld",
 		 q->set->cfg->worktree_port_base +
 		     (long)(index - 1) * q->set->cfg->worktree_port_span);
-	rc = session_create_env(q->set, p, q->task,
-				json_string_value(json_object_get(q->result, "path")),
-				q->auto_confirm, q->cols, q->rows, env, id, q->done, &why);
+	opts.env = env;
+	opts.id_out = id;
+	rc = session_create_with(q->set, p, q->task,
+				 json_string_value(json_object_get(q->result, "path")),
+				 q->auto_confirm, q->cols, q->rows, &opts, q->done, &why);
 	if (rc < 0) {
 		completion_call(&q->done,
 				rc == CM_EINVAL ? PROTO_ERR_BAD_REQUEST : PROTO_ERR_TMUX_FAILED,
@@ -211,7 +214,7 @@ swt_type_drop(struct swt_job *q)
 int
 session_wt_create(struct sessions *set, const struct profile *p, const char *task, const char *path,
 		  const struct session_wt_request *wr, int auto_confirm, int cols, int rows,
-		  struct completion done, char **why)
+		  const struct session_options *opts, struct completion done, char **why)
 {
 	char reason[256], branch[REFNAME_MAX + 1];
 	struct swt_job *q;
@@ -253,6 +256,7 @@ session_wt_create(struct sessions *set, const struct profile *p, const char *tas
 	q->tool = xstrdup(profile_name(p));
 	q->task = xstrdup(task ? task : "");
 	q->auto_confirm = auto_confirm;
+	q->opts = opts ? *opts : SESSION_OPTIONS_DEFAULT;
 	q->cols = cols;
 	q->rows = rows;
 	q->create = (struct wt_create_req){q->dir, q->branch, q->base, q->root};

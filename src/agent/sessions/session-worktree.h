@@ -24,6 +24,7 @@
 #include "agent/sessions/sessions.h"
 
 struct profile;
+struct session_options;
 
 /* Worktrees an agent keeps at most (sessions ended or not): four per session allowed. */
 #define SESSION_WT_MAX(set) ((size_t)(set)->cfg->max_sessions * 4)
@@ -40,7 +41,8 @@ struct session_wt_request {
  */
 int session_wt_create(struct sessions *set, const struct profile *p, const char *task,
 		      const char *path, const struct session_wt_request *wr, int auto_confirm,
-		      int cols, int rows, struct completion done, char **why);
+		      int cols, int rows, const struct session_options *opts,
+		      struct completion done, char **why);
 /*
  * Types into s as typing_start does. When s has a worktree, a submission
  * (enter, the key Enter, or text holding a newline: a task typed from

@@ -16,6 +16,7 @@
 #include <sys/queue.h>
 
 #include "agent/sessions/completion.h"
+#include "agent/sessions/session.h"
 #include "agent/sessions/sessions.h"
 #include "agent/worktree/wt-create.h"
 #include "agent/worktree/wt-git.h"
@@ -41,6 +42,7 @@ struct swt_job {
 	char *dir, *branch, *base, *root, *tool, *task, *path, *repo, *from, *to, *sid, *text, *key;
 	size_t text_len;
 	int auto_confirm, cols, rows, enter, stat, turn, force, created_branch;
+	struct session_options opts; /* create: restart, stall, auto-continue */
 	enum wt_merge_mode mode;
 	json_t *items;		    /* list and clean: the records, as objects */
 	struct session *s;	    /* typing: the session (a reference, released by the core) */

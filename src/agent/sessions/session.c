@@ -16,11 +16,13 @@
 #include <unistd.h>
 
 #include "agent/screen/profile.h"
+#include "agent/screen/recovery.h"
 #include "agent/screen/tools.h"
 #include "agent/sessions/deadwatch.h"
 #include "agent/sessions/metrics.h"
 #include "agent/sessions/monitor.h"
 #include "agent/sessions/output.h"
+#include "agent/sessions/resume.h"
 #include "agent/sessions/session-op.h"
 #include "agent/settings/config.h"
 #include "agent/tmux/link.h"
@@ -406,6 +408,8 @@ session_alloc(struct sessions *set, const char *id)
 	snprintf(s->id, sizeof s->id, "%s", id);
 	s->socket = xasprintf("%s/%s.sock", set->cfg->socket_dir, id);
 	s->exit_status = -1;
+	s->rec.restart = -1;  /* the profile's */
+	s->rec.stall_ms = -1; /* the agent's */
 	s->state = CM_STATE_STARTING;
 	s->state_since = time_wall();
 	TAILQ_INIT(&s->ops);
@@ -415,25 +419,112 @@ session_alloc(struct sessions *set, const char *id)
 	return s;
 }
 
+/*
+ * Starts the tmux server of s: one `tmux -S SOCK -f CONF -C new-session ...
+ * -- env -- TOOL ARGS` in s->path. The tool's command line is tool_argv
+ * when given (to bring back a session whose server is gone), else the
+ * profile's for task.
+ */
+static int
+session_spawn_new(struct session *s, const char *task, char *const *tool_argv)
+{
+	const struct profile *p = s->profile;
+	const struct profile_recovery *rec = profile_recovery(p);
+	char colsbuf[16], rowsbuf[16];
+	char *argv[64 + 2 * 40], *dirarg;
+	char *owned[64 + 2 * 40];
+	size_t n = 0, n_owned = 0;
+	int rc;
+
+	snprintf(colsbuf, sizeof colsbuf, "%d", s->cols);
+	snprintf(rowsbuf, sizeof rowsbuf, "%d", s->rows);
+
+#define ARG(x) (argv[n++] = (x))
+#define OWN(x) (argv[n++] = owned[n_owned++] = (x))
+	ARG("tmux");
+	ARG("-S");
+	ARG(s->socket);
+	ARG("-f");
+	ARG(session_conf_path);
+	ARG("-C");
+	ARG("new-session");
+	ARG("-s");
+	ARG(s->id);
+	ARG("-x");
+	ARG(colsbuf);
+	ARG("-y");
+	ARG(rowsbuf);
+	ARG("-c");
+	dirarg = session_format_literal(s->path);
+	OWN(session_tmux_arg(dirarg));
+	free(dirarg);
+	ARG("-e");
+	OWN(xasprintf("CM_SESSION_ID=%s", s->id));
+	for (size_t i = 0; i < profile_env_count(p) && n_owned < 40; i++) {
+		ARG("-e");
+		char *kv = xasprintf("%s=%s", profile_env_name(p, i), profile_env_value(p, i));
+
+		OWN(session_tmux_arg(kv));
+		free(kv);
+	}
+	for (size_t i = 0; i < s->n_env_extra && n_owned < 40 + SESSION_ENV_EXTRA_MAX; i++) {
+		ARG("-e");
+		OWN(session_tmux_arg(s->env_extra[i]));
+	}
+	ARG("--");
+	/* env guarantees tmux gets more than one argument, so it never uses a shell. */
+	ARG("env");
+	ARG("--");
+	/*
+	 * The tool's own command line: the one given (a restart: resume.h), or
+	 * the profile's argv, the start args naming the conversation when the
+	 * profile has the agent name it (recovery.h), then its task arguments
+	 * when it takes the task on argv (profile.h).
+	 */
+	for (size_t i = 0; tool_argv && tool_argv[i] && n < SESSION_ARGV_ROOM(argv); i++)
+		OWN(session_tmux_arg(tool_argv[i]));
+	for (size_t i = 0; !tool_argv && i < p->argc && n < SESSION_ARGV_ROOM(argv); i++)
+		OWN(session_tmux_arg(p->argv[i]));
+	for (size_t i = 0; !tool_argv && rec && rec->id == RECOVERY_ID_UUID && s->rec.conv_id &&
+			   i < rec->n_start && n < SESSION_ARGV_ROOM(argv);
+	     i++) {
+		char *arg = recovery_arg(rec->start_args[i], s->rec.conv_id);
+
+		OWN(session_tmux_arg(arg));
+		free(arg);
+	}
+	for (size_t i = 0; !tool_argv && task && *task && p->task_via == PROFILE_TASK_ARGV &&
+			   i < p->n_task_args && n < SESSION_ARGV_ROOM(argv);
+	     i++) {
+		char *arg = session_task_arg(p->task_args[i], task);
+
+		OWN(session_tmux_arg(arg));
+		free(arg);
+	}
+	argv[n] = NULL;
+#undef ARG
+#undef OWN
+	rc = session_spawn(s, argv);
+	for (size_t i = 0; i < n_owned; i++)
+		free(owned[i]);
+	return rc;
+}
+
 /* Starts a new tool in a new tmux server. */
 int
 session_create(struct sessions *set, const struct profile *p, const char *task, const char *path,
 	       int auto_confirm, int cols, int rows, struct completion done, char **why)
 {
-	return session_create_env(set, p, task, path, auto_confirm, cols, rows, NULL, NULL, done,
-				  why);
+	return session_create_with(set, p, task, path, auto_confirm, cols, rows, NULL, done, why);
 }
 
-/* As session_create, with more environment for the tool; the new id in id_out. */
+/* The same, with the recovery options of the session. */
 int
-session_create_env(struct sessions *set, const struct profile *p, const char *task,
-		   const char *path, int auto_confirm, int cols, int rows, const char *const *env,
-		   char *id_out, struct completion done, char **why)
+session_create_with(struct sessions *set, const struct profile *p, const char *task,
+		    const char *path, int auto_confirm, int cols, int rows,
+		    const struct session_options *opts, struct completion done, char **why)
 {
-	char id[NAMES_SESSION_ID_MAX + 1], colsbuf[16], rowsbuf[16];
-	char *argv[64 + 2 * 40], *dirarg;
-	char *owned[64 + 2 * 40];
-	size_t n = 0, n_owned = 0;
+	char id[NAMES_SESSION_ID_MAX + 1];
 	struct session *s;
 	int rc;
 
@@ -463,69 +554,21 @@ session_create_env(struct sessions *set, const struct profile *p, const char *ta
 	s->rows = rows;
 	s->profile = p;
 	s->task_pending = profile_task_via(p) == PROFILE_TASK_KEYS && task && *task;
-	snprintf(colsbuf, sizeof colsbuf, "%d", cols);
-	snprintf(rowsbuf, sizeof rowsbuf, "%d", rows);
-
-#define ARG(x) (argv[n++] = (x))
-#define OWN(x) (argv[n++] = owned[n_owned++] = (x))
-	ARG("tmux");
-	ARG("-S");
-	ARG(s->socket);
-	ARG("-f");
-	ARG(session_conf_path);
-	ARG("-C");
-	ARG("new-session");
-	ARG("-s");
-	ARG(s->id);
-	ARG("-x");
-	ARG(colsbuf);
-	ARG("-y");
-	ARG(rowsbuf);
-	ARG("-c");
-	dirarg = session_format_literal(path);
-	OWN(session_tmux_arg(dirarg));
-	free(dirarg);
-	ARG("-e");
-	OWN(xasprintf("CM_SESSION_ID=%s", s->id));
-	for (size_t i = 0; i < profile_env_count(p) && n_owned < 40; i++) {
-		ARG("-e");
-		char *kv = xasprintf("%s=%s", profile_env_name(p, i), profile_env_value(p, i));
-
-		OWN(session_tmux_arg(kv));
-		free(kv);
+	if (opts != NULL) {
+		s->rec.restart = opts->restart;
+		s->rec.auto_continue = opts->auto_continue;
+		s->rec.stall_ms = opts->stall_ms;
+		/* Kept: a restart in a new tmux server gives the tool the same. */
+		for (size_t i = 0;
+		     opts->env && opts->env[i] && s->n_env_extra < SESSION_ENV_EXTRA_MAX; i++)
+			s->env_extra[s->n_env_extra++] = xstrdup(opts->env[i]);
 	}
-	for (size_t i = 0; env && env[i] && n_owned < 40; i++) {
-		ARG("-e");
-		OWN(session_tmux_arg(env[i]));
-	}
-	ARG("--");
-	/* env guarantees tmux gets more than one argument, so it never uses a shell. */
-	ARG("env");
-	ARG("--");
-	/*
-	 * The tool's own command line: the profile's argv, then its task
-	 * arguments when it takes the task on argv (profile.h).
-	 */
-	for (size_t i = 0; i < p->argc && n < SESSION_ARGV_ROOM(argv); i++)
-		OWN(session_tmux_arg(p->argv[i]));
-	for (size_t i = 0; task && *task && p->task_via == PROFILE_TASK_ARGV &&
-			   i < p->n_task_args && n < SESSION_ARGV_ROOM(argv);
-	     i++) {
-		char *arg = session_task_arg(p->task_args[i], task);
-
-		OWN(session_tmux_arg(arg));
-		free(arg);
-	}
-	argv[n] = NULL;
-#undef ARG
-#undef OWN
+	resume_begin(s, task); /* names the tool's conversation if the agent is to */
 
 	/* The state file comes first: an agent killed from here on adopts it. */
 	s->create_done = done;
 	session_save(s);
-	rc = session_spawn(s, argv);
-	for (size_t i = 0; i < n_owned; i++)
-		free(owned[i]);
+	rc = session_spawn_new(s, task, NULL);
 	if (rc < 0) {
 		*why = xasprintf("cannot run tmux: %s", cm_strerror(rc));
 		session_forget(s);
@@ -536,9 +579,56 @@ session_create_env(struct sessions *set, const struct profile *p, const char *ta
 		return CM_ETMUX;
 	}
 	log_info("%s: created: tool %s in %s", s->id, s->tool, s->path);
-	if (id_out)
-		snprintf(id_out, NAMES_SESSION_ID_MAX + 1, "%s", s->id);
+	if (opts != NULL && opts->id_out != NULL)
+		snprintf(opts->id_out, NAMES_SESSION_ID_MAX + 1, "%s", s->id);
 	return 0;
+}
+
+/*
+ * Runs the tool of s again with tool_argv: in the pane tmux kept when its
+ * server still runs (respawn-pane), else in a new server on the same socket.
+ */
+int
+session_restart(struct session *s, char **tool_argv)
+{
+	struct buf cmd;
+	char *dir;
+	int rc;
+
+	s->pane_dead = 0;
+	s->exit_status = -1;
+	s->rec.started = time_wall();
+	if (s->cc != NULL && s->link == SESSION_LINK_UP) {
+		buf_init(&cmd, 256);
+		buf_append_str(&cmd, "respawn-pane -k -t ");
+		tmuxcc_quote(&cmd, s->id, strlen(s->id));
+		buf_append_str(&cmd, " -c ");
+		dir = session_format_literal(s->path);
+		tmuxcc_quote(&cmd, dir, strlen(dir));
+		free(dir);
+		buf_append_str(&cmd, " -- env --");
+		for (size_t i = 0; tool_argv[i]; i++) {
+			buf_append_str(&cmd, " ");
+			tmuxcc_quote(&cmd, tool_argv[i], strlen(tool_argv[i]));
+		}
+		rc = session_command(s, cmd.data, NULL, NULL);
+		buf_release(&cmd);
+		if (rc < 0)
+			return rc;
+		/* The new process is watched again (deadwatch.h). */
+		deadwatch_start(s);
+		monitor_schedule(s, s->set->cfg->debounce_ms);
+		return 0;
+	}
+	if (s->cc != NULL)
+		return CM_EBUSY; /* a control client still starting or closing */
+	if ((rc = session_write_conf(s->set)) < 0)
+		return rc;
+	if (s->socket)
+		unlink(s->socket); /* a stale socket of a server that died */
+	s->reattach_tries = 0;
+	monitor_stop(s);
+	return session_spawn_new(s, NULL, tool_argv);
 }
 
 /* Kills the tmux server of s. */
@@ -710,6 +800,7 @@ session_adopt_one(struct sessions *set, const char *file)
 	s->rows = rows > 0 && rows <= SESSION_ROWS_MAX ? rows : 40;
 	s->worked = worked;
 	s->profile = tools_find(s->tool);
+	resume_load(s, o);
 	if (state && (st = cm_state_parse(state)) >= 0) {
 		s->state = (enum cm_state)st;
 		s->state_since = since > 0 ? since : s->state_since;

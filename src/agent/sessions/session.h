@@ -39,14 +39,29 @@ void session_adopt_all(struct sessions *set);
 int session_create(struct sessions *set, const struct profile *p, const char *task,
 		   const char *path, int auto_confirm, int cols, int rows, struct completion done,
 		   char **why);
+/* What a create_session may set beyond the basics (recovery-state.h). */
+struct session_options {
+	int restart;	   /* enum restart_policy, or -1: the profile's */
+	int auto_continue; /* continue by itself after a usage limit */
+	long stall_ms;	   /* silence that raises session_stalled; -1: the agent's, 0: never */
+	const char *const
+	    *env;     /* more environment for the tool ("NAME=VALUE", NULL-ended), or NULL */
+	char *id_out; /* gets the new session's id (NAMES_SESSION_ID_MAX + 1 bytes), or NULL */
+};
+
+/* The options of a plain create_session: the profile's and the agent's. */
+#define SESSION_OPTIONS_DEFAULT ((struct session_options){-1, 0, -1, NULL, NULL})
+
+/* session_create with options (NULL: the defaults). */
+int session_create_with(struct sessions *set, const struct profile *p, const char *task,
+			const char *path, int auto_confirm, int cols, int rows,
+			const struct session_options *opts, struct completion done, char **why);
 /*
- * As session_create, with more environment for the tool (env: "NAME=VALUE"
- * strings, NULL-terminated, or NULL); the new session's id is copied to
- * id_out (NAMES_SESSION_ID_MAX + 1 bytes) when it is not NULL.
+ * Runs the tool of s again with tool_argv (in its directory): in the pane
+ * its tmux server kept, or in a new server if that is gone. Returns 0 or
+ * an error; the monitor follows the new tool as it did the old.
  */
-int session_create_env(struct sessions *set, const struct profile *p, const char *task,
-		       const char *path, int auto_confirm, int cols, int rows,
-		       const char *const *env, char *id_out, struct completion done, char **why);
+int session_restart(struct session *s, char **tool_argv);
 /* Kills the session; done gets the session_killed event once tmux is gone. */
 void session_kill(struct session *s, struct completion done);
 /*

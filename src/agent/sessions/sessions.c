@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/screen/limit-time.h"
+#include "agent/screen/recovery.h"
 #include "agent/settings/config.h"
 #include "agent/tmux/link.h"
 #include "agent/worktree/wt-registry.h"
@@ -61,6 +63,13 @@ session_free(struct session *s)
 	/* A requester still waiting (the agent is stopping) is let go. */
 	completion_call(&s->create_done, COMPLETION_DROPPED, NULL, NULL);
 	completion_call(&s->kill_done, COMPLETION_DROPPED, NULL, NULL);
+	lws_sul_cancel(&s->rec.timer);
+	lws_sul_cancel(&s->rec.stall);
+	lws_sul_cancel(&s->rec.limit);
+	lws_sul_cancel(&s->rec.watch);
+	free(s->rec.conv_id);
+	for (size_t i = 0; i < s->n_env_extra; i++)
+		free(s->env_extra[i]);
 	free(s->tool);
 	free(s->task);
 	free(s->path);
@@ -108,6 +117,20 @@ session_to_json(const struct session *s)
 		json_object_set_new(o, "exitStatus", json_integer(s->exit_status));
 	if ((wt = wt_registry_find(s->set->worktrees, s->id)) != NULL)
 		json_object_set_new(o, "worktree", wt_entry_json(wt));
+	/* Recovery: the tool's conversation and what to do when it ends. */
+	if (s->rec.conv_id)
+		message_set_str(o, "conversationId", s->rec.conv_id);
+	if (s->rec.restart >= 0)
+		message_set_str(o, "restart",
+				restart_policy_name((enum restart_policy)s->rec.restart));
+	if (s->rec.attempts > 0)
+		json_object_set_new(o, "restarts", json_integer(s->rec.attempts));
+	if (s->rec.auto_continue)
+		json_object_set_new(o, "autoContinue", json_true());
+	if (s->rec.stall_ms >= 0)
+		json_object_set_new(o, "stallMs", json_integer(s->rec.stall_ms));
+	if (s->state == CM_STATE_USAGE_LIMIT && s->rec.resets_at > 0)
+		json_object_set_new(o, "resetsAt", json_real(s->rec.resets_at));
 	if (s->prompt.active && s->prompt.reason) {
 		json_t *p = json_object();
 
@@ -153,6 +176,8 @@ session_save(struct session *s)
 
 	json_object_del(o, "prompt");
 	json_object_set_new(o, "worked", json_boolean(s->worked));
+	if (s->rec.conv_started)
+		json_object_set_new(o, "conversationStarted", json_true());
 	/* Written before tmux starts, so that no tmux server is ever unknown. */
 	if (s->create_done.fn != NULL)
 		json_object_set_new(o, "creating", json_true());
@@ -207,6 +232,16 @@ session_set_state(struct session *s, enum cm_state st, const char *rule, const c
 		message_set_str(ev, "rule", rule);
 	if (evidence && *evidence)
 		message_set_str(ev, "evidence", evidence);
+	if (st == CM_STATE_USAGE_LIMIT) {
+		/* When the limit ends, from the matched lines, else the whole screen. */
+		s->rec.resets_at =
+		    limit_time_parse(evidence, evidence ? strlen(evidence) : 0, s->state_since);
+		if (s->rec.resets_at <= 0 && s->screen != NULL)
+			s->rec.resets_at =
+			    limit_time_parse(s->screen, s->screen_len, s->state_since);
+		if (s->rec.resets_at > 0)
+			json_object_set_new(ev, "resetsAt", json_real(s->rec.resets_at));
+	}
 	json_object_set_new(ev, "timestamp", json_real(s->state_since));
 	bus_publish(&s->set->bus, ev, 0);
 	log_info("%s: %s -> %s (%s)", s->id, cm_state_name(prev), cm_state_name(st),

@@ -30,6 +30,7 @@
 #include "agent/sessions/bus.h"
 #include "agent/sessions/completion.h"
 #include "agent/sessions/tap.h"
+#include "agent/sessions/recovery-state.h"
 #include "agent/tmux/fdwatch.h"
 #include "common/buf.h"
 #include "proto/names.h"
@@ -51,6 +52,8 @@ struct wt_registry;
 #define SESSION_COLS_MAX PROTO_COLS_MAX
 #define SESSION_ROWS_MIN PROTO_ROWS_MIN
 #define SESSION_ROWS_MAX PROTO_ROWS_MAX
+/* Environment variables a session may add to its profile's (session_options.env). */
+#define SESSION_ENV_EXTRA_MAX 8
 /* Attaches in a row that may fail after a control client died, before "exited". */
 #define SESSION_REATTACH_MAX 3
 
@@ -144,6 +147,9 @@ struct session {
 	uint64_t debounce_due_us;	    /* when the debounce timer should fire */
 	struct deadwatch *deadwatch;	    /* the tool's pidfd in the loop (deadwatch.h) */
 	struct recording *recording;	    /* its transcript (recorder.c), or NULL */
+	struct session_recovery rec;	    /* resume, restart, stall, usage limit */
+	char *env_extra[SESSION_ENV_EXTRA_MAX]; /* more "NAME=VALUE" for the tool (a worktree's) */
+	size_t n_env_extra;			/* entries in env_extra */
 };
 
 /* Prepares set (an empty list; the caller fills in the rest). */

@@ -83,6 +83,7 @@ typing_start(struct session *s, const char *text, size_t len, int enter, const c
 		return CM_EINVAL;
 	if (key != NULL && !keys_name_valid(key))
 		return CM_EINVAL;
+	s->rec.typed++; /* whoever types, auto-continue must know (limit.c) */
 	op = session_op_new(s, done, typing_done);
 	buf_init(&cmd, 4 * TYPING_TEXT_MAX + 256);
 	if (len && enter) {

@@ -114,6 +114,8 @@ static const struct config_row config_table[] = {
      "CM_PORT_BASE of the first worktree (default 20000)"},
     {"worktree-port-span", CONFIG_INT, F(worktree_port_span), 0, 0, 1, 1000, "N",
      "ports set aside for each worktree (default 10)"},
+    {"stall-ms", CONFIG_INT, F(stall_ms), 0, 0, 0, 86400000, "MS",
+     "a working session silent this long raises session_stalled (default 600000; 0: never)"},
 };
 #undef F
 #define CONFIG_ROWS (sizeof config_table / sizeof config_table[0])
@@ -138,6 +140,7 @@ config_init(struct config *cfg)
 	cfg->transcript_min_free_mb = 64;
 	cfg->worktree_port_base = 20000;
 	cfg->worktree_port_span = 10;
+	cfg->stall_ms = 10 * 60 * 1000;
 }
 
 /* Frees every string of cfg. */

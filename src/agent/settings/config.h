@@ -42,6 +42,7 @@ struct config {
 	long replay_events;	     /* events kept for replay */
 	long debounce_ms;	     /* output quiet time before the screen is read */
 	long enter_delay_ms;	     /* pause between pasted text and its Enter */
+	long stall_ms;		     /* working, no output this long: session_stalled (0: never) */
 	char *transcript_dir;	     /* transcripts (default state_dir/transcripts) */
 	long transcript_max_mb;	     /* retention: total size */
 	long transcript_max_days;    /* retention: age */

@@ -61,6 +61,7 @@ struct conn {
 	int close_status; /* WebSocket status for that close */
 	struct buf rx;	  /* reassembly of a fragmented frame */
 	int rx_binary;	  /* the current frame is binary */
+	int rx_partial;	  /* a message is being put together in rx */
 	STAILQ_HEAD(, conn_item) queue;		/* frames waiting to be written */
 	size_t queued_bytes;			/* bytes of replies and events queued */
 	size_t queued_output;			/* bytes of output queued */

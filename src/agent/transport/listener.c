@@ -135,13 +135,19 @@ listener_refuse(struct lws *wsi, unsigned int status, const char *why)
 static int
 listener_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 {
-	int first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
+	int final = lws_is_final_fragment(wsi);
 
 	if (c->closing || c->auth_held)
 		return 0; /* on its way out: nothing more is read */
-	if (first) {
+	/*
+	 * A new message starts when none is being put together: lws may call
+	 * this several times for one frame it inflates (permessage-deflate),
+	 * each call saying "first fragment", so that flag cannot tell.
+	 */
+	if (!c->rx_partial) {
 		buf_reset(&c->rx);
 		c->rx_binary = lws_frame_is_binary(wsi);
+		c->rx_partial = 1;
 	}
 	if (!c->rx_binary && buf_append(&c->rx, in, len) < 0) {
 		char msg[96];
@@ -156,6 +162,7 @@ listener_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 	}
 	if (!final || lws_remaining_packet_payload(wsi) > 0)
 		return 0;
+	c->rx_partial = 0;
 	if (c->rx_binary)
 		conn_error(c, PROTO_ERR_BINARY_FRAME,
 			   "binary frames are not accepted; send JSON text", NULL, NULL, 0);
@@ -163,21 +170,6 @@ listener_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 		dispatch_frame(c, c->rx.data ? c->rx.data : "", c->rx.len);
 	buf_reset(&c->rx);
 	return 0;
-}
-
-/*
- * A client's compressor at zlib's smallest memory level: about 55 KiB a
- * client that negotiated compression instead of 126 KiB, for a ratio
- * within 10% of the default on Claude Code's output (a tenth of the bytes
- * of no compression; bench/wire.py). The window stays 15 bits: lws sizes
- * its inflater by the same option, so a smaller one would refuse what
- * clients send. Harmless (lws says no) when the client did not negotiate
- * compression.
- */
-static void
-listener_small_deflate(struct lws *wsi)
-{
-	(void)lws_set_extension_option(wsi, "permessage-deflate", "mem_level", "1");
 }
 
 /* Serves HTTP and the WebSocket protocol. */
@@ -246,7 +238,6 @@ listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		pss->bearer = listener_bearer(a, wsi);
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
-		listener_small_deflate(wsi);
 		pss->conn = c = conn_new(a, wsi);
 		log_debug("client %llu connected from %s", (unsigned long long)c->id, c->peer);
 		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LISTENER_AUTH_TIMEOUT);

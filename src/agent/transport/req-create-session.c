@@ -16,6 +16,7 @@
 #include "agent/transport/conn.h"
 #include "agent/transport/dispatch.h"
 #include "agent/screen/profile.h"
+#include "agent/screen/recovery.h"
 #include "agent/screen/tools.h"
 #include "agent/sessions/session-worktree.h"
 #include "agent/sessions/session.h"
@@ -94,17 +95,20 @@ req_program_found(const struct profile *p, const char *dir, char *prog, size_t n
 void
 req_create_session(struct req *r)
 {
-	const char *tool = NULL, *task = "", *path = NULL;
-	int auto_confirm = r->a->cfg.auto_confirm, cols = 120, rows = 40, rc;
+	const char *tool = NULL, *task = "", *path = NULL, *restart = NULL;
+	int auto_confirm = r->a->cfg.auto_confirm, cols = 120, rows = 40, rc, auto_continue = 0;
+	json_int_t stall_ms = -1;
+	struct session_options opts = SESSION_OPTIONS_DEFAULT;
 	const struct profile *p;
 	char real[PATH_MAX], prog[256], *why = NULL;
 	json_t *context = NULL, *worktree = NULL;
 	struct session_wt_request wr = {NULL, NULL};
 	struct completion done;
 
-	if (req_unpack(r, "{s:s, s?:s, s?:o, s?:b, s?:i, s?:i, s?:o}", "tool", &tool, "task", &task,
-		       "context", &context, "autoConfirm", &auto_confirm, "cols", &cols, "rows",
-		       &rows, "worktree", &worktree) < 0)
+	if (req_unpack(r, "{s:s, s?:s, s?:o, s?:b, s?:i, s?:i, s?:o, s?:s, s?:b, s?:I}", "tool",
+		       &tool, "task", &task, "context", &context, "autoConfirm", &auto_confirm,
+		       "cols", &cols, "rows", &rows, "worktree", &worktree, "restart", &restart,
+		       "autoContinue", &auto_continue, "stallMs", &stall_ms) < 0)
 		return;
 	if (worktree &&
 	    json_unpack(worktree, "{s?:s, s?:s}", "branch", &wr.branch, "base", &wr.base) < 0) {
@@ -112,6 +116,19 @@ req_create_session(struct req *r)
 			  "\"worktree\" must be {} or {\"branch\": ..., \"base\": ...}");
 		return;
 	}
+	opts.restart = -1;
+	if (restart != NULL && (opts.restart = restart_policy_parse(restart)) < 0) {
+		req_error(r, PROTO_ERR_BAD_REQUEST, "restart must be never, on-failure or always");
+		return;
+	}
+	if (stall_ms < -1 || stall_ms > PROTO_STALL_MS_MAX ||
+	    (json_object_get(r->body, "stallMs") != NULL && stall_ms < 0)) {
+		req_error(r, PROTO_ERR_BAD_REQUEST, "stallMs must be 0 (never) to %d",
+			  PROTO_STALL_MS_MAX);
+		return;
+	}
+	opts.auto_continue = auto_continue;
+	opts.stall_ms = (long)stall_ms;
 	if (context == NULL || !json_is_object(context)) {
 		req_error(r, PROTO_ERR_BAD_REQUEST,
 			  "\"context\" must be an object, {} or {\"path\": ...}");
@@ -161,10 +178,10 @@ req_create_session(struct req *r)
 	done = req_later(r, NULL);
 	if (worktree)
 		rc = session_wt_create(&r->a->sessions, p, task, real, &wr, auto_confirm, cols,
-				       rows, done, &why);
+				       rows, &opts, done, &why);
 	else
-		rc = session_create(&r->a->sessions, p, task, real, auto_confirm, cols, rows, done,
-				    &why);
+		rc = session_create_with(&r->a->sessions, p, task, real, auto_confirm, cols, rows,
+					 &opts, done, &why);
 	if (rc < 0) {
 		completion_call(&done, COMPLETION_DROPPED, NULL, NULL);
 		req_error(r,

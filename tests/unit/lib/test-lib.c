@@ -210,11 +210,12 @@ static void
 test_state_names(void **state)
 {
 	(void)state;
-	assert_int_equal(CM_SESSION__COUNT, 9);
+	assert_int_equal(CM_SESSION__COUNT, 10);
 	for (int s = 0; s < CM_SESSION__COUNT; s++)
 		assert_int_equal(cm_session_state_parse(cm_session_state_name(s)), s);
 	assert_string_equal(cm_session_state_name(CM_SESSION_WAITING_CONFIRM), "waiting_confirm");
 	assert_string_equal(cm_session_state_name(CM_SESSION_EXITED), "exited");
+	assert_string_equal(cm_session_state_name(CM_SESSION_USAGE_LIMIT), "usage_limit");
 	assert_string_equal(cm_session_state_name(-1), "unknown");
 	assert_string_equal(cm_session_state_name(CM_SESSION__COUNT), "unknown");
 	assert_int_equal(cm_session_state_parse("napping"), -1);

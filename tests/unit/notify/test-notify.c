@@ -40,6 +40,13 @@ test_kind_of(void **state)
 	    {"{\"type\":\"session_completed\"}", 0, NOTIFY_DONE},
 	    {"{\"type\":\"session_exited\"}", 0, NOTIFY_EXITED},
 	    {"{\"type\":\"session_stuck\"}", 0, NOTIFY_STALLED},
+	    {"{\"type\":\"session_stalled\"}", 0, NOTIFY_STALLED},
+	    {"{\"type\":\"session_recovered\"}", 0, NOTIFY_RECOVERED},
+	    {"{\"type\":\"auto_continued\",\"outcome\":\"still_limited\"}", 0, NOTIFY_NEEDS_PERSON},
+	    {"{\"type\":\"auto_continued\",\"outcome\":\"continued\"}", 0, 0},
+	    {"{\"type\":\"auto_continued\"}", 0, 0},
+	    {"{\"type\":\"state_change\",\"state\":\"usage_limit\",\"previous\":\"thinking\"}", 0,
+	     NOTIFY_USAGE_LIMIT},
 	    {"{\"type\":\"state_change\",\"state\":\"error\",\"previous\":\"thinking\","
 	     "\"evidence\":\"● API Error: boom\"}",
 	     0, NOTIFY_ERROR},
