@@ -243,6 +243,71 @@ cmd_big(const char *dir, double mb)
 	return 0;
 }
 
+/*
+ * N transcripts open and written at once, as N sessions of an agent: each
+ * gets a screen of output a second, interleaved, for SECONDS of session
+ * time; prints the wall and CPU time, the descriptors open while all are
+ * open, and what reached the disk.
+ */
+static int
+cmd_many(const char *dir, int n, double seconds)
+{
+	struct transcript_store *s = open_store(dir, 0);
+	struct transcript_meta m = {"bench", "bench", "/", 120, 40, 1764590000.0};
+	struct transcript **t = calloc((size_t)n, sizeof *t);
+	struct transcript_status st;
+	char id[64], screen[4096];
+	double w0, c0, w1, c1, in = 0;
+	int fds = 0, rc = 0;
+	DIR *d;
+
+	if (t == NULL)
+		return 1;
+	for (size_t i = 0; i < sizeof screen; i++)
+		screen[i] = (char)(i % 97 == 96 ? '\n' : 'a' + (int)(i * 7 % 26));
+	w0 = now_s(CLOCK_MONOTONIC);
+	c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "cm-1764590000-%08d", i);
+		if (transcript_open(s, id, &m, &t[i]) < 0) {
+			fprintf(stderr, "cm-bench-transcript: cannot open transcript %d\n", i);
+			rc = 1;
+			n = i;
+			break;
+		}
+	}
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while (readdir(d) != NULL)
+			fds++;
+		closedir(d);
+	}
+	for (int sec = 0; sec < (int)seconds; sec++)
+		for (int i = 0; i < n; i++) {
+			/* A redraw: the screen with a line that differs each second. */
+			snprintf(screen, 32, "\x1b[H%8d %8d ", sec, i);
+			screen[strlen(screen)] = ' ';
+			transcript_output(t[i], m.start + sec, screen, sizeof screen);
+			in += sizeof screen;
+		}
+	for (int i = 0; i < n; i++)
+		transcript_close(t[i], m.start + seconds);
+	transcript_store_flush(s);
+	w1 = now_s(CLOCK_MONOTONIC);
+	c1 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+	transcript_store_status(s, &st);
+	printf("many: %d transcripts at once, %.0f s of session each: %.1f MB in, %.2f MB on disk, "
+	       "%.2f s wall, %.2f s CPU, %d descriptors open with all open, dropped %llu\n",
+	       n, seconds, in / 1e6, st.written_bytes / 1e6, w1 - w0, c1 - c0, fds,
+	       (unsigned long long)st.dropped_bytes);
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "cm-1764590000-%08d", i);
+		transcript_store_delete(s, id);
+	}
+	transcript_store_close(s);
+	free(t);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -250,7 +315,10 @@ main(int argc, char **argv)
 		return cmd_ratio(argv[2], argc - 3, argv + 3);
 	if (argc == 4 && strcmp(argv[1], "big") == 0 && atof(argv[3]) > 0)
 		return cmd_big(argv[2], atof(argv[3]));
+	if (argc == 5 && strcmp(argv[1], "many") == 0 && atoi(argv[3]) > 0 && atof(argv[4]) > 0)
+		return cmd_many(argv[2], atoi(argv[3]), atof(argv[4]));
 	fprintf(stderr, "usage: cm-bench-transcript ratio DIR FILE.ansi...\n"
-			"       cm-bench-transcript big DIR MB\n");
+			"       cm-bench-transcript big DIR MB\n"
+			"       cm-bench-transcript many DIR N SECONDS\n");
 	return 2;
 }
