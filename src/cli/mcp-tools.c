@@ -459,6 +459,55 @@ mcp_tool_read(struct mcp *m, const json_t *args)
 	return err;
 }
 
+/*
+ * read_transcript {session, tail?, format?, maxBytes?, cursor?}: what a
+ * session's tool wrote, live or ended (the agent's transcript), one chunk;
+ * "cursor" of a reply with "more" continues after it.
+ */
+static json_t *
+mcp_tool_transcript(struct mcp *m, const json_t *args)
+{
+	static const char *const known[] = {"session",	"tail",	  "format",
+					    "maxBytes", "cursor", NULL};
+	struct cm_read_opts o = {.from = -1, .to = -1};
+	json_t *err = NULL, *chunk = NULL, *out;
+	const char *sid, *format, *cursor;
+	long tail, max_bytes;
+	size_t ctx;
+	int rc;
+
+	if ((err = mcp_refuse(m, PREFS_ACT_READ)))
+		return err;
+	if (mcp_args_known(args, known, &err) < 0 ||
+	    mcp_arg_int(args, "tail", 1, 366L * 86400, 0, &tail, &err) < 0 ||
+	    mcp_arg_int(args, "maxBytes", PROTO_TRANSCRIPT_CHUNK_MIN, PROTO_TRANSCRIPT_CHUNK_MAX, 0,
+			&max_bytes, &err) < 0 ||
+	    mcp_arg_str(args, "format", 4, &format, &err) < 0 ||
+	    mcp_arg_str(args, "cursor", 40, &cursor, &err) < 0 ||
+	    mcp_session_arg(m, args, &ctx, &sid, &err) < 0)
+		return err;
+	if (format && strcmp(format, "text") != 0 && strcmp(format, "raw") != 0)
+		return mcp_error("bad_argument", "format must be text or raw");
+	if (cursor && tail)
+		return mcp_error("bad_argument", "give tail or cursor, not both");
+	o.tail = (double)tail;
+	o.format = format;
+	o.max_bytes = (int)max_bytes;
+	o.cursor = cursor;
+	if ((rc = cm_client_read_transcript(m->cns[ctx].client, sid, &o, &chunk)) < 0) {
+		json_decref(chunk);
+		return mcp_request_error(&m->cns[ctx], rc);
+	}
+	out = json_pack("{s:s, s:s, s:b}", "session",
+			json_string_value(json_object_get(args, "session")), "data",
+			mcp_str(chunk, "data") ? mcp_str(chunk, "data") : "", "more",
+			json_is_true(json_object_get(chunk, "more")));
+	if (mcp_str(chunk, "cursor"))
+		json_object_set_new(out, "cursor", json_string(mcp_str(chunk, "cursor")));
+	json_decref(chunk);
+	return mcp_result(out, 0);
+}
+
 /* send_text {session, text, enter?}: typed now if idle, else queued until it is. */
 static json_t *
 mcp_tool_send(struct mcp *m, const json_t *args)
@@ -634,14 +683,15 @@ mcp_place(struct mcp *m, const char *pool, json_t **err)
 	return pick;
 }
 
-/* start_session {tool, task?, context?, pool?, path?, autoConfirm?}. */
+/* start_session {tool, task?, context?, pool?, path?, autoConfirm?, worktree?}. */
 static json_t *
 mcp_tool_start(struct mcp *m, const json_t *args)
 {
-	static const char *const known[] = {"tool", "task",	   "context", "pool",
-					    "path", "autoConfirm", NULL};
-	const char *tool, *task, *ctxname, *pool, *path;
-	json_t *err = NULL, *reply = NULL, *out;
+	static const char *const known[] = {"tool", "task",	   "context",  "pool",
+					    "path", "autoConfirm", "worktree", NULL};
+	static const char *const wt_known[] = {"branch", "base", NULL};
+	const char *tool, *task, *ctxname, *pool, *path, *branch = NULL, *base = NULL;
+	json_t *err = NULL, *reply = NULL, *out, *req, *wt = json_object_get(args, "worktree");
 	int auto_confirm, rc;
 	long ctx;
 
@@ -657,6 +707,12 @@ mcp_tool_start(struct mcp *m, const json_t *args)
 		return err;
 	if (!tool || !names_tool_valid(tool))
 		return mcp_error("bad_argument", "tool must be a tool name (see cm tools)");
+	/* A git worktree of its own: the agent checks the names (refname rules). */
+	if (wt && !json_is_null(wt) &&
+	    (!json_is_object(wt) || mcp_args_known(wt, wt_known, &err) < 0 ||
+	     mcp_arg_str(wt, "branch", 255, &branch, &err) < 0 ||
+	     mcp_arg_str(wt, "base", 255, &base, &err) < 0))
+		return err ? err : mcp_error("bad_argument", "worktree must be {branch?, base?}");
 	if (ctxname && pool)
 		return mcp_error("bad_argument", "give context or pool, not both");
 	if (pool && !names_context_valid(pool))
@@ -675,8 +731,12 @@ mcp_tool_start(struct mcp *m, const json_t *args)
 		return err;
 	if (!path)
 		path = m->cns[ctx].ctx.path;
-	rc = cm_client_call(m->cns[ctx].client,
-			    cm_request_create_session(tool, task, path, auto_confirm), &reply);
+	req = cm_request_create_session(tool, task, path, auto_confirm);
+	if (wt && !json_is_null(wt) && cm_request_set_worktree(req, branch, base) < 0) {
+		json_decref(req);
+		return mcp_error("bad_argument", "worktree.branch or worktree.base is not valid");
+	}
+	rc = cm_client_call(m->cns[ctx].client, req, &reply);
 	if (rc < 0) {
 		json_decref(reply);
 		return mcp_request_error(&m->cns[ctx], rc);
@@ -726,6 +786,14 @@ static const struct mcp_tool {
      "{\"type\":\"object\",\"properties\":{\"session\":{\"type\":\"string\",\"description\":"
      "\"CTX/ID\"},\"lines\":{\"type\":\"integer\",\"minimum\":1}},\"required\":[\"session\"],"
      "\"additionalProperties\":false}"},
+    {"read_transcript", PREFS_ACT_READ, mcp_tool_transcript,
+     "Reads what a session's tool wrote, live or after it ended (the agent's transcript): "
+     "the last tail seconds, or all of it, as text (escapes removed) or raw; a reply with "
+     "more: true continues with its cursor.",
+     "{\"type\":\"object\",\"properties\":{\"session\":{\"type\":\"string\"},\"tail\":{"
+     "\"type\":\"integer\",\"minimum\":1},\"format\":{\"enum\":[\"text\",\"raw\"]},"
+     "\"maxBytes\":{\"type\":\"integer\"},\"cursor\":{\"type\":\"string\"}},\"required\":["
+     "\"session\"],\"additionalProperties\":false}"},
     {"wait_for_state", PREFS_ACT_READ, mcp_tool_wait,
      "Waits until a session is in one of the given states (idle, thinking, editing, running, "
      "waiting_confirm, done, error, exited), at most timeoutMs (default 30000).",
@@ -738,7 +806,10 @@ static const struct mcp_tool {
      "Needs mcp.actions \"start\".",
      "{\"type\":\"object\",\"properties\":{\"tool\":{\"type\":\"string\"},\"task\":{\"type\":"
      "\"string\"},\"context\":{\"type\":\"string\"},\"pool\":{\"type\":\"string\"},\"path\":{"
-     "\"type\":\"string\"},\"autoConfirm\":{\"type\":\"boolean\"}},\"required\":[\"tool\"],"
+     "\"type\":\"string\"},\"autoConfirm\":{\"type\":\"boolean\"},\"worktree\":{\"type\":"
+     "\"object\",\"description\":\"a git worktree of its own: branch (new from base, or "
+     "existing) and base\",\"properties\":{\"branch\":{\"type\":\"string\"},\"base\":{"
+     "\"type\":\"string\"}},\"additionalProperties\":false}},\"required\":[\"tool\"],"
      "\"additionalProperties\":false}"},
     {"send_text", PREFS_ACT_SEND, mcp_tool_send,
      "Types text into a session (then Enter unless enter is false). A session that is "

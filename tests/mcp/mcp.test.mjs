@@ -4,7 +4,7 @@
 // until the session is idle (never typed over a turn or a prompt), waits,
 // approve through the agent, pool placement, hostile arguments, and raw
 // JSON-RPC garbage on stdin.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -59,8 +59,8 @@ async function main() {
     ro.getServerVersion());
   const tools = (await ro.listTools()).tools.map((t) => t.name).sort();
   check('tools/list has the seven tools', JSON.stringify(tools) === JSON.stringify(
-    ['confirm', 'kill_session', 'list_sessions', 'read_screen', 'send_text', 'start_session',
-      'wait_for_state']), tools);
+    ['confirm', 'kill_session', 'list_sessions', 'read_screen', 'read_transcript', 'send_text',
+      'start_session', 'wait_for_state']), tools);
   let r = await call(ro, 'list_sessions', {});
   const pre = r.value.sessions.find((s) => s.tool === 'cat');
   check('list_sessions covers every context, with CTX/ID names',
@@ -132,6 +132,36 @@ async function main() {
   check('send_text to an idle session is sent at once', !r.isError && r.value.sent === true,
     r.value);
 
+  // --- the transcript: the store cuts a frame every few seconds
+  let tr = '';
+  for (let i = 0; i < 100 && !tr.includes('queued follow-up'); i++) {
+    r = await call(c, 'read_transcript', { session: sid });
+    tr = r.isError ? '' : r.value.data;
+    if (!tr.includes('queued follow-up')) await sleep(100);
+  }
+  check('read_transcript gives what the tool wrote, the follow-up too',
+    tr.includes('first task') && tr.includes('queued follow-up'), tr.slice(-300));
+  r = await call(c, 'read_transcript', { session: sid, format: 'raw', tail: 3600 });
+  check('read_transcript raw keeps the escapes', !r.isError && r.value.data.includes('\x1b['),
+    r.isError ? r.value : r.value.data.length);
+
+  // --- a worktree of its own
+  const repo = path.join(T, 'mcp-repo');
+  fs.mkdirSync(repo);
+  const git = (...a) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c',
+    'user.email=t@t', ...a], { stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  fs.writeFileSync(path.join(repo, 'a.txt'), 'a\n');
+  git('add', 'a.txt');
+  git('commit', '-q', '-m', 'a');
+  r = await call(c, 'start_session', { tool: 'fake', task: 'in a worktree', path: repo,
+    worktree: { branch: 'mcp-wt' } });
+  check('start_session with a worktree: the session runs on its own branch',
+    !r.isError && r.value.worktree && r.value.worktree.branch === 'mcp-wt', r.value);
+  if (!r.isError) await call(c, 'kill_session', { session: r.value.session });
+  r = await call(c, 'start_session', { tool: 'fake', path: repo, worktree: { branch: '-x' } });
+  check('a worktree branch the agent refuses is an error', r.isError, r.value);
+
   // --- hostile arguments
   const hostile = [
     ['send_text', { session: '../../etc/passwd', text: 'x' }, 'bad_argument'],
@@ -147,6 +177,11 @@ async function main() {
     ['start_session', { tool: 'fake', path: 'relative/dir' }, 'bad_argument'],
     ['start_session', { tool: 'fake', context: 'down' }, 'unknown_context'],
     ['confirm', { session: sid, approve: 'yes' }, 'bad_argument'],
+    ['read_transcript', { session: sid, format: 'cast' }, 'bad_argument'],
+    ['read_transcript', { session: sid, tail: -1 }, 'bad_argument'],
+    ['read_transcript', { session: sid, cursor: 'x'.repeat(100) }, 'bad_argument'],
+    ['start_session', { tool: 'fake', worktree: 'main' }, 'bad_argument'],
+    ['start_session', { tool: 'fake', worktree: { branch: 'b', evil: 1 } }, 'bad_argument'],
   ];
   for (const [tool, args, code] of hostile) {
     r = await call(c, tool, args);
