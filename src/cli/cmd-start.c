@@ -196,6 +196,9 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"worktree", optional_argument, NULL, 'W'},
 	    {"base", required_argument, NULL, 'B'},
+	    {"restart", required_argument, NULL, 'R'},
+	    {"auto-continue", no_argument, NULL, 'C'},
+	    {"stall-ms", required_argument, NULL, 'S'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cmd_start_wait w;
@@ -203,8 +206,9 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	struct conn *all = NULL, *cn = NULL, single;
 	size_t nall = 0, i;
 	const char *path = NULL, *tool, *task = NULL, *branch = NULL, *base = NULL;
-	int worktree = 0;
-	long timeout = 0;
+	const char *restart = NULL;
+	int worktree = 0, auto_continue = 0;
+	long timeout = 0, stall_ms = -1;
 	int c, rc, auto_confirm = -1, place = 0;
 	char *sid = NULL;
 	json_t *reply = NULL, *req;
@@ -237,6 +241,22 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 			break;
 		case 'B':
 			base = optarg;
+			break;
+		case 'R':
+			if (strcmp(optarg, "never") != 0 && strcmp(optarg, "on-failure") != 0 &&
+			    strcmp(optarg, "always") != 0) {
+				cli_error(cli, "--restart must be never, on-failure or always");
+				return CLI_EXIT_USAGE;
+			}
+			restart = optarg;
+			break;
+		case 'C':
+			auto_continue = 1;
+			break;
+		case 'S':
+			if (cli_parse_int(cli, "--stall-ms", optarg, 0, PROTO_STALL_MS_MAX,
+					  &stall_ms) < 0)
+				return CLI_EXIT_USAGE;
 			break;
 		default:
 			return CLI_EXIT_USAGE;
@@ -296,6 +316,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	req = cm_request_create_session(tool, task, path, auto_confirm);
 	if (worktree)
 		cm_request_set_worktree(req, branch, base);
+	cm_request_set_recovery(req, restart, auto_continue, stall_ms);
 	if ((rc = cm_client_call(cn->client, req, &reply)) < 0) {
 		rc = conn_request_failed(cn, rc);
 		goto out;
@@ -359,7 +380,8 @@ const struct cli_cmd cmd_start_entry = {
     .name = "start",
     .alias = "run",
     .usage = "TOOL [\"TASK\"] [--ctx NAME | --pool P] [--path P] [--auto-confirm on|off] "
-	     "[--worktree[=BRANCH] [--base REF]] [--wait [--timeout S]] [--json]",
+	     "[--worktree[=BRANCH] [--base REF]] [--restart never|on-failure|always] "
+	     "[--auto-continue] [--stall-ms MS] [--wait [--timeout S]] [--json]",
     .summary = "start a tool (claude, codex, ...) on a task in a new session",
     .help = "    --ctx NAME           the context (agent) to start on; default: cm ctx use\n"
 	    "    --pool P             place on the healthiest, least loaded agent of pool P\n"
@@ -372,6 +394,12 @@ const struct cli_cmd cmd_start_entry = {
 	    "                         agent names one); see cm diff, cm merge, cm worktree\n"
 	    "    --base REF           with --worktree: the branch to start from and merge\n"
 	    "                         into (default: the main checkout's branch)\n"
+	    "    --restart POLICY     never, on-failure or always: start the tool again,\n"
+	    "                         resuming its conversation, when it ends (default: the\n"
+	    "                         profile's; claude and codex: on-failure)\n"
+	    "    --auto-continue      after a usage limit, continue by itself at the reset time\n"
+	    "    --stall-ms MS        working this long with a still screen raises\n"
+	    "                         session_stalled (0: never; default: the agent's)\n"
 	    "    --wait               follow the session until the task ends; exit status:\n"
 	    "                         0 done, 10 waiting for a person, 11 error, 12 exited\n"
 	    "    --timeout S          with --wait: give up after S seconds (exit 1)\n"

@@ -244,6 +244,14 @@ CM_API json_t *cm_request_set_auto_confirm(const char *session_id, int enabled);
  * the main checkout's branch). 0, or CM_ERROR_INVALID.
  */
 CM_API int cm_request_set_worktree(json_t *req, const char *branch, const char *base);
+/*
+ * Sets a create_session request's recovery options: restart ("never",
+ * "on-failure", "always", or NULL: the profile's), auto_continue (after a
+ * usage limit) and stall_ms (-1: the agent's, 0: never). 0, or
+ * CM_ERROR_INVALID (nothing set).
+ */
+CM_API int cm_request_set_recovery(json_t *req, const char *restart, int auto_continue,
+				   long stall_ms);
 /* diff; turn <= 0: everything against the base; stat: files only. */
 CM_API json_t *cm_request_diff(const char *session_id, int turn, int stat);
 /* merge; mode "merge", "rebase", "squash" or NULL (merge). */

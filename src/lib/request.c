@@ -216,6 +216,24 @@ cm_request_set_worktree(json_t *req, const char *branch, const char *base)
 	return 0;
 }
 
+/* The recovery options of a create_session. */
+int
+cm_request_set_recovery(json_t *req, const char *restart, int auto_continue, long stall_ms)
+{
+	if (req == NULL ||
+	    (restart && strcmp(restart, "never") != 0 && strcmp(restart, "on-failure") != 0 &&
+	     strcmp(restart, "always") != 0) ||
+	    stall_ms < -1 || stall_ms > PROTO_STALL_MS_MAX)
+		return CM_ERROR_INVALID;
+	if (restart)
+		json_object_set_new(req, "restart", json_string(restart));
+	if (auto_continue)
+		json_object_set_new(req, "autoContinue", json_true());
+	if (stall_ms >= 0)
+		json_object_set_new(req, "stallMs", json_integer(stall_ms));
+	return 0;
+}
+
 /* diff. */
 json_t *
 cm_request_diff(const char *session_id, int turn, int stat)

@@ -239,6 +239,17 @@ check "start on a context without a path works ($(cat "$T/nopath.err"))" [ -s "$
 check "... in the agent's home directory" bash -c "'$CM' show '$(cat "$T/nopath.out")' | grep -q '^path *$(realpath "$HOME")\$'"
 check "... and no jansson message" bash -c "! grep -q 'Object item' '$T/nopath.err'"
 
+# --- recovery options of a session
+R=$("$CM" start fake-done "r" --ctx loc --restart always --auto-continue --stall-ms 5000 | cut -d/ -f2)
+"$CM" ls --ctx loc --json >"$T/rec.json" 2>&1
+check "start --restart/--auto-continue/--stall-ms reach the session" python3 -c "
+import json, sys
+s = [x for x in json.load(open(sys.argv[1])) if x.get('sessionId') == sys.argv[2]]
+sys.exit(0 if s and s[0].get('restart') == 'always' and s[0].get('autoContinue') is True
+         and s[0].get('stallMs') == 5000 else 1)" "$T/rec.json" "$R"
+expect "a restart policy that is none of the three" 2 "never, on-failure or always" -- start fake-done x --ctx loc --restart sometimes
+expect "a negative stall" 2 "stall-ms" -- start fake-done x --ctx loc --stall-ms -5
+
 # --- ids: CTX/ID, prefixes, ambiguity, over the Unix socket context too
 A=$("$CM" start fake-done "a" --ctx loc | cut -d/ -f2)
 B=$("$CM" start fake-done "b" --ctx loc | cut -d/ -f2)
