@@ -157,12 +157,13 @@ dash_signin(struct dash_sess *s, const char *text, size_t len)
 	conn_options(&s->agent->ctx, s->agent->token, &s->ssh, &o);
 	o.since = since ? json_integer_value(since) : -1;
 	o.timeout_ms = d->cli->timeout_ms;
-	o.on_frame = dash_on_frame;
 	o.on_state = dash_on_state;
 	o.arg = s;
 	json_decref(msg);
 	s->phase = DASH_AGENT;
 	s->client = cm_client_new(d->cli->loop, &o);
+	if (s->client)
+		cm_client_set_on_frame(s->client, dash_on_frame);
 	if (!s->client || cm_client_connect(s->client) < 0)
 		dash_close(s, "cannot connect to the agent");
 }

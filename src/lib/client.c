@@ -790,7 +790,6 @@ cm_client_new(struct cm_loop *loop, const struct cm_client_opts *o)
 	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : CLIENT_TIMEOUT_MS;
 	c->on_event = o->on_event;
 	c->on_output = o->on_output;
-	c->on_frame = o->on_frame;
 	c->on_state = o->on_state;
 	c->arg = o->arg;
 	c->seq = o->since >= 0 ? o->since : -1;
@@ -965,6 +964,14 @@ cm_client_send(struct cm_client *c, json_t *req, cm_reply_cb cb, void *arg)
 	*pp = p;
 	client_queue_text(c, text);
 	return 0;
+}
+
+/* Hands every frame after the authentication to cb instead of the other callbacks. */
+void
+cm_client_set_on_frame(struct cm_client *c, cm_frame_cb cb)
+{
+	if (c)
+		c->on_frame = cb;
 }
 
 /* Sends a relay's text frame untouched. */

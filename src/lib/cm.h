@@ -131,7 +131,6 @@ struct cm_client_opts {
 	cm_output_cb on_output;	       /* terminal output, or NULL */
 	cm_state_cb on_state;	       /* connection state changes, or NULL */
 	void *arg;		       /* passed to every callback */
-	cm_frame_cb on_frame;	       /* raw frames for a relay (see cm_frame_cb), or NULL */
 };
 
 /* Stable name of an error code ("unknown_session"). */
@@ -184,6 +183,13 @@ CM_API void cm_watch_free(struct cm_watch *w);
 
 /* Creates a client on a loop; it does nothing until cm_client_connect(). */
 CM_API struct cm_client *cm_client_new(struct cm_loop *loop, const struct cm_client_opts *opts);
+/*
+ * Makes the client a relay's (before cm_client_connect()): every frame after
+ * the authentication goes to cb, with the options' arg. A setter rather
+ * than a field of struct cm_client_opts, whose layout programs (and the
+ * Python binding) already mirror.
+ */
+CM_API void cm_client_set_on_frame(struct cm_client *c, cm_frame_cb cb);
 /* Starts connecting (tunnel, WebSocket, authentication) without waiting. */
 CM_API int cm_client_connect(struct cm_client *c);
 /* Runs the loop until the client is ready or has failed; 0 when ready. */
