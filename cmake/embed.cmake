@@ -2,7 +2,8 @@
 #
 # cm_embed_web(out_var) builds the host tool tools/embed/cm-embed and adds a
 # build step that runs it over the dashboard's files, writing a gzip-compressed
-# table `cm_web_assets[]` (see src/agent/transport/web-assets.h). The step reruns when
+# table `cm_web_assets[]` (see src/common/web-assets.h), built as the static library cm_web_assets
+# that the agent and the CLI (cm dashboard) both link. The step reruns when
 # any of the files changes. The generated file is marked "do not edit" and is
 # never committed.
 #

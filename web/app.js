@@ -4,6 +4,13 @@
 // Everything here is driven by the agent's messages (docs/PROTOCOL.md): the
 // list is the `session_list` snapshot plus the events after it, never
 // polled. Text from outside enters the page only through dom.js (text nodes).
+//
+// Served by `cm dashboard` at /fleet/, the page is the fleet's: it signs in
+// to the dashboard (/fleet/ws, which lists the contexts), then keeps one
+// Conn per agent (/ctx/NAME/ws, relayed by the dashboard), each with its
+// own reconnect and `since` replay. Sessions are keyed "AGENT/ID", listed
+// under their agent with its state, and every request goes to their
+// agent's Conn.
 
 import { Action, Type, State, ErrorCode } from './protocol.js';
 import { Conn } from './conn.js';
@@ -16,6 +23,9 @@ import { openDiff, loadDiff, mergeFromDialog, worktreeRequest } from './diff.js'
 const TOKEN_KEY = 'cm.token'; // sessionStorage: this tab only, gone when it closes
 const PATH_KEY = 'cm.lastPath'; // localStorage: the last directory used (not a secret)
 const MAX_EVENTS = 200;
+const FLEET = location.pathname === '/fleet/';
+// The fleet's agents: name -> {name, host, conn, state, profiles}.
+const agents = new Map();
 
 const app = {
   sessions: new Map(), // sessionId -> session (fields of session_list)
@@ -28,7 +38,19 @@ const app = {
   tab: 'list', // phone layout: which pane is shown
 };
 
-const conn = new Conn({
+// A session's key in app.sessions: its id, or "AGENT/ID" in the fleet.
+function keyOf(agent, id) {
+  return FLEET && agent ? `${agent}/${id}` : id;
+}
+
+// The Conn a session's requests go to.
+function connOf(s) {
+  if (!FLEET) return conn;
+  const a = s && agents.get(s.agent);
+  return a ? a.conn : null;
+}
+
+const conn = FLEET ? new Conn({ onStatus: showStatus, onAuthenticated: onFleetAuthenticated }, '/fleet/ws') : new Conn({
   onStatus: showStatus,
   onAuthenticated,
   onEvent: (msg) => {
@@ -98,6 +120,8 @@ function signIn(token) {
 
 function signOut(message) {
   conn.stop();
+  for (const a of agents.values()) a.conn.stop();
+  agents.clear();
   sessionStorage.removeItem(TOKEN_KEY);
   closeDetail();
   app.sessions.clear();
@@ -180,10 +204,14 @@ async function loadProfiles() {
 
 // ---- the model: sessions and events ---------------------------------------
 
-function replaceSessions(list) {
-  app.sessions.clear();
+function replaceSessions(list, agent = null) {
+  if (agent) {
+    for (const [k, s] of app.sessions) if (s.agent === agent) app.sessions.delete(k);
+  } else {
+    app.sessions.clear();
+  }
   for (const s of Array.isArray(list) ? list : []) {
-    if (s && typeof s.sessionId === 'string') app.sessions.set(s.sessionId, { ...s });
+    if (s && typeof s.sessionId === 'string') app.sessions.set(keyOf(agent, s.sessionId), { ...s, agent });
   }
 }
 
@@ -209,15 +237,17 @@ function addEvent(ev) {
 
 // Applies one event to the list and records it for the events panel; an
 // event from history only goes to the panel.
-function applyEvent(msg, { history = false } = {}) {
-  const id = msg.sessionId;
+function applyEvent(msg, { history = false, agent = null } = {}) {
+  const id = msg.sessionId ? keyOf(agent, msg.sessionId) : msg.sessionId;
   const s = id && !history ? app.sessions.get(id) : null;
-  const label = msg.type === Type.SESSION_CREATED && msg.task ? firstLine(msg.task, 60) : sessionLabel(id);
-  const base = { seq: msg.seq, ts: msg.timestamp, sessionId: id, label };
+  const label = (agent ? `${agent} · ` : '')
+    + (msg.type === Type.SESSION_CREATED && msg.task ? firstLine(msg.task, 60) : sessionLabel(id));
+  // In the fleet, seqs are the agents' own: the panel orders by time.
+  const base = { seq: agent ? undefined : msg.seq, ts: msg.timestamp, sessionId: id, label };
   switch (msg.type) {
     case Type.SESSION_CREATED: {
       if (!history) app.sessions.set(id, {
-        sessionId: id, tool: msg.tool, task: msg.task, path: msg.path,
+        sessionId: msg.sessionId, agent, tool: msg.tool, task: msg.task, path: msg.path,
         autoConfirm: msg.autoConfirm, socket: msg.socket, worktree: msg.worktree, state: State.STARTING,
         stateSince: msg.timestamp, created: msg.timestamp, ...(s || {}),
       });
@@ -301,7 +331,7 @@ function applyEvent(msg, { history = false } = {}) {
       addEvent({ ...base, tone: msg.outcome === 'continued' ? 'done' : 'waiting', text: msg.outcome === 'continued' ? 'Continued after the usage limit' : `Not continued after the usage limit (${msg.outcome}): your turn` });
       break;
     case Type.AGENT_STARTED:
-      addEvent({ ...base, tone: 'info', text: `Agent started (v${msg.version || '?'}, ${msg.sessions ?? 0} sessions)` });
+      addEvent({ ...base, tone: 'info', text: `${agent ? `${agent}: a` : 'A'}gent started (v${msg.version || '?'}, ${msg.sessions ?? 0} sessions)` });
       break;
     default:
       addEvent({ ...base, tone: 'info', text: String(msg.type) });
@@ -332,20 +362,39 @@ function statePill(state, extra = '') {
     h('span', { class: 'dot' }), stateWord(state));
 }
 
+// One agent's heading in the fleet's list: its name and whether it is reached.
+function agentRow(a) {
+  const up = a.state === 'online';
+  const word = up ? 'Connected' : a.state === 'connecting' ? 'Connecting…' : 'Down, reconnecting';
+  return h('li', { class: `agent-row agent-${up ? 'up' : 'down'}`, dataset: { agent: a.name, state: up ? 'up' : 'down' } },
+    h('span', { class: 'agent-name' }, a.name),
+    a.host ? h('span', { class: 'mono muted small' }, a.host) : null,
+    h('span', { class: `state-pill agent-state tone-${up ? 'done' : 'error'}` }, h('span', { class: 'dot' }), word));
+}
+
 function renderList() {
   const list = $('#session-list');
   const sessions = sortedSessions();
   $('#session-count').textContent = sessions.length ? String(sessions.length) : '';
-  $('#session-empty').classList.toggle('hidden', sessions.length > 0);
-  replace(list, sessions.map((s) => {
+  $('#session-empty').classList.toggle('hidden', sessions.length > 0 || FLEET);
+  const rows = (group) => group.map(sessionRow);
+  if (FLEET) {
+    replace(list, [...agents.values()].flatMap((a) => [agentRow(a), ...rows(sessions.filter((s) => s.agent === a.name))]));
+  } else {
+    replace(list, rows(sessions));
+  }
+}
+
+function sessionRow(s) {
+    const key = keyOf(s.agent, s.sessionId);
     const waiting = s.state === State.WAITING_CONFIRM;
     return h('li', {
-      class: `session-row${s.sessionId === app.selected ? ' selected' : ''}${waiting ? ' waiting' : ''}`,
-      dataset: { sessionId: s.sessionId, state: s.state || '' },
+      class: `session-row${key === app.selected ? ' selected' : ''}${waiting ? ' waiting' : ''}`,
+      dataset: { sessionId: s.sessionId, state: s.state || '', agent: s.agent || '' },
     }, h('button', {
       type: 'button', class: 'session-open',
       'aria-label': `Open session ${s.sessionId}`,
-      on: { click: () => openSession(s.sessionId) },
+      on: { click: () => openSession(key) },
     },
     h('div', { class: 'row-top' },
       statePill(s.state),
@@ -356,7 +405,6 @@ function renderList() {
       h('span', { class: 'tool-tag' }, s.tool || '?'),
       h('span', { class: 'mono path', title: s.path || '' }, shortPath(s.path, 40)),
       s.autoConfirm ? h('span', { class: 'auto-tag', title: 'Auto-confirm is on' }, 'auto') : null)));
-  }));
 }
 
 function sinceText(since) {
@@ -396,7 +444,7 @@ function renderDetail() {
   replace(pill, h('span', { class: 'dot' }), stateWord(s.state), ' · ',
     h('span', { class: 'since', dataset: { since: s.stateSince || '' } }, sinceText(s.stateSince)));
   $('#detail-tool').textContent = s.tool || '?';
-  $('#detail-id').textContent = s.sessionId;
+  $('#detail-id').textContent = s.agent ? `${s.agent}/${s.sessionId}` : s.sessionId;
   $('#detail-task').textContent = s.task || 'No task';
   $('#detail-task').classList.toggle('muted', !s.task);
   $('#detail-path').textContent = s.path || '';
@@ -466,7 +514,7 @@ async function openSession(id, { keepTab = false } = {}) {
   if (app.selected !== id || !app.term) {
     closeDetail();
     app.selected = id;
-    app.term = new TermView($('#term-box'), conn, id, {
+    app.term = new TermView($('#term-box'), connOf(s), s.sessionId, {
       onTypingChange: (on) => {
         $('#type-btn').textContent = on ? 'Stop typing' : 'Type';
         $('#type-btn').setAttribute('aria-pressed', String(on));
@@ -510,7 +558,7 @@ async function answerPrompt(approve) {
   const fields = { sessionId: s.sessionId, approve };
   if (s.prompt && s.prompt.fingerprint) fields.prompt = s.prompt.fingerprint;
   try {
-    const r = await conn.request(Action.CONFIRM, fields);
+    const r = await connOf(s).request(Action.CONFIRM, fields);
     result.textContent = `${approve ? 'Approved' : 'Denied'} (sent ${r.keys || 'keys'})`;
   } catch (e) {
     const why = {
@@ -525,11 +573,27 @@ async function answerPrompt(approve) {
 
 // ---- start and kill ----------------------------------------------------------
 
-function openNewDialog() {
+// The tools of the agent the form starts on.
+function fillTools() {
+  const a = FLEET ? agents.get($('#new-agent').value) : null;
+  const profiles = FLEET ? (a ? a.profiles : []) : app.profiles;
   const select = $('#new-tool');
-  replace(select, app.profiles.map((p) => h('option', { value: p.name },
+  replace(select, profiles.map((p) => h('option', { value: p.name },
     p.description ? `${p.name} (${p.description})` : p.name)));
-  if (!app.profiles.length) replace(select, h('option', { value: '' }, 'No profiles on this agent'));
+  if (!profiles.length) replace(select, h('option', { value: '' }, 'No profiles on this agent'));
+}
+
+function openNewDialog() {
+  if (FLEET) {
+    const sel = $('#new-agent');
+    const keep = sel.value;
+    replace(sel, [...agents.values()].map((a) => h('option', { value: a.name, disabled: a.state !== 'online' },
+      a.state === 'online' ? a.name : `${a.name} (down)`)));
+    const up = [...agents.values()].find((a) => a.state === 'online');
+    if (agents.get(keep) && agents.get(keep).state === 'online') sel.value = keep;
+    else if (up) sel.value = up.name;
+  }
+  fillTools();
   if (!$('#new-path').value) $('#new-path').value = localStorage.getItem(PATH_KEY) || '';
   $('#new-error').textContent = '';
   $('#new-submit').disabled = false;
@@ -551,19 +615,22 @@ async function submitNew(ev) {
   }
   $('#new-submit').disabled = true;
   $('#new-error').textContent = '';
+  const agent = FLEET ? $('#new-agent').value : null;
+  const target = FLEET ? (agents.get(agent) || {}).conn : conn;
   try {
-    const r = await conn.request(Action.CREATE_SESSION, {
+    if (!target) throw new Error('Choose an agent.');
+    const r = await target.request(Action.CREATE_SESSION, {
       tool, task: $('#new-task').value, context: { path }, autoConfirm: $('#new-auto').checked,
       worktree: worktreeRequest(),
     });
     localStorage.setItem(PATH_KEY, path);
     $('#new-dialog').close();
     $('#new-task').value = '';
-    if (!app.sessions.has(r.sessionId)) {
+    if (!app.sessions.has(keyOf(agent, r.sessionId))) {
       // The reply is the session_created event; it was applied on arrival.
-      applyEvent({ ...r, type: Type.SESSION_CREATED });
+      applyEvent({ ...r, type: Type.SESSION_CREATED }, { agent });
     }
-    openSession(r.sessionId);
+    openSession(keyOf(agent, r.sessionId));
   } catch (e) {
     $('#new-error').textContent = e.message || 'The agent refused to start the session.';
   } finally {
@@ -573,23 +640,91 @@ async function submitNew(ev) {
 
 function openKillDialog() {
   if (!app.selected) return;
-  $('#kill-name').textContent = app.selected;
+  const s = app.sessions.get(app.selected);
+  $('#kill-name').textContent = s ? s.sessionId : app.selected;
   $('#kill-error').textContent = '';
   $('#kill-dialog').showModal();
 }
 
 async function killSelected() {
-  const id = app.selected;
-  if (!id) return;
+  const s = app.sessions.get(app.selected);
+  if (!s) return;
   $('#kill-confirm').disabled = true;
   try {
-    await conn.request(Action.KILL_SESSION, { sessionId: id });
+    await connOf(s).request(Action.KILL_SESSION, { sessionId: s.sessionId });
     $('#kill-dialog').close();
   } catch (e) {
     $('#kill-error').textContent = e.message;
   } finally {
     $('#kill-confirm').disabled = false;
   }
+}
+
+// ---- the fleet (cm dashboard) ------------------------------------------------------
+
+// Signed in to the dashboard: one Conn per agent, with the same token.
+function onFleetAuthenticated(msg) {
+  const token = conn.token;
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  $('#signin-btn').disabled = false;
+  $('#signin-btn').textContent = 'Sign in';
+  $('#token-input').value = '';
+  showView('app');
+  $('#agent-host').textContent = 'fleet';
+  const list = Array.isArray(msg.fleet) ? msg.fleet : [];
+  for (const f of list) {
+    if (!f || typeof f.name !== 'string' || agents.has(f.name)) continue;
+    const a = { name: f.name, host: typeof f.host === 'string' ? f.host : '', state: 'connecting', profiles: [] };
+    a.conn = new Conn(agentHandlers(a), `/ctx/${encodeURIComponent(f.name)}/ws`);
+    agents.set(a.name, a);
+    a.conn.signIn(token);
+  }
+  renderAll();
+}
+
+function agentHandlers(a) {
+  return {
+    onStatus: (st) => {
+      if (st.state === 'signed-out') {
+        signOut('Sign-in failed.');
+        return;
+      }
+      a.state = st.state;
+      renderList();
+    },
+    onAuthenticated: async (msg, resumed) => {
+      a.conn.request(Action.LIST_PROFILES).then((r) => {
+        a.profiles = Array.isArray(r.profiles) ? r.profiles : [];
+      }).catch(() => {});
+      if (!resumed) {
+        try {
+          const r = await a.conn.request(Action.LIST_SESSIONS);
+          replaceSessions(r.sessions, a.name);
+        } catch (e) {
+          showDetailError(e);
+        }
+      }
+      renderAll();
+      const s = app.sessions.get(app.selected);
+      if (s && s.agent === a.name) openSession(app.selected, { keepTab: true });
+    },
+    onEvent: (msg) => {
+      applyEvent(msg, { agent: a.name });
+      renderAll();
+    },
+    onResync: (msg) => {
+      replaceSessions(msg.sessions, a.name);
+      renderAll();
+    },
+    onOutput: (id, bytes) => {
+      if (app.term && keyOf(a.name, id) === app.selected) app.term.write(bytes);
+    },
+    onMessage: (msg) => {
+      if (msg.type === Type.OUTPUT_SNAPSHOT && app.term && keyOf(a.name, msg.sessionId) === app.selected) {
+        app.term.showSnapshot(msg);
+      }
+    },
+  };
 }
 
 // ---- phone layout: one pane at a time ----------------------------------------
@@ -622,16 +757,27 @@ function init() {
   $('#type-btn').addEventListener('click', () => app.term && app.term.setTyping(!app.term.typing));
   $('#back-btn').addEventListener('click', () => setTab('list'));
   $('#replay-btn').addEventListener('click', () => app.selected && openPlayer(app.selected, app.sessions.get(app.selected)));
-  initHistory(conn);
+  // The fleet's page lists live sessions only (transcripts stay per agent).
+  initHistory(FLEET ? null : conn);
+  if (FLEET) {
+    document.body.classList.add('fleet');
+    $('#new-agent-field').classList.remove('hidden');
+    $('#new-agent').addEventListener('change', fillTools);
+    $('#replay-btn').classList.add('hidden');
+    $('#signin-title').textContent = 'Sign in to the dashboard';
+    $('#signin-help').textContent = 'Enter the token of cm dashboard (its file is named where it started). It is kept only in this browser tab and is never put in a URL.';
+  }
   $('#events-filter').addEventListener('change', renderEvents);
   $('#new-worktree').addEventListener('change', () =>
     $('#new-worktree-fields').classList.toggle('hidden', !$('#new-worktree').checked));
+  // The Changes dialog talks to the agent of the session it was opened on.
+  let diffConn = conn;
   $('#diff-btn').addEventListener('click', () => {
     const s = app.selected && app.sessions.get(app.selected);
-    if (s) openDiff(conn, s);
+    if (s) openDiff((diffConn = connOf(s)), s);
   });
-  $('#diff-turn').addEventListener('change', () => loadDiff(conn));
-  $('#diff-merge').addEventListener('click', () => mergeFromDialog(conn));
+  $('#diff-turn').addEventListener('change', () => loadDiff(diffConn));
+  $('#diff-merge').addEventListener('click', () => mergeFromDialog(diffConn));
   for (const b of document.querySelectorAll('.tab')) b.addEventListener('click', () => setTab(b.dataset.tab));
   setTab('list');
 

@@ -1,6 +1,7 @@
 // conn: the WebSocket to the agent: sign-in, requests, events, reconnect.
 //
-// One connection to the same origin, path /ws. The first message is the
+// One connection to the same origin, path /ws (or another path on the
+// fleet's dashboard, `cm dashboard`: /fleet/ws, /ctx/NAME/ws). The first message is the
 // seed's `{"auth_token": ...}`; after a drop the connection comes back by
 // itself with backoff (0.5 s doubling to 15 s, with jitter) and
 // re-authenticates with `{"auth_token": ..., "since": lastSeq}`, so the agent
@@ -28,8 +29,9 @@ export class AgentError extends Error {
 }
 
 export class Conn {
-  constructor(handlers) {
+  constructor(handlers, path = '/ws') {
     this.h = handlers;
+    this.path = path;
     this.ws = null;
     this.token = null;
     this.lastSeq = null; // newest event seq applied; null before the first snapshot
@@ -69,7 +71,7 @@ export class Conn {
 
   url() {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${location.host}/ws`;
+    return `${scheme}//${location.host}${this.path}`;
   }
 
   open() {

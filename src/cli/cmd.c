@@ -12,7 +12,7 @@ extern const struct cli_cmd cmd_ctx_entry, cmd_start_entry, cmd_ls_entry, cmd_sh
     cmd_capture_entry, cmd_send_entry, cmd_approve_entry, cmd_deny_entry, cmd_logs_entry,
     cmd_attach_entry, cmd_kill_entry, cmd_watch_entry, cmd_status_entry, cmd_help_entry,
     cmd_agent_entry, cmd_completion_entry, cmd_complete_entry, cmd_doctor_entry, cmd_history_entry,
-    cmd_grep_entry, cmd_notify_entry;
+    cmd_grep_entry, cmd_notify_entry, cmd_dashboard_entry;
 extern const struct cli_cmd cmd_tools_entry, cmd_mcp_entry;
 extern const struct cli_cmd cmd_diff_entry, cmd_merge_entry, cmd_worktree_entry;
 
@@ -36,6 +36,7 @@ const struct cli_cmd *const cmd_table[] = {
     &cmd_status_entry,
     &cmd_doctor_entry,
     &cmd_notify_entry,
+    &cmd_dashboard_entry,
     &cmd_help_entry,
     &cmd_agent_entry,
     &cmd_completion_entry,

@@ -86,6 +86,7 @@ struct cm_client {
 	cm_event_cb on_event;		 /* callbacks of the options */
 	cm_output_cb on_output;		 /* terminal output */
 	cm_state_cb on_state;		 /* state changes */
+	cm_frame_cb on_frame;		 /* a relay's raw frames, or NULL */
 	void *arg;			 /* for the callbacks */
 	enum client_phase phase;	 /* see above */
 	enum cm_conn_state state;	 /* last state reported */
@@ -544,6 +545,14 @@ client_on_text(struct cm_client *c, const char *text, size_t len)
 		json_decref(msg);
 		return;
 	}
+	if (c->on_frame) {
+		/* A relay: the seq still counts, for a replay after a reconnect. */
+		if (client_is_event(msg, &seq) && seq > c->seq)
+			c->seq = seq;
+		json_decref(msg);
+		c->on_frame(c, text, len, 0, c->arg);
+		return;
+	}
 	idv = json_object_get(msg, "id");
 	if (json_is_integer(idv) && (p = client_take_pending(c, json_integer_value(idv)))) {
 		if (IS_TYPE(type, ERROR)) {
@@ -579,6 +588,10 @@ client_on_binary(struct cm_client *c, const unsigned char *p, size_t len)
 	char sid[256];
 	size_t idlen;
 
+	if (c->on_frame) {
+		c->on_frame(c, p, len, 1, c->arg);
+		return;
+	}
 	if (len < 2 || p[0] != 0x01)
 		return;
 	idlen = p[1];
@@ -950,6 +963,32 @@ cm_client_send(struct cm_client *c, json_t *req, cm_reply_cb cb, void *arg)
 		;
 	*pp = p;
 	client_queue_text(c, text);
+	return 0;
+}
+
+/* Hands every frame after the authentication to cb instead of the other callbacks. */
+void
+cm_client_set_on_frame(struct cm_client *c, cm_frame_cb cb)
+{
+	if (c)
+		c->on_frame = cb;
+}
+
+/* Sends a relay's text frame untouched. */
+int
+cm_client_send_raw(struct cm_client *c, const char *text, size_t len)
+{
+	char *copy;
+
+	if (!c || !text || !len)
+		return CM_EINVAL;
+	if (c->phase != PH_READY)
+		return CM_ECLOSED;
+	copy = xmalloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	/* client_outmsg_new measures with strlen: a frame stops at a NUL, which JSON never has. */
+	client_queue_text(c, copy);
 	return 0;
 }
 

@@ -55,6 +55,7 @@ extern "C" {
 struct cm_loop;
 struct cm_client;
 struct cm_watch;
+struct lws_context;
 
 /* Why a connection could not be made or was lost (cm_client_fail()). */
 enum cm_fail {
@@ -106,6 +107,13 @@ typedef void (*cm_state_cb)(struct cm_client *c, enum cm_conn_state state, void 
  * with reply NULL). reply is borrowed.
  */
 typedef void (*cm_reply_cb)(struct cm_client *c, int err, const json_t *reply, void *arg);
+/*
+ * Called, when set, with every frame the agent sends after the
+ * authentication exchange, as it came (text or binary): a relay passes
+ * them on untouched, and on_event, on_output and replies are not called.
+ */
+typedef void (*cm_frame_cb)(struct cm_client *c, const void *data, size_t len, int binary,
+			    void *arg);
 /* Called when a watched descriptor is readable (cm_loop_watch_fd). */
 typedef void (*cm_fd_cb)(int fd, void *arg);
 
@@ -163,6 +171,11 @@ CM_API int cm_loop_run(struct cm_loop *loop, int timeout_ms);
 CM_API int cm_loop_run_until(struct cm_loop *loop, const int *flag, int timeout_ms);
 /* Makes the innermost cm_loop_run() return (callable from callbacks). */
 CM_API void cm_loop_stop(struct cm_loop *loop);
+/*
+ * The loop's libwebsockets context, for a program that serves on the same
+ * loop (a vhost of its own made with lws_create_vhost()).
+ */
+CM_API struct lws_context *cm_loop_lws_context(struct cm_loop *loop);
 /* Calls cb whenever fd is readable, until cm_watch_free(). */
 CM_API struct cm_watch *cm_loop_watch_fd(struct cm_loop *loop, int fd, cm_fd_cb cb, void *arg);
 /* Stops watching a descriptor (the descriptor itself stays open). */
@@ -170,6 +183,13 @@ CM_API void cm_watch_free(struct cm_watch *w);
 
 /* Creates a client on a loop; it does nothing until cm_client_connect(). */
 CM_API struct cm_client *cm_client_new(struct cm_loop *loop, const struct cm_client_opts *opts);
+/*
+ * Makes the client a relay's (before cm_client_connect()): every frame after
+ * the authentication goes to cb, with the options' arg. A setter rather
+ * than a field of struct cm_client_opts, whose layout programs (and the
+ * Python binding) already mirror.
+ */
+CM_API void cm_client_set_on_frame(struct cm_client *c, cm_frame_cb cb);
 /* Starts connecting (tunnel, WebSocket, authentication) without waiting. */
 CM_API int cm_client_connect(struct cm_client *c);
 /* Runs the loop until the client is ready or has failed; 0 when ready. */
@@ -199,6 +219,11 @@ CM_API void *cm_client_arg(const struct cm_client *c);
  * with why in cm_client_error(); NULL gives CM_ERROR_INVALID.
  */
 CM_API int cm_client_send(struct cm_client *c, json_t *req, cm_reply_cb cb, void *arg);
+/*
+ * Sends one text frame as it is (a relay's; no id is added and no reply is
+ * matched). Needs CM_CONN_READY; CM_ERROR_INVALID for NULL or empty.
+ */
+CM_API int cm_client_send_raw(struct cm_client *c, const char *text, size_t len);
 /*
  * Sends a request (stolen) and runs the loop until its reply. On success *reply
  * (if non-NULL) is the reply; on an error reply the code is returned and the

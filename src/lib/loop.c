@@ -173,6 +173,13 @@ cm_loop_stop(struct cm_loop *loop)
 	lws_cancel_service(loop->ctx);
 }
 
+/* The libwebsockets context under the loop. */
+struct lws_context *
+cm_loop_lws_context(struct cm_loop *loop)
+{
+	return loop ? loop->ctx : NULL;
+}
+
 /* Watches fd for input through an adopted duplicate. */
 struct cm_watch *
 cm_loop_watch_fd(struct cm_loop *loop, int fd, cm_fd_cb cb, void *arg)

@@ -187,7 +187,7 @@ main(int argc, char **argv)
 		die("cannot create %s: %s", tmp, strerror(errno));
 	fprintf(out, "/* generated: do not edit. Written by tools/embed/cm-embed from web/ at "
 		     "build time. */\n"
-		     "#include \"agent/transport/web-assets.h\"\n\n");
+		     "#include \"common/web-assets.h\"\n\n");
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out,
 			"/* %s (%zu bytes, %zu compressed) */\nstatic const unsigned char "

@@ -37,7 +37,7 @@
 
 #include <stddef.h>
 
-#include "agent/transport/web-assets.h"
+#include "common/web-assets.h"
 
 struct lws;
 struct z_stream_s;

@@ -1,5 +1,6 @@
 /*
- * web-assets: the dashboard's files, embedded into cm-agent at build time.
+ * web-assets: the dashboard's files, embedded at build time into
+ * cm-agent and cm (cm dashboard).
  *
  * cmake/embed.cmake runs tools/embed/cm-embed over web/ (and the pinned
  * xterm.js files in web/node_modules) and writes build/gen/assets.c, which
@@ -10,8 +11,8 @@
  * Without CM_WITH_WEB (cmake -DCM_WEB=OFF) the table does not exist and
  * http.c serves nothing but its 404.
  */
-#ifndef CM_AGENT_WEB_ASSETS_H
-#define CM_AGENT_WEB_ASSETS_H
+#ifndef CM_COMMON_WEB_ASSETS_H
+#define CM_COMMON_WEB_ASSETS_H
 
 #include <stddef.h>
 

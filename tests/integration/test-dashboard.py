@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""cm dashboard's door and relay, with real agents and a real WebSocket
+client: the dashboard's own token (0600 file) signs a browser in, a wrong
+token, a foreign Origin or Host, a binary or oversized frame are refused,
+and the frames relayed to and from the agents never carry an agent's token
+(nor do the files it serves). Two agents are reached as two contexts; one
+is stopped and started again, and the page's reconnect with `since` gets
+the missed events replayed."""
+
+import asyncio
+import http.client
+import json
+import os
+import socket
+import stat
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import websockets
+
+from agentlib import Agent, Checks, Client, build_dir, run
+
+CM = os.environ.get("CM_CLI") or os.path.join(build_dir(), "src/cli/cm")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Door:
+    """What agentlib's Client needs: a url and a token."""
+
+    def __init__(self, url, token, work=None):
+        self.url = url
+        self.token = token
+        self.work = work
+
+
+def http_get(url, headers=None):
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+async def main(t: Checks):
+    with Agent() as a, Agent() as b:
+        root = a.root
+        env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(root, "cfg"),
+                   XDG_STATE_HOME=os.path.join(root, "xstate"), NO_COLOR="1")
+        for name, ag in (("alpha", a), ("beta", b)):
+            subprocess.run([CM, "ctx", "add", name, "--local", "--host", "127.0.0.1",
+                            "--port", str(ag.port), "--token", ag.token],
+                           env=env, check=True, stdout=subprocess.DEVNULL)
+
+        bad = subprocess.run([CM, "dashboard", "--bind", "0.0.0.0"], env=env,
+                             capture_output=True, text=True, timeout=10)
+        t.check("a non-loopback --bind is refused (no TLS)", bad.returncode == 2
+                and "loopback" in bad.stderr, bad.stderr)
+
+        port = free_port()
+        log = open(os.path.join(root, "dashboard.log"), "w")
+        dash = subprocess.Popen([CM, "dashboard", "--port", str(port)], env=env,
+                                stdout=log, stderr=log)
+        try:
+            await checks(t, root, env, port, a, b)
+        finally:
+            dash.terminate()
+            try:
+                rc = dash.wait(10)
+            except subprocess.TimeoutExpired:
+                dash.kill()
+                rc = dash.wait()
+            log.close()
+            t.check("cm dashboard stops cleanly on SIGTERM", rc == 0, f"status {rc}")
+            if t.failed:
+                print(open(os.path.join(root, "dashboard.log")).read()[-3000:])
+
+
+async def checks(t, root, env, port, a, b):
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    tok_path = os.path.join(root, "cfg/cm/dashboard-token")
+    st = os.stat(tok_path)
+    t.check("the token file is made 0600 in a 0700 directory",
+            stat.S_IMODE(st.st_mode) == 0o600
+            and stat.S_IMODE(os.stat(os.path.dirname(tok_path)).st_mode) == 0o700)
+    token = open(tok_path).read().strip()
+    t.check("the token is 64 hex digits, none of the agents'",
+            len(token) == 64 and token not in (a.token, b.token))
+    secrets_ = [a.token.encode(), b.token.encode()]
+
+    # The page and its files: the agent's headers, no agent token anywhere.
+    hc = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    hc.request("GET", "/")
+    r = hc.getresponse()
+    t.check("/ sends the browser to /fleet/", r.status == 302
+            and r.getheader("location") == "/fleet/", f"{r.status}")
+    hc.close()
+    code, hdrs, page = http_get(base + "/fleet/")
+    csp = hdrs.get("content-security-policy", "")
+    t.check("the page is served with the agent's CSP",
+            code == 200 and b"<html" in page.lower() and "script-src 'self'" in csp
+            and "frame-ancestors 'none'" in csp and hdrs.get("x-frame-options") == "DENY",
+            f"{code} {csp}")
+    leaked = []
+    for asset in ("/fleet/", "/app.js", "/conn.js", "/protocol.js", "/style.css",
+                  "/vendor/xterm.mjs"):
+        code, _, body = http_get(base + asset)
+        if code != 200 or any(s in body for s in secrets_):
+            leaked.append(f"{asset}:{code}")
+    t.check("every file is served and none holds an agent token", not leaked, str(leaked))
+    code, _, _ = http_get(base + "/fleet/", {"Host": "evil.example"})
+    t.check("a foreign Host (DNS rebinding) gets 421", code == 421, str(code))
+    code, _, _ = http_get(base + "/nope.js")
+    t.check("an unknown path is a 404", code == 404, str(code))
+
+    # The door: wrong token, no sign-in, foreign Origin, binary, oversized.
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ctx/alpha/ws") as ws:
+        await ws.send(json.dumps({"auth_token": "0" * 64}))
+        m = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        t.check("a wrong token gets auth_failed", m.get("type") == "error"
+                and m.get("code") == "auth_failed", str(m))
+        try:
+            await asyncio.wait_for(ws.recv(), 10)
+            closed = False
+        except websockets.ConnectionClosed:
+            closed = True
+        t.check("and the socket is closed", closed)
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ctx/alpha/ws") as ws:
+        await ws.send(json.dumps({"auth_token": a.token}))
+        m = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        t.check("an agent's own token does not open the dashboard",
+                m.get("code") == "auth_failed", str(m))
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ctx/alpha/ws") as ws:
+        await ws.send(json.dumps({"action": "list_sessions", "id": 1}))
+        m = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        t.check("a request before sign-in gets auth_required", m.get("code") == "auth_required",
+                str(m))
+    for what, url, headers in (
+            ("a foreign Origin", f"ws://127.0.0.1:{port}/ctx/alpha/ws",
+             {"Origin": "http://evil.example"}),
+            ("a foreign Host", f"ws://evil.example:{port}/ctx/alpha/ws", None),
+            ("an unknown context", f"ws://127.0.0.1:{port}/ctx/nope/ws", None),
+            ("an unknown path", f"ws://127.0.0.1:{port}/ws", None)):
+        try:
+            async with websockets.connect(url, extra_headers=headers or {},
+                                          host="127.0.0.1", port=port) as ws:
+                await ws.send(json.dumps({"auth_token": token}))
+                await asyncio.wait_for(ws.recv(), 5)
+            refused = False
+        except (websockets.InvalidHandshake, websockets.ConnectionClosed, OSError):
+            refused = True
+        t.check(f"{what} is refused at the upgrade", refused)
+    door = Door(f"ws://127.0.0.1:{port}/ctx/alpha/ws", token)
+    async with Client(door, headers={"Origin": f"http://127.0.0.1:{port}"}) as c:
+        await c.send_raw(b"\x01\x02")
+        await asyncio.wait_for(c.closed.wait(), 10)
+        t.check("a binary frame from the browser closes its socket", c.closed.is_set())
+    async with Client(door) as c:
+        await c.send_raw("[" * (2 << 20))
+        await asyncio.wait_for(c.closed.wait(), 10)
+        t.check("a frame over 1 MiB closes its socket", c.closed.is_set())
+
+    # The relay: frames both ways, each agent its own, no token in any frame.
+    frames = []
+    fleet = Door(f"ws://127.0.0.1:{port}/fleet/ws", token)
+    async with Client(fleet, headers={"Origin": f"http://127.0.0.1:{port}"}) as f:
+        names = [x.get("name") for x in f.auth_reply.get("fleet", [])]
+        t.check("the fleet socket lists the contexts", names == ["alpha", "beta"], str(names))
+        frames.append(json.dumps(f.auth_reply))
+    ca = Client(Door(f"ws://127.0.0.1:{port}/ctx/alpha/ws", token, a.work),
+                headers={"Origin": f"http://127.0.0.1:{port}"})
+    cb = Client(Door(f"ws://127.0.0.1:{port}/ctx/beta/ws", token))
+    await ca.connect()
+    await cb.connect()
+    for c in (ca, cb):
+        c.on_other = lambda m, _t: frames.append(json.dumps(m))
+        c.on_event = lambda m, _t: frames.append(json.dumps(m))
+        c.on_binary = lambda d, _t: frames.append(d.decode("utf-8", "replace"))
+    t.check("the agent's `authenticated` comes through the relay",
+            ca.auth_reply.get("agent") and ca.auth_reply.get("protocol") == 1, str(ca.auth_reply))
+    frames += [json.dumps(ca.auth_reply), json.dumps(cb.auth_reply)]
+    sid = await ca.new_session("cat", task="on alpha")
+    r = await cb.request("list_sessions")
+    frames.append(json.dumps(r))
+    t.check("a session made through alpha's socket is on alpha only",
+            sid and sid not in [s["sessionId"] for s in r.get("sessions", [])])
+    r = await ca.request("list_sessions")
+    frames.append(json.dumps(r))
+    t.check("alpha's socket lists it", sid in [s["sessionId"] for s in r.get("sessions", [])])
+    r = await ca.request("subscribe_output", sessionId=sid)
+    frames.append(json.dumps(r))
+    await ca.request("send_keys", sessionId=sid, keys="relayed-bytes", enter=True)
+    got = await ca._until(lambda: True if any(b"relayed-bytes" in x for x in ca.binary) else None,
+                          10)
+    t.check("terminal output comes through as binary frames", got is True,
+            f"{len(ca.binary)} {[m.get('type') for m in ca.unsolicited]} {r}")
+    seq = max([e.get("seq", 0) for e in ca.events] + [ca.auth_reply.get("seq", 0)])
+    await cb.close()
+
+    # The agent stops: the browser's socket closes; back with since: replayed.
+    a.stop()
+    await asyncio.wait_for(ca.closed.wait(), 15)
+    t.check("an agent that stops closes its browser socket", ca.closed.is_set())
+    code = getattr(ca.ws, "close_code", None)
+    t.check("with 1011 and why", code == 1011, f"{code} {getattr(ca.ws, 'close_reason', '')}")
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ctx/alpha/ws") as ws:
+        await ws.send(json.dumps({"auth_token": token}))
+        try:
+            await asyncio.wait_for(ws.recv(), 15)
+            down = False
+        except websockets.ConnectionClosed as e:
+            down = e.code == 1011
+    t.check("a sign-in while the agent is down is closed (1011): the page retries", down)
+    a.start()
+    async with Client(a) as direct:
+        sid2 = await direct.new_session("cat", task="while away")
+    back = Client(Door(f"ws://127.0.0.1:{port}/ctx/alpha/ws", token), since=seq)
+    await back.connect()
+    got = await back._until(
+        lambda: True if any(e.get("sessionId") == sid2 for e in back.events) else None, 10)
+    t.check("back with since: the missed events are replayed", got is True,
+            str([e.get("type") for e in back.events]))
+    frames += [json.dumps(e) for e in back.events] + [json.dumps(back.auth_reply)]
+    await back.close()
+    await ca.close()
+    blob = "\n".join(frames)
+    t.check("no frame the browser got holds an agent token",
+            frames and a.token not in blob and b.token not in blob, f"{len(frames)} frames")
+
+
+run(main)
