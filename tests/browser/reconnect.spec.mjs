@@ -51,7 +51,12 @@ await t.check('on a phone, with the connection lost, "Sign out" stays on screen 
       out.y + out.height <= phone.height, `Sign out is inside the viewport (${JSON.stringify(out)})`);
     assert.ok(out.y >= bar.y && out.y + out.height <= bar.y + bar.height,
       `Sign out is inside the top bar (${JSON.stringify(out)} in ${JSON.stringify(bar)})`);
-    const retry = await page.locator('#conn-status .link').boundingBox();
+    // The link is there while the countdown runs, not during a retry: wait for it.
+    let retry = null;
+    for (let i = 0; i < 40 && !retry; i++) {
+      await page.waitForSelector('#conn-status .link', { timeout: 10000 });
+      retry = await page.locator('#conn-status .link').boundingBox().catch(() => null);
+    }
     assert.ok(retry && retry.x >= 0 && retry.x + retry.width <= phone.width, 'Retry now is on screen too');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= phone.width, `the page does not scroll sideways (${width}px)`);

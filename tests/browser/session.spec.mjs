@@ -55,6 +55,9 @@ await t.check('sign in', async () => {
 await t.check('the start form offers the agent\'s profiles, the fake tool among them', async () => {
   await page.click('#new-session-btn');
   await page.waitForSelector('#new-dialog[open]');
+  // The list comes with the agent's list_profiles reply, which may still be on its way.
+  await page.waitForSelector('#new-tool option[value="fake"]', { state: 'attached' })
+    .catch(() => {});
   const tools = await page.$$eval('#new-tool option', (o) => o.map((x) => x.value));
   assert.ok(tools.includes('fake'), `tools: ${tools}`);
   await page.selectOption('#new-tool', 'fake');
