@@ -97,7 +97,10 @@ await t.check('the right token signs in', async () => {
   await page.waitForSelector('#app-view:not(.hidden)');
   await page.waitForSelector('#conn-status.conn-online');
   assert.equal(page.url(), t.url, 'the URL is unchanged: no token in it');
-  assert.ok(await page.isVisible('#session-empty'), 'an empty agent says so');
+  // Said once the session list has come (a reply after the sign-in).
+  const empty = await page.waitForSelector('#session-empty', { state: 'visible', timeout: 10000 })
+    .then(() => true, () => false);
+  assert.ok(empty, 'an empty agent says so');
   assert.equal(await page.evaluate(() => localStorage.getItem('cm.token')), null, 'not in localStorage');
   await t.screenshot(page, 'empty-dashboard');
 });
