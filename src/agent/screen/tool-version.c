@@ -17,6 +17,28 @@
 
 extern char **environ;
 
+/* "2.1.197 (Claude Code)", "codex-cli 0.169.0": the first word that starts with a digit. */
+int
+tool_version_parse(const char *text, char *out, size_t size)
+{
+	const char *v;
+	size_t n;
+
+	for (v = text; *v != '\0'; v++)
+		if (isdigit((unsigned char)*v) &&
+		    (v == text || isspace((unsigned char)v[-1]) || v[-1] == 'v'))
+			break;
+	if (*v == '\0')
+		return -1;
+	for (n = 0; v[n] != '\0' && (isalnum((unsigned char)v[n]) || strchr(".+-", v[n])); n++)
+		;
+	if (n == 0 || n >= size)
+		return -1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 0;
+}
+
 /*
  * Runs `prog --version` (no shell; PATH search) and leaves the first
  * version-looking word of its output in out. Returns 0, or -1 if it could
@@ -29,12 +51,11 @@ tool_version_run(const char *prog, const char *flag, long timeout_ms, char *out,
 	posix_spawn_file_actions_t fa;
 	struct timespec t0, t1;
 	struct pollfd pfd;
-	size_t len = 0, n;
+	size_t len = 0;
 	int fds[2], status, rc;
 	ssize_t got;
 	long ms;
 	pid_t pid;
-	char *v;
 
 	if (pipe(fds) != 0)
 		return -1;
@@ -74,20 +95,7 @@ tool_version_run(const char *prog, const char *flag, long timeout_ms, char *out,
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	buf[len] = '\0';
-	/* "2.1.197 (Claude Code)", "codex-cli 0.169.0": the first word starting with a digit. */
-	for (v = buf; *v != '\0'; v++)
-		if (isdigit((unsigned char)*v) &&
-		    (v == buf || isspace((unsigned char)v[-1]) || v[-1] == 'v'))
-			break;
-	if (*v == '\0')
-		return -1;
-	for (n = 0; v[n] != '\0' && (isalnum((unsigned char)v[n]) || strchr(".+-", v[n])); n++)
-		;
-	if (n == 0 || n >= size)
-		return -1;
-	memcpy(out, v, n);
-	out[n] = '\0';
-	return 0;
+	return tool_version_parse(buf, out, size);
 }
 
 /* Compares the numeric dotted parts of two versions (like strcmp). */

@@ -21,6 +21,8 @@
  * killed).
  */
 int tool_version_run(const char *prog, const char *flag, long timeout_ms, char *out, size_t size);
+/* The version in a program's `--version` text (0), or -1 if it names none or it does not fit. */
+int tool_version_parse(const char *text, char *out, size_t size);
 /* Compares the numeric dotted parts of two versions (like strcmp). */
 int tool_version_cmp(const char *a, const char *b);
 

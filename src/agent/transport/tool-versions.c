@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/screen/tool-version.h"
 #include "agent/tmux/fdwatch.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -34,34 +35,12 @@ struct tool_version {
 
 static struct tool_version tool_versions[TOOL_VERSIONS_MAX];
 
-/* "2.1.197 (Claude Code)", "codex-cli 0.169.0": the first word that starts with a digit. */
-static int
-tool_versions_parse(const char *text, char *out, size_t size)
-{
-	const char *v;
-	size_t n;
-
-	for (v = text; *v != '\0'; v++)
-		if (isdigit((unsigned char)*v) &&
-		    (v == text || isspace((unsigned char)v[-1]) || v[-1] == 'v'))
-			break;
-	if (*v == '\0')
-		return -1;
-	for (n = 0; v[n] != '\0' && (isalnum((unsigned char)v[n]) || strchr(".+-", v[n])); n++)
-		;
-	if (n == 0 || n >= size)
-		return -1;
-	memcpy(out, v, n);
-	out[n] = '\0';
-	return 0;
-}
-
 /* Ends a probe: the version from its output, the watch and the pipe gone. */
 static void
 tool_versions_finish(struct tool_version *t)
 {
 	t->out[t->len] = '\0';
-	t->state = tool_versions_parse(t->out, t->version, sizeof t->version) == 0
+	t->state = tool_version_parse(t->out, t->version, sizeof t->version) == 0
 		       ? TOOL_VERSION_KNOWN
 		       : TOOL_VERSION_UNKNOWN;
 	t->at_ms = time_mono_ms();
