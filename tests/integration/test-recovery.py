@@ -10,9 +10,10 @@ on-failure after 200 ms.)"""
 
 import asyncio
 import os
+import subprocess
 import time
 
-from agentlib import Agent, Client, run
+from agentlib import Agent, Client, pids_matching, run
 
 
 def argv_lines(agent):
@@ -205,11 +206,60 @@ async def hostile_state(t):
                     "stallMs" not in ent and "restart" not in ent, ent)
 
 
+def tmux_server_pid(sock):
+    r = subprocess.run(["tmux", "-S", sock, "display-message", "-p", "#{pid}"],
+                       capture_output=True, text=True, timeout=10)
+    return int(r.stdout) if r.returncode == 0 and r.stdout.strip().isdigit() else None
+
+
+async def observer_lags(t):
+    """A second control client (iTerm2's tmux -CC, say) that reads nothing
+    while the tool floods its pane: the crash that follows is restarted in
+    the same tmux server. (tmux up to 3.6a dies when a pane is respawned
+    while a control client is behind on it; the restart must not do that.)"""
+    import signal
+    with Agent() as agent:
+        async with Client(agent) as c:
+            sid = await c.new_session("flood-recover", task="cm-flood-" + str(os.getpid()))
+            await c.wait_listed(sid, ("running",), 15)
+            sock = os.path.join(agent.socket_dir, sid + ".sock")
+            server = tmux_server_pid(sock)
+            observer = subprocess.Popen(["tmux", "-S", sock, "-C", "attach-session"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+            await asyncio.sleep(0.5)
+            observer.send_signal(signal.SIGSTOP)  # it reads nothing from now on
+            await asyncio.sleep(1.5)
+            tool = [p for p in pids_matching("cm-flood-" + str(os.getpid()))
+                    if open(f"/proc/{p}/comm").read().strip() == "yes"]
+            t.check("the flooding tool runs", len(tool) == 1, tool)
+            for p in tool:
+                os.kill(p, signal.SIGKILL)
+            rec = await c.wait_event(lambda e: e.get("type") == "session_recovered" and
+                                     e.get("sessionId") == sid, 15)
+            t.check("the killed tool is started again (crashed)",
+                    rec is not None and rec.get("reason") == "crashed", rec)
+            back = await c.wait_listed(sid, ("running",), 15)
+            await asyncio.sleep(1.0)
+            t.check("the restarted tool floods its pane again", back is not None, back)
+            t.check("the tmux server that lived through the restart is the same one",
+                    server is not None and tmux_server_pid(sock) == server,
+                    (server, tmux_server_pid(sock)))
+            again = of(c, sid, "session_recovered")
+            t.check("one restart, none for a lost tmux server",
+                    len(again) == 1 and (await listed(c, sid) or {}).get("state") == "running",
+                    again)
+            observer.send_signal(signal.SIGCONT)
+            observer.kill()
+            observer.wait()
+
+
 async def main(t):
     await crash_and_exit(t)
     await resume_fails(t)
     await reboot(t)
     await hostile_state(t)
+    await observer_lags(t)
 
 
 run(main)

@@ -23,8 +23,8 @@ struct session;
 
 /*
  * Starts watching s's tool (s is attached; called on every attach). Never
- * fails: the fallback is used. A pane whose process is replaced
- * (respawn-pane) must be watched again: call it after the respawn.
+ * fails: the fallback is used. A tool started again (session_restart)
+ * must be watched again: call it after the restart.
  */
 void deadwatch_start(struct session *s);
 /* Stops watching (the control client goes, the session ends). */

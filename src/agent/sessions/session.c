@@ -585,8 +585,12 @@ session_create_with(struct sessions *set, const struct profile *p, const char *t
 }
 
 /*
- * Runs the tool of s again with tool_argv: in the pane tmux kept when its
- * server still runs (respawn-pane), else in a new server on the same socket.
+ * Runs the tool of s again with tool_argv: in a new window in place of the
+ * dead one when its server still runs, else in a new server on the same
+ * socket. Not respawn-pane: tmux (3.3a to at least 3.6a) crashes when a pane
+ * is respawned while a control client has not read all its output, which is
+ * our own client on a busy machine; a new window starts every reader afresh.
+ * The window is sized again, since a new window takes the default size.
  */
 int
 session_restart(struct session *s, char **tool_argv)
@@ -600,8 +604,12 @@ session_restart(struct session *s, char **tool_argv)
 	s->rec.started = time_wall();
 	if (s->cc != NULL && s->link == SESSION_LINK_UP) {
 		buf_init(&cmd, 256);
-		buf_append_str(&cmd, "respawn-pane -k -t ");
-		tmuxcc_quote(&cmd, s->id, strlen(s->id));
+		char *target = xasprintf("%s:0", s->id);
+		char size[64];
+
+		buf_append_str(&cmd, "new-window -k -t ");
+		tmuxcc_quote(&cmd, target, strlen(target));
+		free(target);
 		buf_append_str(&cmd, " -c ");
 		dir = session_format_literal(s->path);
 		tmuxcc_quote(&cmd, dir, strlen(dir));
@@ -615,6 +623,9 @@ session_restart(struct session *s, char **tool_argv)
 		buf_release(&cmd);
 		if (rc < 0)
 			return rc;
+		snprintf(size, sizeof size, "resize-window -x %d -y %d", s->cols, s->rows);
+		if (session_command(s, size, NULL, NULL) < 0)
+			log_warn("%s: cannot size the new window", s->id);
 		/* The new process is watched again (deadwatch.h). */
 		deadwatch_start(s);
 		monitor_schedule(s, s->set->cfg->debounce_ms);
