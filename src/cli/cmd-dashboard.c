@@ -4,16 +4,17 @@
  *
  * The server is a vhost on libcm's own lws context, so the browsers'
  * sockets and the agents' connections are served by one loop in one
- * thread. It listens on loopback only: the dashboard holds every agent's
- * token, so it is not put on a network without TLS, and it has no TLS of
- * its own; a phone reaches it through `ssh -L` or a VPN's port forward
- * (docs/DASHBOARD.md).
+ * thread. It listens on loopback unless it is given a certificate: the
+ * dashboard holds every agent's token, so it is never put on a network in
+ * clear (--tls-cert/--tls-key; docs/DASHBOARD.md).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -47,10 +48,11 @@ dash_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* The upgrade: the same door rules as the agent's, then the route. */
-		if (!dash_host_ok(wsi))
+		if (!dash_host_ok(d, wsi))
 			return dash_refuse(wsi, 421,
-					   "this dashboard answers to 127.0.0.1 and localhost");
-		if (!dash_origin_ok(wsi))
+					   "this dashboard answers to address literals, localhost "
+					   "and --allow-host names");
+		if (!dash_origin_ok(d, wsi))
 			return dash_refuse(wsi, HTTP_STATUS_FORBIDDEN, "Origin not allowed");
 		if (d->sockets >= DASH_SOCKETS_MAX)
 			return dash_refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
@@ -161,6 +163,37 @@ dash_loopback(const char *addr)
 	return !strcmp(addr, "::1");
 }
 
+/*
+ * Checks the TLS files: both or neither, readable, and a private key that
+ * only its owner may read (ssh's rule for keys). 0, or the exit code.
+ */
+static int
+dash_tls_check(struct cli *cli, const char *cert, const char *key)
+{
+	struct stat st;
+
+	if (!cert && !key)
+		return 0;
+	if (!cert || !key) {
+		cli_error(cli, "--tls-cert and --tls-key go together");
+		return CLI_EXIT_USAGE;
+	}
+	if (access(cert, R_OK) < 0) {
+		cli_error(cli, "--tls-cert %s: %s", cert, strerror(errno));
+		return CLI_EXIT_CONFIG;
+	}
+	if (stat(key, &st) < 0 || access(key, R_OK) < 0) {
+		cli_error(cli, "--tls-key %s: %s", key, strerror(errno));
+		return CLI_EXIT_CONFIG;
+	}
+	if (st.st_mode & 077) {
+		cli_error(cli, "--tls-key %s: others may read it (mode %03o); chmod 600 it", key,
+			  (unsigned)(st.st_mode & 0777));
+		return CLI_EXIT_UNSAFE;
+	}
+	return 0;
+}
+
 /* SIGINT or SIGTERM: leave. */
 static void
 dash_signal(int fd, void *arg)
@@ -209,9 +242,12 @@ cmd_dashboard_exec(struct cli *cli, int argc, char **argv)
 					     {"bind", required_argument, NULL, 'b'},
 					     {"pool", required_argument, NULL, 0},
 					     {"token-file", required_argument, NULL, 't'},
+					     {"tls-cert", required_argument, NULL, 'C'},
+					     {"tls-key", required_argument, NULL, 'K'},
+					     {"allow-host", required_argument, NULL, 'H'},
 					     {NULL, 0, NULL, 0}};
 	struct lws_context_creation_info info;
-	const char *token_file = NULL;
+	const char *token_file = NULL, *cert = NULL, *key = NULL;
 	char path[4096], why[1024];
 	struct cm_watch *wsig;
 	/* Static: the loop, freed after this returns, still calls back with it. */
@@ -231,17 +267,38 @@ cmd_dashboard_exec(struct cli *cli, int argc, char **argv)
 			d.bind = optarg;
 		else if (c == 't')
 			token_file = optarg;
-		else
+		else if (c == 'C')
+			cert = optarg;
+		else if (c == 'K')
+			key = optarg;
+		else if (c == 'H') {
+			if (d.nhosts == DASH_HOSTS_MAX) {
+				cli_error(cli, "--allow-host: at most %d names", DASH_HOSTS_MAX);
+				return CLI_EXIT_USAGE;
+			}
+			if (!*optarg || strlen(optarg) > 253 ||
+			    strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					   "0123456789.-") != strlen(optarg)) {
+				cli_error(cli, "--allow-host: \"%.60s\" is not a host name",
+					  optarg);
+				return CLI_EXIT_USAGE;
+			}
+			d.hosts[d.nhosts++] = optarg;
+		} else
 			return CLI_EXIT_USAGE;
 	}
 	if (optind < argc) {
 		cli_error(cli, "unexpected argument \"%s\"", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if (!dash_loopback(d.bind)) {
+	if ((rc = dash_tls_check(cli, cert, key)) != 0)
+		return rc;
+	d.tls = cert != NULL;
+	if (!d.tls && !dash_loopback(d.bind)) {
 		cli_error(cli,
-			  "--bind %s: the dashboard listens on loopback only (it has no TLS); "
-			  "reach it from elsewhere through ssh -L or a VPN (docs/DASHBOARD.md)",
+			  "--bind %s: without TLS the dashboard listens on loopback only; "
+			  "give --tls-cert and --tls-key, or reach it through ssh -L "
+			  "(docs/DASHBOARD.md)",
 			  d.bind);
 		return CLI_EXIT_USAGE;
 	}
@@ -270,10 +327,22 @@ cmd_dashboard_exec(struct cli *cli, int argc, char **argv)
 	info.vhost_name = "cm-dashboard";
 	info.user = &d;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (d.tls) {
+		/* TLS only: a plain HTTP request on the port gets no answer. */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cert;
+		info.ssl_private_key_filepath = key;
+	}
 	d.port = (int)port;
 	d.vh = lws_create_vhost(cm_loop_lws_context(cli->loop), &info);
 	if (!d.vh) {
-		cli_error(cli, "cannot listen on %s port %ld (in use?)", d.bind, port);
+		if (d.tls)
+			cli_error(cli,
+				  "cannot listen on %s port %ld: the port is in use, or %s and %s "
+				  "are not a PEM certificate and its private key",
+				  d.bind, port, cert, key);
+		else
+			cli_error(cli, "cannot listen on %s port %ld (in use?)", d.bind, port);
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
@@ -290,9 +359,10 @@ cmd_dashboard_exec(struct cli *cli, int argc, char **argv)
 	}
 	fprintf(
 	    stderr,
-	    "cm dashboard: http://%s%s%s:%ld/ for %zu context%s; sign in with the token in %s\n",
-	    strchr(info.iface, ':') ? "[" : "", info.iface, strchr(info.iface, ':') ? "]" : "",
-	    port, d.nagents, d.nagents == 1 ? "" : "s", token_file);
+	    "cm dashboard: http%s://%s%s%s:%ld/ for %zu context%s; sign in with the token in %s\n",
+	    d.tls ? "s" : "", strchr(info.iface, ':') ? "[" : "", info.iface,
+	    strchr(info.iface, ':') ? "]" : "", port, d.nagents, d.nagents == 1 ? "" : "s",
+	    token_file);
 	while (!done)
 		cm_loop_run_until(cli->loop, &done, -1);
 	cm_watch_free(wsig);
@@ -314,13 +384,19 @@ out:
 const struct cli_cmd cmd_dashboard_entry = {
     .name = "dashboard",
     .alias = NULL,
-    .usage = "[--port N] [--bind ADDR] [--pool P] [--token-file FILE]",
+    .usage = "[--port N] [--bind ADDR] [--pool P] [--token-file FILE] [--tls-cert FILE "
+	     "--tls-key FILE] [--allow-host NAME]",
     .summary = "one web page for every agent's sessions (on 127.0.0.1:8765)",
     .help = "    --port N          port to listen on (default 8765)\n"
-	    "    --bind ADDR       loopback address to listen on (default 127.0.0.1)\n"
+	    "    --bind ADDR       address to listen on (default 127.0.0.1); other than\n"
+	    "                      loopback only with TLS\n"
 	    "    --pool P          only the contexts of pool P (default: every context)\n"
 	    "    --token-file FILE the dashboard's token (default ~/.config/cm/dashboard-token,\n"
-	    "                      made on first use, mode 0600)\n",
+	    "                      made on first use, mode 0600)\n"
+	    "    --tls-cert FILE   serve HTTPS with this certificate (PEM, chain first)\n"
+	    "    --tls-key FILE    ...and this private key (PEM, mode 0600)\n"
+	    "    --allow-host NAME answer to Host NAME too (besides address literals and\n"
+	    "                      localhost), e.g. the name a VPN gives this machine\n",
     .flags = CMD_NEEDS_CONTEXTS,
     .exec = cmd_dashboard_exec,
 };

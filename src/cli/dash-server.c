@@ -3,11 +3,12 @@
  * agent's security headers, and the Host and Origin rules of its listener.
  *
  * The rules are the agent's (src/agent/transport/hostcheck.c and
- * listener.c), written again here in their loopback-only form because the
+ * listener.c), written again here in their dashboard form because the
  * agent's versions read its configuration: a Host must be an address
- * literal or localhost (a rebound DNS name is refused with 421), and a
- * WebSocket's Origin, when a browser sends one, must be this very server
- * ("http://" + Host). The CSP is the agent's, byte for byte.
+ * literal, localhost or a name given with --allow-host (a rebound DNS
+ * name is refused with 421), and a WebSocket's Origin, when a browser
+ * sends one, must be this very server (the scheme served + Host). The CSP is the agent's, byte for
+ * byte.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ dash_header(struct lws *wsi, enum lws_token_indexes tok, char *buf, int size)
 }
 
 int
-dash_host_ok(struct lws *wsi)
+dash_host_ok(const struct dash *d, struct lws *wsi)
 {
 	char host[300], name[300], *end;
 	unsigned char addr[16];
@@ -68,12 +69,17 @@ dash_host_ok(struct lws *wsi)
 		return inet_pton(AF_INET6, host + 1, addr) == 1;
 	}
 	snprintf(name, sizeof name, "%.*s", (int)strcspn(host, ":"), host);
+	for (size_t i = 0; i < d->nhosts; i++)
+		if (!strcasecmp(name, d->hosts[i]))
+			return 1;
 	return inet_pton(AF_INET, name, addr) == 1 || !strcasecmp(name, "localhost");
 }
 
 int
-dash_origin_ok(struct lws *wsi)
+dash_origin_ok(const struct dash *d, struct lws *wsi)
 {
+	const char *scheme = d->tls ? "https://" : "http://";
+	size_t n = strlen(scheme);
 	char origin[300], host[300];
 
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
@@ -81,7 +87,7 @@ dash_origin_ok(struct lws *wsi)
 	if (dash_header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) < 0 ||
 	    dash_header(wsi, WSI_TOKEN_HOST, host, sizeof host) < 0)
 		return 0;
-	return !strncmp(origin, "http://", 7) && !strcmp(origin + 7, host);
+	return !strncmp(origin, scheme, n) && !strcmp(origin + n, host);
 }
 
 int
@@ -194,9 +200,10 @@ dash_http(struct dash_sess *s, const char *path)
 	char key[256];
 	size_t len = strcspn(path, "?#");
 
-	if (!dash_host_ok(s->wsi))
+	if (!dash_host_ok(s->d, s->wsi))
 		return dash_text(s, 421,
-				 "this dashboard answers to 127.0.0.1 and localhost only\n");
+				 "this dashboard answers to address literals, localhost and "
+				 "--allow-host names only\n");
 	if (len == 1 && path[0] == '/')
 		return dash_reply(s, 302, "text/plain; charset=utf-8", 0, 0, "/fleet/");
 	if (len == 7 && !strncmp(path, "/fleet/", 7))

@@ -27,6 +27,7 @@
 #define DASH_FRAME_MAX	 (1024 * 1024)	    /* largest frame taken from a browser */
 #define DASH_QUEUE_MAX	 (16 * 1024 * 1024) /* bytes queued for one slow browser */
 #define DASH_SOCKETS_MAX 64		    /* browser sockets at once */
+#define DASH_HOSTS_MAX	 8		    /* --allow-host names */
 
 /* A context the dashboard reaches. */
 struct dash_agent {
@@ -40,8 +41,11 @@ struct dash {
 	char token[DASH_TOKEN_LEN + 1]; /* the dashboard's own */
 	struct dash_agent *agents;	/* contexts in scope */
 	size_t nagents;
-	int port;		 /* listening port */
-	const char *bind;	 /* listening address */
+	int port;			   /* listening port */
+	const char *bind;		   /* listening address */
+	int tls;			   /* serving HTTPS (--tls-cert) */
+	const char *hosts[DASH_HOSTS_MAX]; /* --allow-host names */
+	size_t nhosts;
 	struct lws_vhost *vh;	 /* our vhost */
 	int sockets;		 /* browser sockets open */
 	struct dash_sess *socks; /* browser sockets (list through next) */
@@ -100,11 +104,14 @@ void dash_relay_closed(struct dash_sess *s);
 int dash_http(struct dash_sess *s, const char *path);
 /* Writes the next piece of a body; -1 when done (lws closes or keeps alive). */
 int dash_http_write(struct dash_sess *s);
-/* True if the Host header names this machine's loopback (against DNS rebinding). */
-int dash_host_ok(struct lws *wsi);
+/*
+ * True if the Host header is an address literal, localhost or a name of
+ * --allow-host (against DNS rebinding).
+ */
+int dash_host_ok(const struct dash *d, struct lws *wsi);
 /* Answers a refused upgrade with status and why; returns 1 (lws: refuse). */
 int dash_refuse(struct lws *wsi, unsigned status, const char *why);
-/* True if the Origin header is absent or this dashboard itself. */
-int dash_origin_ok(struct lws *wsi);
+/* True if the Origin header is absent or this dashboard itself (its scheme and Host). */
+int dash_origin_ok(const struct dash *d, struct lws *wsi);
 
 #endif

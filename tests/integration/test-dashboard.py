@@ -83,6 +83,156 @@ async def main(t: Checks):
             t.check("cm dashboard stops cleanly on SIGTERM", rc == 0, f"status {rc}")
             if t.failed:
                 print(open(os.path.join(root, "dashboard.log")).read()[-3000:])
+        await tls_checks(t, root, env, a)
+
+
+def wait_port(port):
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+# Run in a network namespace of its own (only lo, brought up): a dashboard on
+# 0.0.0.0 with TLS, fetched over HTTPS, so no port opens on a real network.
+NETNS_PROBE = r"""
+import os, ssl, subprocess, sys, time, urllib.request
+cm, cert, key, port = sys.argv[1:5]
+d = subprocess.Popen([cm, "dashboard", "--bind", "0.0.0.0", "--port", port,
+                      "--tls-cert", cert, "--tls-key", key],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+ctx = ssl.create_default_context(cafile=cert)
+status = "none"
+for _ in range(50):
+    try:
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/fleet/", context=ctx,
+                                    timeout=5) as r:
+            status = str(r.status)
+        break
+    except OSError as e:
+        status = repr(e)
+        time.sleep(0.1)
+d.terminate()
+print(status, d.wait(10), d.stderr.read().strip())
+"""
+
+
+async def tls_checks(t, root, env, a):
+    """--tls-cert/--tls-key: HTTPS and WSS only, the key's mode checked, the
+    Origin an https one; a non-loopback --bind is taken with TLS only."""
+    import ssl
+    d = os.path.join(root, "tls")
+    os.makedirs(d, exist_ok=True)
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    os.chmod(key, 0o644)
+
+    def refused(args):
+        return subprocess.run([CM, "dashboard", "--port", str(free_port())] + args, env=env,
+                              capture_output=True, text=True, timeout=10)
+    r = refused(["--tls-cert", cert, "--tls-key", key])
+    t.check("a TLS key others may read is refused (exit 13), naming the fix",
+            r.returncode == 13 and "chmod 600" in r.stderr, r.stderr)
+    os.chmod(key, 0o600)
+    r = refused(["--tls-cert", cert])
+    t.check("--tls-cert without --tls-key is a usage error", r.returncode == 2
+            and "together" in r.stderr, r.stderr)
+    junk = os.path.join(d, "junk.pem")
+    with open(junk, "w") as f:
+        f.write("-----BEGIN CERTIFICATE-----\nnot base64 at all\n")
+    r = refused(["--tls-cert", junk, "--tls-key", key])
+    t.check("a certificate that is not one is refused with words", r.returncode != 0
+            and "certificate" in r.stderr, r.stderr)
+    r = refused(["--tls-cert", os.path.join(d, "none.pem"), "--tls-key", key])
+    t.check("a missing certificate file is named", r.returncode != 0
+            and "none.pem" in r.stderr, r.stderr)
+    for bad in ("evil/x", "a b", "", "x" * 300, "[::1]"):
+        r = refused(["--allow-host", bad])
+        t.check(f"--allow-host {bad[:20]!r} is refused", r.returncode == 2, r.stderr)
+
+    port = free_port()
+    log = open(os.path.join(root, "dashboard-tls.log"), "w")
+    dash = subprocess.Popen([CM, "dashboard", "--port", str(port), "--tls-cert", cert,
+                             "--tls-key", key, "--allow-host", "manager.example"],
+                            env=env, stdout=log, stderr=log)
+    try:
+        wait_port(port)
+        token = open(os.path.join(root, "cfg/cm/dashboard-token")).read().strip()
+        ctx = ssl.create_default_context(cafile=cert)
+        base = f"https://127.0.0.1:{port}"
+
+        def get(path, host=None):
+            hc = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=ctx)
+            hc.request("GET", path, headers={"Host": host} if host else {})
+            r = hc.getresponse()
+            body = r.read()
+            hc.close()
+            return r.status, r.getheader("content-security-policy") or "", body
+        code, csp, body = get("/fleet/")
+        t.check("HTTPS: the page is served, with the CSP", code == 200 and b"<html" in
+                body.lower() and "script-src 'self'" in csp, f"{code} {csp}")
+        try:
+            clear = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            clear.request("GET", "/fleet/")
+            clear.getresponse()
+            answered = True
+        except (OSError, http.client.HTTPException):
+            answered = False
+        t.check("the same port gives nothing in clear", not answered)
+        code, _, _ = get("/fleet/", host=f"manager.example:{port}")
+        t.check("a Host named by --allow-host is served", code == 200, str(code))
+        code, _, _ = get("/fleet/", host=f"evil.example:{port}")
+        t.check("another name still gets 421", code == 421, str(code))
+        async with websockets.connect(f"wss://127.0.0.1:{port}/fleet/ws", ssl=ctx,
+                                      origin=base) as ws:
+            await ws.send(json.dumps({"auth_token": token}))
+            m = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            t.check("WSS with the https Origin: signed in, the fleet listed",
+                    m.get("type") == "authenticated" and
+                    [x["name"] for x in m.get("fleet", [])] == ["alpha", "beta"], str(m))
+        async with websockets.connect(f"wss://127.0.0.1:{port}/ctx/alpha/ws", ssl=ctx,
+                                      origin=base) as ws:
+            await ws.send(json.dumps({"auth_token": token}))
+            m = json.loads(await asyncio.wait_for(ws.recv(), 15))
+            await ws.send(json.dumps({"action": "list_sessions", "id": 7}))
+            r = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            while r.get("id") != 7:
+                r = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            t.check("WSS relay: the agent answers through it", m.get("type") == "authenticated"
+                    and r.get("type") == "session_list", f"{m.get('type')} {r.get('type')}")
+        try:
+            async with websockets.connect(f"wss://127.0.0.1:{port}/fleet/ws", ssl=ctx,
+                                          origin=f"http://127.0.0.1:{port}") as ws:
+                await ws.send(json.dumps({"auth_token": token}))
+                await asyncio.wait_for(ws.recv(), 5)
+            plain_origin = True
+        except (websockets.InvalidHandshake, websockets.ConnectionClosed, OSError):
+            plain_origin = False
+        t.check("an http:// Origin is refused on the TLS dashboard", not plain_origin)
+    finally:
+        dash.terminate()
+        try:
+            dash.wait(10)
+        except subprocess.TimeoutExpired:
+            dash.kill()
+        log.close()
+        if t.failed:
+            print(open(os.path.join(root, "dashboard-tls.log")).read()[-3000:])
+
+    r = subprocess.run(["unshare", "-rn", "sh", "-c", 'ip link set lo up && exec "$0" "$@"',
+                        "python3", "-c", NETNS_PROBE, CM, cert, key, str(free_port())],
+                       env=env, capture_output=True, text=True, timeout=60)
+    if r.returncode != 0 and "Operation not permitted" in r.stderr:
+        print("SKIP: no network namespace here (unshare -rn):", r.stderr.strip())
+    else:
+        t.check("with TLS, --bind 0.0.0.0 is taken and served (in a private netns)",
+                r.stdout.startswith("200 0"), r.stdout + r.stderr)
 
 
 async def checks(t, root, env, port, a, b):
