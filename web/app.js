@@ -24,7 +24,7 @@ const TOKEN_KEY = 'cm.token'; // sessionStorage: this tab only, gone when it clo
 const PATH_KEY = 'cm.lastPath'; // localStorage: the last directory used (not a secret)
 const MAX_EVENTS = 200;
 const FLEET = location.pathname === '/fleet/';
-// The fleet's agents: name -> {name, host, conn, state, profiles}.
+// The fleet's agents: name -> {name, host, pool, conn, state, profiles}.
 const agents = new Map();
 
 const app = {
@@ -573,10 +573,24 @@ async function answerPrompt(approve) {
 
 // ---- start and kill ----------------------------------------------------------
 
-// The tools of the agent the form starts on.
+// The start form's Agent field: an agent's name, or "pool:P" to let the
+// dashboard place the session on pool P's least loaded agent ("pool:" for
+// the whole fleet's).
+const POOL_PREFIX = 'pool:';
+
+// The online agents a choice of the Agent field may land on.
+function agentsOfChoice(value) {
+  if (!value.startsWith(POOL_PREFIX)) return agents.has(value) ? [agents.get(value)] : [];
+  const pool = value.slice(POOL_PREFIX.length);
+  return [...agents.values()].filter((a) => a.state === 'online' && (!pool || a.pool === pool));
+}
+
+// The tools of the agent the form starts on: for a pool, those every one of
+// its online agents has, so that wherever it lands the tool is there.
 function fillTools() {
-  const a = FLEET ? agents.get($('#new-agent').value) : null;
-  const profiles = FLEET ? (a ? a.profiles : []) : app.profiles;
+  const choice = FLEET ? agentsOfChoice($('#new-agent').value) : [];
+  const profiles = !FLEET ? app.profiles : choice.length === 0 ? [] :
+    choice[0].profiles.filter((p) => choice.every((a) => a.profiles.some((q) => q.name === p.name)));
   const select = $('#new-tool');
   replace(select, profiles.map((p) => h('option', { value: p.name },
     p.description ? `${p.name} (${p.description})` : p.name)));
@@ -587,10 +601,20 @@ function openNewDialog() {
   if (FLEET) {
     const sel = $('#new-agent');
     const keep = sel.value;
-    replace(sel, [...agents.values()].map((a) => h('option', { value: a.name, disabled: a.state !== 'online' },
-      a.state === 'online' ? a.name : `${a.name} (down)`)));
+    const options = [...agents.values()].map((a) => h('option', { value: a.name, disabled: a.state !== 'online' },
+      a.state === 'online' ? a.name : `${a.name} (down)`));
+    const pools = [...new Set([...agents.values()].map((a) => a.pool).filter(Boolean))].sort();
+    for (const p of pools) {
+      options.push(h('option', { value: POOL_PREFIX + p, disabled: !agentsOfChoice(POOL_PREFIX + p).length },
+        `Least loaded of pool ${p}`));
+    }
+    if (agents.size > 1) {
+      options.push(h('option', { value: POOL_PREFIX, disabled: !agentsOfChoice(POOL_PREFIX).length },
+        'Least loaded agent'));
+    }
+    replace(sel, options);
     const up = [...agents.values()].find((a) => a.state === 'online');
-    if (agents.get(keep) && agents.get(keep).state === 'online') sel.value = keep;
+    if (agentsOfChoice(keep).some((a) => a.state === 'online')) sel.value = keep;
     else if (up) sel.value = up.name;
   }
   fillTools();
@@ -615,9 +639,17 @@ async function submitNew(ev) {
   }
   $('#new-submit').disabled = true;
   $('#new-error').textContent = '';
-  const agent = FLEET ? $('#new-agent').value : null;
-  const target = FLEET ? (agents.get(agent) || {}).conn : conn;
+  let agent = FLEET ? $('#new-agent').value : null;
   try {
+    if (FLEET && agent.startsWith(POOL_PREFIX)) {
+      // The dashboard asks the pool's agents how loaded they are (as cm start --pool).
+      const pool = agent.slice(POOL_PREFIX.length);
+      $('#new-error').textContent = 'Choosing an agent…';
+      const placed = await conn.request('place', pool ? { pool } : {});
+      agent = placed.context;
+      $('#new-error').textContent = '';
+    }
+    const target = FLEET ? (agents.get(agent) || {}).conn : conn;
     if (!target) throw new Error('Choose an agent.');
     const r = await target.request(Action.CREATE_SESSION, {
       tool, task: $('#new-task').value, context: { path }, autoConfirm: $('#new-auto').checked,
@@ -674,7 +706,8 @@ function onFleetAuthenticated(msg) {
   const list = Array.isArray(msg.fleet) ? msg.fleet : [];
   for (const f of list) {
     if (!f || typeof f.name !== 'string' || agents.has(f.name)) continue;
-    const a = { name: f.name, host: typeof f.host === 'string' ? f.host : '', state: 'connecting', profiles: [] };
+    const a = { name: f.name, host: typeof f.host === 'string' ? f.host : '',
+      pool: typeof f.pool === 'string' ? f.pool : '', state: 'connecting', profiles: [] };
     a.conn = new Conn(agentHandlers(a), `/ctx/${encodeURIComponent(f.name)}/ws`);
     agents.set(a.name, a);
     a.conn.signIn(token);

@@ -168,19 +168,23 @@ dash_signin(struct dash_sess *s, const char *text, size_t len)
 		dash_close(s, "cannot connect to the agent");
 }
 
-/* The fleet socket answers pings (the page's liveness check) and nothing else. */
+/* The fleet socket answers pings (the page's liveness check) and placements. */
 static void
 dash_fleet_rx(struct dash_sess *s, const char *text, size_t len)
 {
 	json_t *msg = json_loadb(text, len, 0, NULL), *id = json_object_get(msg, "id");
 	const char *action = json_string_value(json_object_get(msg, "action"));
 
+	if (id && !json_is_integer(id) && !json_is_string(id))
+		id = NULL; /* an id is echoed only when it is one */
 	if (action && !strcmp(action, "ping"))
 		dash_send_json(s, json_pack("{s:s,s:O*}", "type", "pong", "id", id));
+	else if (action && !strcmp(action, "place"))
+		dash_place_start(s, id, json_object_get(msg, "pool"));
 	else
 		dash_send_json(s, json_pack("{s:s,s:s,s:s,s:O*}", "type", "error", "code",
 					    "unknown_action", "message",
-					    "the fleet socket only answers ping", "id", id));
+					    "the fleet socket answers ping and place", "id", id));
 	json_decref(msg);
 }
 
@@ -215,6 +219,7 @@ dash_relay_closed(struct dash_sess *s)
 		cm_client_free(s->client);
 		s->client = NULL;
 	}
+	dash_place_free(s->place);
 	while ((f = s->q)) {
 		s->q = f->next;
 		free(f);

@@ -4,7 +4,8 @@
  * One lws vhost on libcm's own context (cm_loop_lws_context) serves the
  * embedded web/ files and two kinds of WebSocket:
  *
- *   /fleet/ws      the fleet: after sign-in, the list of contexts;
+ *   /fleet/ws      the fleet: after sign-in, the list of contexts, then
+ *                  `ping` and `place` (which agent a new session goes to);
  *   /ctx/NAME/ws   a relay to the agent of context NAME.
  *
  * Both sign in with the dashboard's own token as their first message
@@ -67,6 +68,8 @@ enum dash_phase {
 	DASH_CLOSING,	 /* closing once the queue is written */
 };
 
+struct dash_place;
+
 /* One HTTP request or browser WebSocket (lws per-session data). */
 struct dash_sess {
 	struct dash *d;
@@ -81,6 +84,7 @@ struct dash_sess {
 	struct dash_frame *q, **qtail; /* frames for the browser */
 	size_t qbytes;		       /* bytes in q */
 	char close_why[124];	       /* reason sent with the close */
+	struct dash_place *place;      /* the fleet socket's placement under way */
 	unsigned char *rx;	       /* a fragmented frame being reassembled */
 	size_t rxlen;
 	/* HTTP response */
@@ -99,6 +103,14 @@ void dash_close(struct dash_sess *s, const char *why);
 void dash_relay_rx(struct dash_sess *s, const char *text, size_t len);
 /* Frees what a browser socket holds (its agent connection, its queue). */
 void dash_relay_closed(struct dash_sess *s);
+
+/*
+ * Answers the fleet socket's {"action": "place", "pool"?} with the agent a
+ * session should go to (dash-place.c), later, without blocking the loop.
+ */
+void dash_place_start(struct dash_sess *s, json_t *id, const json_t *pool);
+/* Drops a placement under way (its browser socket closed). */
+void dash_place_free(struct dash_place *pl);
 
 /* Serves an HTTP GET of path; returns lws's callback result. */
 int dash_http(struct dash_sess *s, const char *path);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # fleet-env: the fleet behind fleet.spec.mjs: three real agents (alpha,
 # beta, gamma) reached through one real sshd (lib-sshd.sh) as three cm
-# contexts, a fake session on each that waits at a dangerous prompt, and
+# contexts (alpha and beta in pool "build"), a fake session on each that
+# waits at a dangerous prompt (and two `cat` sessions more on alpha), and
 # `cm dashboard` over them. Prints one line "READY {json}" (the dashboard's
 # URL and token, the agents' tokens and sessions), then obeys commands on
 # stdin, one a line, answering "OK" to each: "stop NAME", "start NAME"
@@ -24,13 +25,19 @@ for n in $NAMES; do
 	agent_spawn "$T/$n" || exit 1
 	PID[$n]=$SPAWNED_PID
 	PORT[$n]=$SPAWNED_PORT
+	pool=()
+	[ "$n" != gamma ] && pool=(--pool build)
 	"$CM_CLI" ctx add "$n" --agent --host "$SSH_HOST" --user "$(id -un)" --token "$AGENT_TOKEN" \
-		--port "${PORT[$n]}" --path "$T/$n/work" --ssh-config "$SSH_CONFIG" >/dev/null || exit 1
+		--port "${PORT[$n]}" --path "$T/$n/work" --ssh-config "$SSH_CONFIG" "${pool[@]}" >/dev/null || exit 1
 done
 SIDS=""
 for n in $NAMES; do
 	sid=$("$CM_CLI" start fake "task on $n" --ctx "$n" | sed "s|^$n/||") || exit 1
 	SIDS="$SIDS\"$n\": \"$sid\","
+done
+# alpha is the busier of pool build: two more sessions (a `cat` each).
+for i in 1 2; do
+	"$CM_CLI" start cat "extra $i" --ctx alpha >/dev/null || exit 1
 done
 DPORT=$(free_port)
 "$CM_CLI" dashboard --port "$DPORT" >"$T/dashboard.log" 2>&1 &

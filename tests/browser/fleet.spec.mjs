@@ -1,7 +1,8 @@
 // The fleet's dashboard (cm dashboard): three agents behind a real sshd
 // (fleet-env.sh), one page. Sessions are listed under their agent, a prompt
 // is approved on the second agent only, an agent stopped and started while
-// the page is open shows as down and then back by itself, the phone layout
+// the page is open shows as down and then back by itself, a session started
+// by pool placement lands on the pool's least loaded agent, the phone layout
 // works, and no frame the browser gets carries an agent's token.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -73,7 +74,7 @@ await t.check('each agent\'s session is listed under its agent', async () => {
       return li.classList.contains('session-row') ? [agent, li.dataset.agent] : null;
     }).filter(Boolean);
   });
-  assert.equal(groups.length, 3, JSON.stringify(groups));
+  assert.equal(groups.length, 5, JSON.stringify(groups)); // alpha has two `cat` sessions more
   for (const [under, own] of groups) assert.equal(under, own);
   await t.screenshot(page, 'grouped');
 });
@@ -113,10 +114,29 @@ await t.check('the start form picks the agent, down ones disabled', async () => 
   await page.click('#new-session-btn');
   await page.waitForSelector('#new-dialog[open]');
   const opts = await page.$$eval('#new-agent option', (o) => o.map((x) => x.value));
-  assert.deepEqual(opts, ['alpha', 'beta', 'gamma']);
+  assert.deepEqual(opts, ['alpha', 'beta', 'gamma', 'pool:build', 'pool:']);
   await page.selectOption('#new-agent', 'gamma');
   const tools = await page.$$eval('#new-tool option', (o) => o.map((x) => x.value));
   assert.ok(tools.includes('fake'), String(tools));
+  await page.click('#new-cancel');
+});
+
+await t.check('"Least loaded of pool build" starts the session on beta, the idler of alpha and beta', async () => {
+  await page.click('#new-session-btn');
+  await page.waitForSelector('#new-dialog[open]');
+  await page.selectOption('#new-agent', 'pool:build');
+  const tools = await page.$$eval('#new-tool option', (o) => o.map((x) => x.value));
+  assert.ok(tools.includes('cat'), String(tools));
+  await page.selectOption('#new-tool', 'cat');
+  await page.fill('#new-task', 'placed by the dashboard');
+  await page.fill('#new-path', '/tmp');
+  await page.click('#new-submit');
+  await page.waitForSelector('#new-dialog', { state: 'hidden', timeout: 30000 });
+  assert.match(await page.textContent('#detail-id'), /^beta\//);
+  await page.waitForSelector('.session-row[data-agent="beta"] .row-task:text("placed by the dashboard")');
+  // The choice is kept for the next session, as an agent's name would be.
+  await page.click('#new-session-btn');
+  assert.equal(await page.inputValue('#new-agent'), 'pool:build');
   await page.click('#new-cancel');
 });
 

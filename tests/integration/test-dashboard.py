@@ -58,7 +58,7 @@ async def main(t: Checks):
                    XDG_STATE_HOME=os.path.join(root, "xstate"), NO_COLOR="1")
         for name, ag in (("alpha", a), ("beta", b)):
             subprocess.run([CM, "ctx", "add", name, "--local", "--host", "127.0.0.1",
-                            "--port", str(ag.port), "--token", ag.token],
+                            "--port", str(ag.port), "--token", ag.token, "--pool", "gpu"],
                            env=env, check=True, stdout=subprocess.DEVNULL)
 
         bad = subprocess.run([CM, "dashboard", "--bind", "0.0.0.0"], env=env,
@@ -362,6 +362,28 @@ async def checks(t, root, env, port, a, b):
     seq = max([e.get("seq", 0) for e in ca.events] + [ca.auth_reply.get("seq", 0)])
     await cb.close()
 
+    # Placement: the fleet socket picks the pool's least loaded agent, as cm start --pool.
+    await ca.new_session("cat", task="alpha is the busier")
+    async with Client(fleet) as f:
+        r = await f.request("place", pool="gpu")
+        t.check("place in pool gpu: beta, which has no session, with each agent's score",
+                r.get("type") == "placed" and r.get("context") == "beta" and
+                sorted(x["name"] for x in r.get("agents", [])) == ["alpha", "beta"] and
+                all("score" in x for x in r["agents"]), str(r))
+        r = await f.request("place")
+        t.check("place with no pool: the fleet's least loaded (beta)",
+                r.get("context") == "beta", str(r))
+        for bad, code in ((dict(pool="nope"), "unknown_pool"), (dict(pool=5), "bad_request"),
+                          (dict(pool=""), "bad_request"), (dict(pool="x" * 100), "bad_request"),
+                          (dict(pool=["gpu"]), "bad_request")):
+            r = await f.request("place", **bad)
+            t.check(f"place {str(bad)[:30]} -> {code}", r.get("type") == "error" and
+                    r.get("code") == code, str(r))
+        r = await f.request("launch_missiles")
+        t.check("another action on the fleet socket -> unknown_action",
+                r.get("code") == "unknown_action", str(r))
+        frames.append(json.dumps(r))
+
     # The agent stops: the browser's socket closes; back with since: replayed.
     a.stop()
     await asyncio.wait_for(ca.closed.wait(), 15)
@@ -376,6 +398,11 @@ async def checks(t, root, env, port, a, b):
         except websockets.ConnectionClosed as e:
             down = e.code == 1011
     t.check("a sign-in while the agent is down is closed (1011): the page retries", down)
+    async with Client(fleet) as f:
+        r = await f.request("place", pool="gpu")
+        skipped = {x["name"]: x.get("skipped", "") for x in r.get("agents", [])}
+        t.check("place with alpha down: beta, alpha skipped as unreachable",
+                r.get("context") == "beta" and "unreachable" in skipped.get("alpha", ""), str(r))
     a.start()
     async with Client(a) as direct:
         sid2 = await direct.new_session("cat", task="while away")
