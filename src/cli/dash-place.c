@@ -51,8 +51,8 @@ static void dash_place_fire(lws_sorted_usec_list_t *sul);
 static void
 dash_place_error(struct dash_sess *s, json_t *id, const char *code, const char *message)
 {
-	dash_send_json(s, json_pack("{s:s,s:s,s:s,s:O*}", "type", "error", "code", code,
-				    "message", message, "id", id));
+	dash_send_json(s, json_pack("{s:s,s:s,s:s,s:O*}", "type", "error", "code", code, "message",
+				    message, "id", id));
 }
 
 /* A peer has its answer (or none): when it is the last, answer on the next loop turn. */
@@ -136,8 +136,9 @@ dash_place_fire(lws_sorted_usec_list_t *sul)
 
 		if (p->info && place_score(p->info, &score, why, sizeof why) == 0) {
 			infos[i] = p->info;
-			json_array_append_new(agents, json_pack("{s:s,s:f}", "name",
-								p->agent->ctx.name, "score", score));
+			json_array_append_new(
+			    agents,
+			    json_pack("{s:s,s:f}", "name", p->agent->ctx.name, "score", score));
 			continue;
 		}
 		if (p->info)
@@ -155,9 +156,9 @@ dash_place_fire(lws_sorted_usec_list_t *sul)
 						"no_agent", "message", msg, "id", pl->id, "agents",
 						agents));
 	} else {
-		dash_send_json(pl->s,
-			       json_pack("{s:s,s:O*,s:s,s:o}", "type", "placed", "id", pl->id,
-					 "context", pl->peers[pick].agent->ctx.name, "agents", agents));
+		dash_send_json(pl->s, json_pack("{s:s,s:O*,s:s,s:o}", "type", "placed", "id",
+						pl->id, "context", pl->peers[pick].agent->ctx.name,
+						"agents", agents));
 	}
 	dash_place_free(pl);
 }
@@ -182,7 +183,8 @@ dash_place_start(struct dash_sess *s, json_t *id, const json_t *pool)
 		if (!name || (d->agents[i].ctx.pool && !strcmp(d->agents[i].ctx.pool, name)))
 			n++;
 	if (!n) {
-		dash_place_error(s, id, "unknown_pool", "no agent of the dashboard is in that pool");
+		dash_place_error(s, id, "unknown_pool",
+				 "no agent of the dashboard is in that pool");
 		return;
 	}
 	pl = xcalloc(1, sizeof(*pl) + n * sizeof(pl->peers[0]));
