@@ -2,7 +2,8 @@
  * dash-relay: a browser's WebSocket, signed in with the dashboard's token,
  * relayed to one agent through libcm.
  *
- * The sign-in is done here and never passed on: the agent's connection
+ * The sign-in is done here and never passed on (a wrong token is answered
+ * late, common/guess.h): the agent's connection
  * authenticates with the agent's token (libcm's auth frame), and only its
  * `authenticated` answer goes back. After that every frame goes through
  * as it is, both ways. A drop of the agent closes the browser's socket
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "conn.h"
 #include "dash.h"
@@ -70,6 +72,31 @@ dash_auth_error(struct dash_sess *s, const char *code, const char *message)
 	dash_send_json(
 	    s, json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message));
 	dash_close(s, "sign-in refused");
+}
+
+/* The wait of a wrong sign-in is over. */
+static void
+dash_held_over(lws_sorted_usec_list_t *sul)
+{
+	struct dash_sess *s = lws_container_of(sul, struct dash_sess, held);
+
+	dash_auth_error(s, "auth_failed", "wrong dashboard token");
+}
+
+/*
+ * A wrong token is answered late, the later the more came lately
+ * (common/guess.h); the socket reads nothing meanwhile, and other sockets,
+ * the right token among them, are served at once.
+ */
+static void
+dash_signin_failed(struct dash_sess *s)
+{
+	struct dash *d = s->d;
+	double delay = guess_failed(&d->guesses, time_wall());
+
+	s->phase = DASH_HELD;
+	lws_sul_schedule(cm_loop_lws_context(d->cli->loop), 0, &s->held, dash_held_over,
+			 (lws_usec_t)(delay * LWS_US_PER_SEC));
 }
 
 /* Passes the agent's frames on untouched. */
@@ -142,10 +169,14 @@ dash_signin(struct dash_sess *s, const char *text, size_t len)
 		dash_auth_error(s, "auth_required", "sign in first: {\"auth_token\": ...}");
 		return;
 	}
-	if (!dash_token_equal(d->token, json_string_value(tok), json_string_length(tok)) ||
-	    (since && (!json_is_integer(since) || json_integer_value(since) < 0))) {
+	if (!guess_token_equal(d->token, json_string_value(tok), json_string_length(tok))) {
 		json_decref(msg);
-		dash_auth_error(s, "auth_failed", "wrong dashboard token");
+		dash_signin_failed(s);
+		return;
+	}
+	if (since && (!json_is_integer(since) || json_integer_value(since) < 0)) {
+		json_decref(msg);
+		dash_auth_error(s, "bad_request", "since must be a seq (an integer, 0 or more)");
 		return;
 	}
 	if (s->fleet) {
@@ -205,6 +236,7 @@ dash_relay_rx(struct dash_sess *s, const char *text, size_t len)
 			dash_close(s, "frame not relayed");
 		return;
 	case DASH_AGENT: /* the page waits for `authenticated` before asking anything */
+	case DASH_HELD:
 	case DASH_CLOSING:
 		return;
 	}
@@ -220,6 +252,7 @@ dash_relay_closed(struct dash_sess *s)
 		s->client = NULL;
 	}
 	dash_place_free(s->place);
+	lws_sul_cancel(&s->held);
 	while ((f = s->q)) {
 		s->q = f->next;
 		free(f);

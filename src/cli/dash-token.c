@@ -115,15 +115,3 @@ dash_token_load(const char *path, char token[DASH_TOKEN_LEN + 1], char *why, siz
 	free(data);
 	return 0;
 }
-
-int
-dash_token_equal(const char *token, const char *s, size_t len)
-{
-	unsigned char diff = 0;
-
-	if (len != DASH_TOKEN_LEN)
-		return 0;
-	for (size_t i = 0; i < DASH_TOKEN_LEN; i++)
-		diff |= (unsigned char)(token[i] ^ s[i]);
-	return diff == 0;
-}

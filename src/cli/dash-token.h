@@ -20,7 +20,5 @@ int dash_token_path(char *buf, size_t n);
  * DASH_TOKEN_LEN hex digits and a NUL. 0, or a negative code with why.
  */
 int dash_token_load(const char *path, char token[DASH_TOKEN_LEN + 1], char *why, size_t n);
-/* True if the len bytes at s are the token (time independent of where they differ). */
-int dash_token_equal(const char *token, const char *s, size_t len);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "cm.h"
+#include "common/guess.h"
 #include "dash-token.h"
 
 #define DASH_FRAME_MAX	 (1024 * 1024)	    /* largest frame taken from a browser */
@@ -47,9 +48,10 @@ struct dash {
 	int tls;			   /* serving HTTPS (--tls-cert) */
 	const char *hosts[DASH_HOSTS_MAX]; /* --allow-host names */
 	size_t nhosts;
-	struct lws_vhost *vh;	 /* our vhost */
-	int sockets;		 /* browser sockets open */
-	struct dash_sess *socks; /* browser sockets (list through next) */
+	struct lws_vhost *vh;	    /* our vhost */
+	int sockets;		    /* browser sockets open */
+	struct guess_score guesses; /* wrong sign-ins lately (common/guess.h) */
+	struct dash_sess *socks;    /* browser sockets (list through next) */
 };
 
 /* A frame queued for a browser, behind LWS_PRE bytes of headroom. */
@@ -63,6 +65,7 @@ struct dash_frame {
 /* Where a browser socket is. */
 enum dash_phase {
 	DASH_SIGNIN = 0, /* waiting for {"auth_token"} */
+	DASH_HELD,	 /* a wrong token: its auth_failed comes later, nothing is read */
 	DASH_AGENT,	 /* signed in, the agent's connection is coming up */
 	DASH_RELAY,	 /* frames flow */
 	DASH_CLOSING,	 /* closing once the queue is written */
@@ -85,6 +88,7 @@ struct dash_sess {
 	size_t qbytes;		       /* bytes in q */
 	char close_why[124];	       /* reason sent with the close */
 	struct dash_place *place;      /* the fleet socket's placement under way */
+	lws_sorted_usec_list_t held;   /* DASH_HELD: when auth_failed goes out */
 	unsigned char *rx;	       /* a fragmented frame being reassembled */
 	size_t rxlen;
 	/* HTTP response */

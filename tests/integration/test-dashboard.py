@@ -290,6 +290,37 @@ async def checks(t, root, env, port, a, b):
         except websockets.ConnectionClosed:
             closed = True
         t.check("and the socket is closed", closed)
+    # Guessing is slowed, the owner is not: 20 wrong tokens at once are
+    # answered later and later (the last after about a second), and the
+    # right token, sent while they wait, is let in at once.
+    async def wrong(n):
+        async with websockets.connect(f"ws://127.0.0.1:{port}/fleet/ws") as ws:
+            t0 = time.monotonic()
+            await ws.send(json.dumps({"auth_token": "%064x" % n}))
+            m = json.loads(await asyncio.wait_for(ws.recv(), 20))
+            return m.get("code"), time.monotonic() - t0
+
+    async def right():
+        await asyncio.sleep(0.2)
+        async with websockets.connect(f"ws://127.0.0.1:{port}/fleet/ws") as ws:
+            await ws.send(json.dumps({"auth_token": token}))
+            m = json.loads(await asyncio.wait_for(ws.recv(), 20))
+            return m.get("type"), time.monotonic()
+    t0 = time.monotonic()
+    got = await asyncio.gather(*[wrong(n) for n in range(20)], right())
+    fails, (owner, owner_at) = got[:-1], got[-1]
+    slowest = max(d for _, d in fails)
+    t.check("20 wrong tokens all get auth_failed, the last ones late",
+            all(c == "auth_failed" for c, _ in fails) and slowest >= 0.5,
+            f"{[c for c, _ in fails]} slowest {slowest:.2f} s")
+    t.check("the right token sent meanwhile is let in before the guesses are answered",
+            owner == "authenticated" and owner_at - t0 < slowest, f"{owner} at "
+            f"{owner_at - t0:.2f} s, slowest guess {slowest:.2f} s")
+    async with websockets.connect(f"ws://127.0.0.1:{port}/fleet/ws") as ws:
+        await ws.send(json.dumps({"auth_token": token, "since": "yesterday"}))
+        m = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        t.check("a since that is not a seq -> bad_request", m.get("code") == "bad_request",
+                str(m))
     async with websockets.connect(f"ws://127.0.0.1:{port}/ctx/alpha/ws") as ws:
         await ws.send(json.dumps({"auth_token": a.token}))
         m = json.loads(await asyncio.wait_for(ws.recv(), 10))

@@ -94,7 +94,7 @@ http_health_transport(struct agent *a, struct buf *out)
 			  "# HELP cm_auth_failure_score The agent-wide score of recent token "
 			  "failures.\n"
 			  "# TYPE cm_auth_failure_score gauge\ncm_auth_failure_score %.3f\n",
-			  gate_authed_count(a), a->n_conns, a->auth.score);
+			  gate_authed_count(a), a->n_conns, a->auth.guesses.score);
 }
 
 int

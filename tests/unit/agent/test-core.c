@@ -126,9 +126,9 @@ test_auth(void **state)
 	assert_true(d1 > 0 && d2 > d1);
 	for (int i = 0; i < 1000; i++)
 		d = auth_failed(&au, 100.0 + i * 0.001);
-	assert_true(d <= AUTH_DELAY_MAX && d == AUTH_DELAY_MAX);
+	assert_true(d <= GUESS_DELAY_MAX && d == GUESS_DELAY_MAX);
 	/* ...and forgiven as time passes. */
-	assert_true(auth_failed(&au, 101.0 + 2000 * AUTH_DRAIN) <= d1);
+	assert_true(auth_failed(&au, 101.0 + 2000 * GUESS_DRAIN) <= d1);
 }
 
 /* Host values that name the agent pass; a rebound name does not. */
