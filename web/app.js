@@ -24,7 +24,7 @@ const TOKEN_KEY = 'cm.token'; // sessionStorage: this tab only, gone when it clo
 const PATH_KEY = 'cm.lastPath'; // localStorage: the last directory used (not a secret)
 const MAX_EVENTS = 200;
 const FLEET = location.pathname === '/fleet/';
-// The fleet's agents: name -> {name, host, pool, conn, state, profiles}.
+// The fleet's agents: name -> {name, host, pool, conn, state, profiles, info}.
 const agents = new Map();
 
 const app = {
@@ -362,14 +362,47 @@ function statePill(state, extra = '') {
     h('span', { class: 'dot' }), stateWord(state));
 }
 
-// One agent's heading in the fleet's list: its name and whether it is reached.
+// An agent's health in a few words, from its agent_info: load per CPU,
+// memory free, sessions against its limit, version; and a tone, warn when
+// the machine is overloaded, short of memory or full.
+function agentHealth(info) {
+  if (!info) return null;
+  const perCpu = info.cpus > 0 ? info.load1 / info.cpus : 0;
+  const free = info.memTotal > 0 ? info.memAvailable / info.memTotal : 1;
+  const full = info.maxSessions > 0 && info.sessions >= info.maxSessions;
+  const words = [`load ${Number(info.load1).toFixed(2)} on ${info.cpus} CPU${info.cpus === 1 ? '' : 's'}`];
+  if (info.memTotal > 0) words.push(`${Math.round(free * 100)}% memory free`);
+  words.push(`${info.sessions}/${info.maxSessions} sessions`);
+  if (info.version) words.push(`v${info.version}`);
+  return { text: words.join(' · '), warn: perCpu > 1.5 || free < 0.1 || full };
+}
+
+// One agent's heading in the fleet's list: its name, whether it is reached,
+// and its health.
 function agentRow(a) {
   const up = a.state === 'online';
   const word = up ? 'Connected' : a.state === 'connecting' ? 'Connecting…' : 'Down, reconnecting';
+  const health = up ? agentHealth(a.info) : null;
   return h('li', { class: `agent-row agent-${up ? 'up' : 'down'}`, dataset: { agent: a.name, state: up ? 'up' : 'down' } },
     h('span', { class: 'agent-name' }, a.name),
     a.host ? h('span', { class: 'mono muted small' }, a.host) : null,
+    health ? h('span', { class: `agent-health small ${health.warn ? 'health-warn' : 'muted'}`,
+      dataset: { warn: String(health.warn) } }, health.text) : null,
     h('span', { class: `state-pill agent-state tone-${up ? 'done' : 'error'}` }, h('span', { class: 'dot' }), word));
+}
+
+// Every online agent's health, asked again every AGENT_HEALTH_MS.
+const AGENT_HEALTH_MS = 30000;
+function refreshAgentHealth(a) {
+  a.conn.request(Action.AGENT_INFO).then((info) => {
+    a.info = info;
+    renderList();
+  }).catch(() => {});
+}
+if (FLEET) {
+  setInterval(() => {
+    for (const a of agents.values()) if (a.state === 'online') refreshAgentHealth(a);
+  }, AGENT_HEALTH_MS);
 }
 
 function renderList() {
@@ -726,6 +759,7 @@ function agentHandlers(a) {
       renderList();
     },
     onAuthenticated: async (msg, resumed) => {
+      refreshAgentHealth(a);
       a.conn.request(Action.LIST_PROFILES).then((r) => {
         a.profiles = Array.isArray(r.profiles) ? r.profiles : [];
       }).catch(() => {});

@@ -65,6 +65,17 @@ await t.check('signs in with the dashboard token; every agent shows as connected
   for (const n of ['alpha', 'beta', 'gamma']) await page.waitForSelector(`${agentRow(n)}[data-state="up"]`);
 });
 
+await t.check('each agent\'s heading shows its health: load, memory, sessions, version', async () => {
+  for (const n of ['alpha', 'beta', 'gamma']) {
+    await page.waitForSelector(`${agentRow(n)} .agent-health`);
+    const text = await page.textContent(`${agentRow(n)} .agent-health`);
+    assert.match(text, /^load \d+\.\d\d on \d+ CPUs? · \d+% memory free · \d+\/\d+ sessions · v\d+\.\d+/, text);
+  }
+  // alpha holds three sessions (its fake one and two `cat`), gamma one.
+  assert.match(await page.textContent(`${agentRow('alpha')} .agent-health`), / 3\/\d+ sessions/);
+  assert.match(await page.textContent(`${agentRow('gamma')} .agent-health`), / 1\/\d+ sessions/);
+});
+
 await t.check('each agent\'s session is listed under its agent', async () => {
   for (const n of ['alpha', 'beta', 'gamma']) await page.waitForSelector(row(n));
   const groups = await page.$$eval('#session-list > li', (lis) => {
