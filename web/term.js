@@ -97,10 +97,13 @@ export class TermView {
     this.resizeObserver.observe(box);
   }
 
-  // Asks the agent for the screen and the live output.
+  // Asks the agent for the screen and the live output. The box counts the
+  // subscriptions drawn (data-subscribed), so that a test or a tool can tell
+  // that the terminal follows the current connection.
   async subscribe() {
     const msg = await this.conn.request(Action.SUBSCRIBE_OUTPUT, { sessionId: this.sessionId });
     this.showSnapshot(msg);
+    this.box.dataset.subscribed = String(Number(this.box.dataset.subscribed || 0) + 1);
   }
 
   // Draws a snapshot (output_subscribed or output_snapshot).
@@ -161,7 +164,10 @@ export class TermView {
     if (cols === this.cols && rows === this.rows) return;
     this.cols = cols;
     this.rows = rows;
-    this.conn.request(Action.RESIZE, { sessionId: this.sessionId, cols, rows }).catch((e) => this.onError(e));
+    // data-size: the size the agent has made the session (its reply).
+    this.conn.request(Action.RESIZE, { sessionId: this.sessionId, cols, rows })
+      .then(() => { this.box.dataset.size = `${cols}x${rows}`; })
+      .catch((e) => this.onError(e));
   }
 
   setTyping(on) {

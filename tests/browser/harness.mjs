@@ -161,7 +161,8 @@ export class Harness {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    this.context.setDefaultTimeout(15000);
+    // Generous: a loaded CI machine runs the suite two tests at a time, some under ASan.
+    this.context.setDefaultTimeout(30000);
   }
 
   // A new tab, watched for dialogs (alert() would mean injected script ran),

@@ -66,7 +66,9 @@ await t.check('on a phone, with the connection lost, "Sign out" stays on screen 
   }
 });
 
+let subscribed = 0;
 await t.check('the page comes back by itself when the agent is back on the same port', async () => {
+  subscribed = Number(await page.getAttribute('#term-box', 'data-subscribed'));
   await sleep(1500); // a few retries fail first
   await t.startAgent(t.agentFlags, t.port);
   await page.waitForSelector('#conn-status.conn-online', { timeout: 30000 });
@@ -82,6 +84,9 @@ await t.check('the missed events were replayed (the restart shows in the events 
 
 await t.check('the terminal is live again: typing after the restart reaches the tool', async () => {
   // Typing mode was kept; the output subscription was renewed on the new connection.
+  await page.waitForFunction((n) => Number(document.querySelector('#term-box').dataset.subscribed) > n,
+    subscribed, { timeout: 30000 });
+  assert.equal(await page.textContent('#type-btn'), 'Stop typing');
   await page.click('#term-box');
   await page.keyboard.type('after-restart');
   await page.keyboard.press('Enter');

@@ -181,7 +181,18 @@ await t.check('"Deny" answers no: the tool rejects the command and waits for inp
 });
 
 await t.check('typing fits the terminal to its box and resizes the session to match', async () => {
-  await sleep(500); // the resize is sent after a short pause
+  // The resize goes out after a short pause; wait for the agent's answer to
+  // the size the terminal has now (it may change once more as the layout settles).
+  await page.waitForFunction(() => {
+    const box = document.querySelector('#term-box');
+    const rows = box.querySelectorAll('.xterm-rows > div').length;
+    return box.dataset.size && box.dataset.size.endsWith(`x${rows}`);
+  }, null, { timeout: 30000 });
+  await sleep(300);
+  await page.waitForFunction(() => {
+    const box = document.querySelector('#term-box');
+    return box.dataset.size.endsWith(`x${box.querySelectorAll('.xterm-rows > div').length}`);
+  });
   typedRows = await page.$$eval('#term-box .xterm-rows > div', (d) => d.length);
   assert.ok(typedRows > 5 && typedRows !== 40, `rows while typing: ${typedRows}`);
   await page.reload();
