@@ -11,8 +11,6 @@
  * the new kind has no use for. Both commands stop the context's ssh
  * master: its control socket is named after the context and its options.
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,31 +21,11 @@
 #include "common/xmalloc.h"
 #include "conn.h"
 #include "ctx-edit.h"
+#include "ctx-flags.h"
 
 /* The ssh-only fields of machine, dropped when a context becomes local. */
 static const char *const ctx_edit_ssh_keys[] = {"user", "sshPort", "identityFile", "sshConfig",
 						NULL};
-
-/* Sets (value non-empty) or removes (value "") key of obj; paths are made absolute. */
-static void
-ctx_edit_set(json_t *obj, const char *key, const char *value, int absolute)
-{
-	char cwd[PATH_MAX];
-
-	if (!value)
-		return;
-	if (!*value) {
-		json_object_del(obj, key);
-		return;
-	}
-	if (absolute && value[0] != '/' && getcwd(cwd, sizeof(cwd))) {
-		char *abs = xasprintf("%s/%s", cwd, value);
-		json_object_set_new(obj, key, json_string(abs));
-		free(abs);
-		return;
-	}
-	json_object_set_new(obj, key, json_string(value));
-}
 
 /* Stops the ssh master kept for a context (its socket would outlive the change). */
 static void
@@ -81,154 +59,65 @@ ctx_edit_save(struct cli *cli, const char *what, const char *name)
 int
 cmd_ctx_edit(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"agent", no_argument, NULL, 'A'},
-	    {"local", no_argument, NULL, 'L'},
-	    {"host", required_argument, NULL, 'H'},
-	    {"user", required_argument, NULL, 'u'},
-	    {"token", required_argument, NULL, 't'},
-	    {"token-file", required_argument, NULL, 'T'},
-	    {"token-env", required_argument, NULL, 'E'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"socket", required_argument, NULL, 'S'},
-	    {"path", required_argument, NULL, 'P'},
-	    {"ssh-port", required_argument, NULL, 's'},
-	    {"identity", required_argument, NULL, 'i'},
-	    {"ssh-config", required_argument, NULL, 'F'},
-	    {"pool", required_argument, NULL, 'o'},
-	    {"default", no_argument, NULL, 'd'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *host = NULL, *user = NULL, *token = NULL, *token_file = NULL, *token_env = NULL,
-		   *sock = NULL, *path = NULL, *identity = NULL, *ssh_config = NULL, *pool = NULL,
-		   *ssh_port = NULL;
-	long port = 0, num;
-	int type = -1, make_default = 0, changes = 0, c, rc;
+	struct ctx_flags f;
 	json_t *obj, *m;
 	struct ctx x;
 	char err[1024], *name;
+	int rc;
 
-	while ((c = cli_getopt(cli, argc, argv, "H:u:t:p:i:F:", opts)) != -1) {
-		changes++;
-		switch (c) {
-		case 'A':
-			type = CTX_AGENT;
-			break;
-		case 'L':
-			type = CTX_LOCAL;
-			break;
-		case 'H':
-			host = optarg;
-			break;
-		case 'u':
-			user = optarg;
-			break;
-		case 't':
-			token = optarg;
-			break;
-		case 'T':
-			token_file = optarg;
-			break;
-		case 'E':
-			token_env = optarg;
-			break;
-		case 'p':
-			if (cli_parse_int(cli, "--port", optarg, 1, 65535, &port) < 0)
-				return CLI_EXIT_USAGE;
-			break;
-		case 'S':
-			sock = optarg;
-			break;
-		case 'P':
-			path = optarg;
-			break;
-		case 's':
-			if (*optarg && cli_parse_int(cli, "--ssh-port", optarg, 1, 65535, &num) < 0)
-				return CLI_EXIT_USAGE;
-			ssh_port = optarg;
-			break;
-		case 'i':
-			identity = optarg;
-			break;
-		case 'F':
-			ssh_config = optarg;
-			break;
-		case 'd':
-			make_default = 1;
-			break;
-		default:
-			return CLI_EXIT_USAGE;
-		}
-	}
-	/* cli_getopt takes --pool for every command: here it is the context's new pool. */
-	if (cli->pool) {
-		pool = cli->pool;
-		cli->pool = NULL;
-		changes++;
-	}
+	if ((rc = ctx_flags_parse(cli, argc, argv, &f)) != 0)
+		return rc;
 	if ((rc = cli_one_arg(cli, argc, argv,
 			      "missing context name (cm ctx edit NAME --host H ...)")) != 0)
 		return rc;
-	if (!changes) {
+	if (!f.given) {
 		cli_error(cli, "nothing to change: give the flags of cm ctx add to change");
 		return CLI_EXIT_USAGE;
 	}
-	if (!!token + !!token_file + !!token_env > 1) {
-		cli_error(cli, "give at most one of --token, --token-file, --token-env");
-		return CLI_EXIT_USAGE;
-	}
-	if ((token && !*token) || (token_file && !*token_file) || (token_env && !*token_env)) {
+	if ((f.token && !*f.token) || (f.token_file && !*f.token_file) ||
+	    (f.token_env && !*f.token_env)) {
 		cli_error(cli, "a context needs a token: --token, --token-file, --token-env "
 			       "cannot be empty");
 		return CLI_EXIT_USAGE;
 	}
-	if (token_file) {
-		char why[768];
-		if ((rc = contexts_check_file(token_file, "token file", 1, why, sizeof(why))) < 0) {
-			cli_error(cli, "%s", why);
-			return rc == CM_EPERM ? CLI_EXIT_UNSAFE : CLI_EXIT_CONFIG;
-		}
-	}
-	if (ssh_config && *ssh_config && access(ssh_config, R_OK) < 0) {
-		cli_error(cli, "ssh config %s: %s", ssh_config, strerror(errno));
-		return CLI_EXIT_CONFIG;
-	}
-	if ((rc = cli_load_contexts(cli)) != 0 ||
+	if ((rc = ctx_flags_check_files(cli, &f)) != 0 || (rc = cli_load_contexts(cli)) != 0 ||
 	    (rc = cli_find_context(cli, argv[optind], &x)) != 0)
 		return rc;
 	obj = json_deep_copy(contexts_object(&cli->contexts, x.name));
 	m = json_object_get(obj, "machine");
-	if (type >= 0) {
-		json_object_set_new(m, "type", json_string(type == CTX_AGENT ? "agent" : "local"));
-		if (type == CTX_LOCAL && x.type == CTX_AGENT) {
+	if (f.type >= 0) {
+		json_object_set_new(m, "type",
+				    json_string(f.type == CTX_AGENT ? "agent" : "local"));
+		if (f.type == CTX_LOCAL && x.type == CTX_AGENT) {
 			/* The ssh host is not where a local agent listens. */
 			json_object_del(m, "host");
 			for (size_t i = 0; ctx_edit_ssh_keys[i]; i++)
 				json_object_del(m, ctx_edit_ssh_keys[i]);
 		}
 	}
-	ctx_edit_set(m, "host", host, 0);
-	ctx_edit_set(m, "user", user, 0);
-	if (port)
-		json_object_set_new(m, "agentPort", json_integer(port));
-	ctx_edit_set(m, "agentSocket", sock,
-		     type == CTX_LOCAL || (type < 0 && x.type == CTX_LOCAL));
-	if (token || token_file || token_env) {
+	ctx_flags_set(m, "host", f.host, 0);
+	ctx_flags_set(m, "user", f.user, 0);
+	if (f.port)
+		json_object_set_new(m, "agentPort", json_integer(f.port));
+	ctx_flags_set(m, "agentSocket", f.sock,
+		      f.type == CTX_LOCAL || (f.type < 0 && x.type == CTX_LOCAL));
+	if (f.token || f.token_file || f.token_env) {
+		/* A context has one token source: the new one replaces the old. */
 		json_object_del(m, "authToken");
 		json_object_del(m, "authTokenFile");
 		json_object_del(m, "authTokenEnv");
-		ctx_edit_set(m, "authToken", token, 0);
-		ctx_edit_set(m, "authTokenFile", token_file, 1);
-		ctx_edit_set(m, "authTokenEnv", token_env, 0);
+		ctx_flags_set(m, "authToken", f.token, 0);
+		ctx_flags_set(m, "authTokenFile", f.token_file, 1);
+		ctx_flags_set(m, "authTokenEnv", f.token_env, 0);
 	}
-	if (ssh_port && !*ssh_port)
+	if (f.ssh_port && !*f.ssh_port)
 		json_object_del(m, "sshPort");
-	else if (ssh_port)
-		json_object_set_new(m, "sshPort", json_integer(strtol(ssh_port, NULL, 10)));
-	ctx_edit_set(m, "identityFile", identity, 1);
-	ctx_edit_set(m, "sshConfig", ssh_config, 1);
-	ctx_edit_set(obj, "path", path, 0);
-	ctx_edit_set(obj, "pool", pool, 0);
+	else if (f.ssh_port)
+		json_object_set_new(m, "sshPort", json_integer(strtol(f.ssh_port, NULL, 10)));
+	ctx_flags_set(m, "identityFile", f.identity, 1);
+	ctx_flags_set(m, "sshConfig", f.ssh_config, 1);
+	ctx_flags_set(obj, "path", f.path, 0);
+	ctx_flags_set(obj, "pool", f.pool, 0);
 	/* The master was set up with the old options; the next command makes a new one. */
 	ctx_edit_close_master(&x);
 	name = xstrdup(x.name);
@@ -237,7 +126,7 @@ cmd_ctx_edit(struct cli *cli, int argc, char **argv)
 		free(name);
 		return CLI_EXIT_USAGE;
 	}
-	if (make_default)
+	if (f.make_default)
 		contexts_set_current(&cli->contexts, name);
 	rc = ctx_edit_save(cli, "changed context", name);
 	free(name);

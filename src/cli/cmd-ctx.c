@@ -8,8 +8,6 @@
  * context works from any directory. Every change is validated in full and
  * saved atomically; a failed add leaves the file untouched.
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,20 +19,10 @@
 #include "common/xmalloc.h"
 #include "conn.h"
 #include "ctx-edit.h"
+#include "ctx-flags.h"
 #include "output.h"
 
 extern const struct cli_cmd cmd_ctx_entry;
-
-/* Makes path absolute against the working directory (caller frees). */
-static char *
-cmd_ctx_abspath(const char *path)
-{
-	char cwd[PATH_MAX];
-
-	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
-		return xstrdup(path);
-	return xasprintf("%s/%s", cwd, path);
-}
 
 /* Saves the file, then prints "done NAME" (nothing if done is NULL); prints the error otherwise. */
 static int
@@ -51,175 +39,69 @@ cmd_ctx_save(struct cli *cli, const char *done, const char *name)
 	return 0;
 }
 
-/* Sets a string field from a flag value. */
-static void
-cmd_ctx_set(json_t *obj, const char *key, const char *value, int absolute)
-{
-	if (!value)
-		return;
-	if (absolute) {
-		char *abs = cmd_ctx_abspath(value);
-		json_object_set_new(obj, key, json_string(abs));
-		free(abs);
-	} else {
-		json_object_set_new(obj, key, json_string(value));
-	}
-}
-
 /* cm ctx add NAME ...: validates and appends a context. */
 static int
 cmd_ctx_add(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"agent", no_argument, NULL, 'A'},
-	    {"local", no_argument, NULL, 'L'},
-	    {"host", required_argument, NULL, 'H'},
-	    {"user", required_argument, NULL, 'u'},
-	    {"token", required_argument, NULL, 't'},
-	    {"token-file", required_argument, NULL, 'T'},
-	    {"token-env", required_argument, NULL, 'E'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"socket", required_argument, NULL, 'S'},
-	    {"path", required_argument, NULL, 'P'},
-	    {"ssh-port", required_argument, NULL, 's'},
-	    {"identity", required_argument, NULL, 'i'},
-	    {"ssh-config", required_argument, NULL, 'F'},
-	    {"pool", required_argument, NULL, 'o'},
-	    {"default", no_argument, NULL, 'd'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *host = NULL, *user = NULL, *token = NULL, *token_file = NULL, *token_env = NULL,
-		   *sock = NULL, *path = NULL, *identity = NULL, *ssh_config = NULL, *pool = NULL;
-	long port = 0, ssh_port = 0;
-	int type = -1, make_default = 0, c, rc;
+	struct ctx_flags f;
+	const char *name;
 	json_t *obj, *m;
-	char err[1024];
+	char err[1024], id[CTX_NAME_MAX + 8];
+	int rc;
 
-	while ((c = cli_getopt(cli, argc, argv, "H:u:t:p:i:F:", opts)) != -1) {
-		switch (c) {
-		case 'A':
-			type = CTX_AGENT;
-			break;
-		case 'L':
-			type = CTX_LOCAL;
-			break;
-		case 'H':
-			host = optarg;
-			break;
-		case 'u':
-			user = optarg;
-			break;
-		case 't':
-			token = optarg;
-			break;
-		case 'T':
-			token_file = optarg;
-			break;
-		case 'E':
-			token_env = optarg;
-			break;
-		case 'p':
-			if (cli_parse_int(cli, "--port", optarg, 1, 65535, &port) < 0)
-				return CLI_EXIT_USAGE;
-			break;
-		case 'S':
-			sock = optarg;
-			break;
-		case 'P':
-			path = optarg;
-			break;
-		case 's':
-			if (cli_parse_int(cli, "--ssh-port", optarg, 1, 65535, &ssh_port) < 0)
-				return CLI_EXIT_USAGE;
-			break;
-		case 'i':
-			identity = optarg;
-			break;
-		case 'F':
-			ssh_config = optarg;
-			break;
-		case 'o':
-			pool = optarg;
-			break;
-		case 'd':
-			make_default = 1;
-			break;
-		default:
-			return CLI_EXIT_USAGE;
-		}
-	}
-	/* cli_getopt takes --pool for every command: here it names the new context's pool. */
-	if (cli->pool) {
-		pool = cli->pool;
-		cli->pool = NULL;
-	}
-	if (optind >= argc) {
-		cli_error(cli, "missing context name (cm ctx add NAME --agent --host H ...)");
-		return CLI_EXIT_USAGE;
-	}
-	if (optind + 1 < argc) {
-		cli_error(cli, "unexpected argument \"%s\"", argv[optind + 1]);
-		return CLI_EXIT_USAGE;
-	}
-	if (!contexts_valid_name(argv[optind])) {
+	if ((rc = ctx_flags_parse(cli, argc, argv, &f)) != 0)
+		return rc;
+	if ((rc = cli_one_arg(cli, argc, argv,
+			      "missing context name (cm ctx add NAME --agent --host H ...)")) != 0)
+		return rc;
+	name = argv[optind];
+	if (!contexts_valid_name(name)) {
 		cli_error(cli,
 			  "invalid context name \"%s\" (1-%d of A-Z a-z 0-9 . _ -, starting "
 			  "with a letter or digit)",
-			  argv[optind], CTX_NAME_MAX);
+			  name, CTX_NAME_MAX);
 		return CLI_EXIT_USAGE;
 	}
-	if (type < 0)
-		type = host ? CTX_AGENT : CTX_LOCAL;
-	if (type == CTX_AGENT && !host) {
+	if (f.type < 0)
+		f.type = f.host && *f.host ? CTX_AGENT : CTX_LOCAL;
+	if (f.type == CTX_AGENT && !(f.host && *f.host)) {
 		cli_error(cli, "--agent needs --host HOST");
 		return CLI_EXIT_USAGE;
 	}
-	if (!!token + !!token_file + !!token_env != 1) {
+	if (!(f.token && *f.token) && !(f.token_file && *f.token_file) &&
+	    !(f.token_env && *f.token_env)) {
 		cli_error(cli, "give exactly one of --token, --token-file, --token-env");
 		return CLI_EXIT_USAGE;
 	}
-	if (token_file) {
-		char why[768];
-		if ((rc = contexts_check_file(token_file, "token file", 1, why, sizeof(why))) < 0) {
-			cli_error(cli, "%s", why);
-			return rc == CM_EPERM ? CLI_EXIT_UNSAFE : CLI_EXIT_CONFIG;
-		}
-	}
-	if (ssh_config && access(ssh_config, R_OK) < 0) {
-		cli_error(cli, "ssh config %s: %s", ssh_config, strerror(errno));
-		return CLI_EXIT_CONFIG;
-	}
-	if ((rc = cli_load_contexts(cli)) != 0)
+	if ((rc = ctx_flags_check_files(cli, &f)) != 0 || (rc = cli_load_contexts(cli)) != 0)
 		return rc;
 	m = json_object();
-	json_object_set_new(m, "type", json_string(type == CTX_AGENT ? "agent" : "local"));
-	cmd_ctx_set(m, "host", host, 0);
-	cmd_ctx_set(m, "user", user, 0);
-	json_object_set_new(m, "agentPort", json_integer(port ? port : CM_DEFAULT_PORT));
-	cmd_ctx_set(m, "agentSocket", sock, type == CTX_LOCAL);
-	cmd_ctx_set(m, "authToken", token, 0);
-	cmd_ctx_set(m, "authTokenFile", token_file, 1);
-	cmd_ctx_set(m, "authTokenEnv", token_env, 0);
-	if (ssh_port)
-		json_object_set_new(m, "sshPort", json_integer(ssh_port));
-	cmd_ctx_set(m, "identityFile", identity, 1);
-	cmd_ctx_set(m, "sshConfig", ssh_config, 1);
-	{
-		char id[CTX_NAME_MAX + 8];
-		snprintf(id, sizeof(id), "ctx-%s", argv[optind]);
-		obj = json_pack("{s:s, s:s}", "id", id, "name", argv[optind]);
-	}
-	cmd_ctx_set(obj, "path", path, 0);
-	cmd_ctx_set(obj, "pool", pool, 0);
+	json_object_set_new(m, "type", json_string(f.type == CTX_AGENT ? "agent" : "local"));
+	ctx_flags_set(m, "host", f.host, 0);
+	ctx_flags_set(m, "user", f.user, 0);
+	json_object_set_new(m, "agentPort", json_integer(f.port ? f.port : CM_DEFAULT_PORT));
+	ctx_flags_set(m, "agentSocket", f.sock, f.type == CTX_LOCAL);
+	ctx_flags_set(m, "authToken", f.token, 0);
+	ctx_flags_set(m, "authTokenFile", f.token_file, 1);
+	ctx_flags_set(m, "authTokenEnv", f.token_env, 0);
+	if (f.ssh_port && *f.ssh_port)
+		json_object_set_new(m, "sshPort", json_integer(strtol(f.ssh_port, NULL, 10)));
+	ctx_flags_set(m, "identityFile", f.identity, 1);
+	ctx_flags_set(m, "sshConfig", f.ssh_config, 1);
+	snprintf(id, sizeof(id), "ctx-%s", name);
+	obj = json_pack("{s:s, s:s}", "id", id, "name", name);
+	ctx_flags_set(obj, "path", f.path, 0);
+	ctx_flags_set(obj, "pool", f.pool, 0);
 	json_object_set_new(obj, "machine", m);
 	if ((rc = contexts_add(&cli->contexts, obj, err, sizeof(err))) < 0) {
 		cli_error(cli, "%s", err);
 		return rc == CM_EEXIST ? CLI_EXIT_CONFIG : CLI_EXIT_USAGE;
 	}
-	if (make_default || !contexts_current(&cli->contexts))
-		if (make_default || contexts_count(&cli->contexts) == 1)
-			contexts_set_current(&cli->contexts, argv[optind]);
-	return cmd_ctx_save(cli, cli->json ? NULL : "added context", argv[optind]);
+	/* The first context becomes the current one, unless one is already set. */
+	if (f.make_default ||
+	    (!contexts_current(&cli->contexts) && contexts_count(&cli->contexts) == 1))
+		contexts_set_current(&cli->contexts, name);
+	return cmd_ctx_save(cli, cli->json ? NULL : "added context", name);
 }
 
 /* Describes where a context's agent is, for tables. */
