@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "conn.h"
+#include "listing.h"
 #include "output.h"
 
 /* Adds the rows of one context's sessions to the table or the JSON array. */
@@ -45,65 +46,22 @@ cmd_ls_add(const char *ctx, const json_t *sessions, struct output_table *t, json
 	}
 }
 
+/* One agent's sessions. */
+static int
+cmd_ls_ask(struct cli *cli, struct cm_client *c, json_t **reply)
+{
+	(void)cli;
+	return cm_client_list_sessions(c, reply);
+}
+
 /* cm ls: lists sessions. */
 static int
 cmd_ls_exec(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"ctx", required_argument, NULL, 0},  {"json", no_argument, NULL, 0},
-	    {"compact", no_argument, NULL, 0},	  {"all", no_argument, NULL, 'a'},
-	    {"pool", required_argument, NULL, 0}, {NULL, 0, NULL, 0},
-	};
 	static const char *const heads[] = {"SESSION", "TOOL", "STATE", "SINCE", "PATH", "TASK"};
-	struct output_table t;
-	struct conn *cns = NULL;
-	size_t n = 0, i;
-	json_t *arr = NULL;
-	int c, all = 0, rc = 0, failed = 0;
+	static const struct listing ls = {heads, 6, cmd_ls_ask, cmd_ls_add};
 
-	while ((c = cli_getopt(cli, argc, argv, "a", opts)) != -1) {
-		if (c != 'a')
-			return CLI_EXIT_USAGE;
-		all = 1;
-	}
-	if (optind < argc) {
-		cli_error(cli, "unexpected argument \"%s\"", argv[optind]);
-		return CLI_EXIT_USAGE;
-	}
-	if ((rc = conn_open_scope(cli, all, NULL, &cns, &n, NULL)) != 0)
-		return rc;
-	if (cli->json)
-		arr = json_array();
-	output_table_init(&t, 6, heads);
-	for (i = 0; i < n; i++) {
-		json_t *list = NULL;
-		if (cns[i].status) {
-			failed = failed ? failed : cns[i].status;
-			continue;
-		}
-		if ((rc = cm_client_list_sessions(cns[i].client, &list)) < 0) {
-			if (n == 1) {
-				rc = conn_request_failed(&cns[i], rc);
-				goto out;
-			}
-			cli_warn(cli, "%s: skipped: %s", cns[i].ctx.name,
-				 cm_client_error(cns[i].client));
-			failed = failed ? failed : CLI_EXIT_NO_AGENT;
-			continue;
-		}
-		cmd_ls_add(cns[i].ctx.name, list, &t, arr);
-		json_decref(list);
-	}
-	if (arr)
-		output_json(stdout, arr);
-	else
-		cli_print_table(cli, &t);
-	rc = failed;
-out:
-	output_table_release(&t);
-	json_decref(arr);
-	conn_close_many(cns, n);
-	return rc;
+	return listing_run(cli, argc, argv, &ls);
 }
 
 const struct cli_cmd cmd_ls_entry = {

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "conn.h"
+#include "listing.h"
 #include "output.h"
 
 #define CMD_TOOLS_RETRY_MS 250 /* between asks while versions are pending */
@@ -35,9 +36,9 @@ cmd_tools_tested(const json_t *tested, char *buf, size_t n)
 
 /* Adds one agent's profiles to the table or the JSON array. */
 static void
-cmd_tools_add(const char *ctx, const json_t *profiles, struct output_table *t, json_t *arr)
+cmd_tools_add(const char *ctx, const json_t *reply, struct output_table *t, json_t *arr)
 {
-	const json_t *p;
+	const json_t *profiles = json_object_get(reply, "profiles"), *p;
 	size_t i;
 
 	json_array_foreach (profiles, i, p) {
@@ -81,8 +82,9 @@ cmd_tools_pending(const json_t *reply)
  * (it never makes a reply wait for a tool's --version), for up to 3 s.
  */
 static int
-cmd_tools_ask(struct cm_loop *loop, struct cm_client *c, json_t **reply)
+cmd_tools_ask(struct cli *cli, struct cm_client *c, json_t **reply)
 {
+	struct cm_loop *loop = cli_loop(cli);
 	int rc;
 
 	for (int tries = 0;; tries++) {
@@ -100,62 +102,11 @@ cmd_tools_ask(struct cm_loop *loop, struct cm_client *c, json_t **reply)
 static int
 cmd_tools_exec(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"ctx", required_argument, NULL, 0}, {"pool", required_argument, NULL, 0},
-	    {"json", no_argument, NULL, 0},	 {"compact", no_argument, NULL, 0},
-	    {"all", no_argument, NULL, 'a'},	 {NULL, 0, NULL, 0},
-	};
 	static const char *const heads[] = {"CONTEXT", "TOOL",	 "PROGRAM",    "FOUND",
 					    "VERSION", "TESTED", "DESCRIPTION"};
-	struct output_table t;
-	struct conn *cns = NULL;
-	size_t n = 0, i;
-	json_t *arr = NULL;
-	int c, all = 0, rc = 0, failed = 0;
+	static const struct listing tools = {heads, 7, cmd_tools_ask, cmd_tools_add};
 
-	while ((c = cli_getopt(cli, argc, argv, "a", opts)) != -1) {
-		if (c != 'a')
-			return CLI_EXIT_USAGE;
-		all = 1;
-	}
-	if (optind < argc) {
-		cli_error(cli, "unexpected argument \"%s\"", argv[optind]);
-		return CLI_EXIT_USAGE;
-	}
-	if ((rc = conn_open_scope(cli, all, NULL, &cns, &n, NULL)) != 0)
-		return rc;
-	if (cli->json)
-		arr = json_array();
-	output_table_init(&t, 7, heads);
-	for (i = 0; i < n; i++) {
-		json_t *reply = NULL;
-		if (cns[i].status) {
-			failed = failed ? failed : cns[i].status;
-			continue;
-		}
-		if ((rc = cmd_tools_ask(cli_loop(cli), cns[i].client, &reply)) < 0) {
-			if (n == 1) {
-				rc = conn_request_failed(&cns[i], rc);
-				goto out;
-			}
-			cli_warn(cli, "%s: skipped: %s", cns[i].ctx.name,
-				 cm_client_error(cns[i].client));
-			failed = failed ? failed : CLI_EXIT_NO_AGENT;
-			continue;
-		}
-		cmd_tools_add(cns[i].ctx.name, json_object_get(reply, "profiles"), &t, arr);
-		json_decref(reply);
-	}
-	if (arr)
-		output_json(stdout, arr);
-	else
-		cli_print_table(cli, &t);
-	rc = failed;
-out:
-	output_table_release(&t);
-	json_decref(arr);
-	conn_close_many(cns, n);
-	return rc;
+	return listing_run(cli, argc, argv, &tools);
 }
 
 const struct cli_cmd cmd_tools_entry = {
