@@ -43,10 +43,7 @@ cmd_capture_exec(struct cli *cli, int argc, char **argv)
 	if (rc < 0) {
 		rc = conn_request_failed(r.conn, rc);
 	} else if (cli->json) {
-		json_t *o = output_with_context(reply, r.conn->ctx.name);
-		json_object_del(o, "id");
-		output_json(stdout, o);
-		json_decref(o);
+		output_reply_json(reply, r.conn->ctx.name);
 		rc = 0;
 	} else {
 		const char *content = json_string_value(json_object_get(reply, "content"));

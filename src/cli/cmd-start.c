@@ -329,10 +329,7 @@ cmd_start_exec(struct cli *cli, int argc, char **argv)
 	sid = xstrdup(json_string_value(json_object_get(reply, "sessionId")));
 	w.auto_confirm = json_is_true(json_object_get(reply, "autoConfirm"));
 	if (cli->json) {
-		json_t *o = output_with_context(reply, cn->ctx.name);
-		json_object_del(o, "id");
-		output_json(stdout, o);
-		json_decref(o);
+		output_reply_json(reply, cn->ctx.name);
 	} else {
 		const json_t *wt = json_object_get(reply, "worktree");
 

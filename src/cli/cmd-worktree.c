@@ -82,11 +82,7 @@ cmd_diff_exec(struct cli *cli, int argc, char **argv)
 	if (rc < 0) {
 		rc = conn_request_failed(r.conn, rc);
 	} else if (cli->json) {
-		json_t *o = output_with_context(reply, r.conn->ctx.name);
-
-		json_object_del(o, "id");
-		output_json(stdout, o);
-		json_decref(o);
+		output_reply_json(reply, r.conn->ctx.name);
 	} else {
 		cmd_diff_print(reply, stat);
 	}
@@ -126,11 +122,7 @@ cmd_merge_exec(struct cli *cli, int argc, char **argv)
 	if (rc < 0) {
 		rc = conn_request_failed(r.conn, rc);
 	} else if (cli->json) {
-		json_t *o = output_with_context(reply, r.conn->ctx.name);
-
-		json_object_del(o, "id");
-		output_json(stdout, o);
-		json_decref(o);
+		output_reply_json(reply, r.conn->ctx.name);
 	} else {
 		const char *commit = json_string_value(json_object_get(reply, "commit"));
 
@@ -289,11 +281,7 @@ cmd_worktree_exec(struct cli *cli, int argc, char **argv)
 	if (rc < 0) {
 		rc = conn_request_failed(r.conn, rc);
 	} else if (cli->json) {
-		json_t *o = output_with_context(reply, r.conn->ctx.name);
-
-		json_object_del(o, "id");
-		output_json(stdout, o);
-		json_decref(o);
+		output_reply_json(reply, r.conn->ctx.name);
 	} else {
 		rc = cmd_worktree_clean_print(r.conn->ctx.name, reply) && optind < argc
 			 ? CLI_EXIT_FAIL

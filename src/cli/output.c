@@ -246,6 +246,16 @@ output_with_context(const json_t *v, const char *ctx)
 	return o;
 }
 
+void
+output_reply_json(const json_t *reply, const char *ctx)
+{
+	json_t *o = output_with_context(reply, ctx);
+
+	json_object_del(o, "id");
+	output_json(stdout, o);
+	json_decref(o);
+}
+
 /*
  * Writes a JSON value and a newline with no control character an agent
  * could have put in a string: jansson escapes C0 controls, non-ASCII goes

@@ -37,6 +37,8 @@ const char *output_state_color(const char *state);
 void output_age(double seconds, char *buf, size_t n);
 /* A copy of an agent's object with a "context" field added, as --json prints them. */
 json_t *output_with_context(const json_t *v, const char *ctx);
+/* Prints an agent's reply as --json does: with "context", without its request id. */
+void output_reply_json(const json_t *reply, const char *ctx);
 /* Prints a JSON value, indented, ASCII only (\u escapes), with a newline. */
 void output_json(FILE *f, const json_t *v);
 /* Prints a JSON value with jansson's flags, ASCII only without controls, and a newline. */
