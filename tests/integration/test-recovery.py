@@ -254,12 +254,39 @@ async def observer_lags(t):
             observer.wait()
 
 
+async def agent_dies_in_backoff(t):
+    """The agent dies while a restart waits out its backoff (the tool has
+    crashed, tmux keeps the dead pane): the next agent starts the tool."""
+    import signal
+    with new_agent(t, "think 300\nexit 3\n") as agent:
+        async with Client(agent) as c:
+            sid = await c.new_session("fake-recover", task="go")
+            cid = (await listed(c, sid)).get("conversationId")
+            deadline = time.monotonic() + 15
+            while "starting it again in" not in agent.log() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            agent.stop(signal.SIGKILL)  # within the 200 ms backoff
+        t.check("the restart was scheduled, and the agent killed before it ran",
+                "starting it again in" in agent.log() and "tool started again" not in
+                agent.log(), agent.log()[-400:])
+        agent.start()
+        async with Client(agent) as c:
+            rec = await c.wait_event(lambda e: e.get("type") == "session_recovered" and
+                                     e.get("sessionId") == sid, 15)
+            t.check("the next agent starts it again, in the same conversation",
+                    rec is not None and rec.get("reason") == "crashed" and
+                    rec.get("conversationId") == cid and rec.get("resumed") is True, rec)
+            back = await c.wait_listed(sid, ("idle", "done"), 15)
+            t.check("and it is back at its input", back is not None, back)
+
+
 async def main(t):
     await crash_and_exit(t)
     await resume_fails(t)
     await reboot(t)
     await hostile_state(t)
     await observer_lags(t)
+    await agent_dies_in_backoff(t)
 
 
 run(main)

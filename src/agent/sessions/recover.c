@@ -193,6 +193,7 @@ recover_on_exit(struct session *s)
 	log_info("%s: tool %s: starting it again in %u ms", s->id, reason, delay);
 	lws_sul_schedule(s->set->lws, 0, &s->rec.timer, recover_fire,
 			 (lws_usec_t)delay * LWS_US_PER_MS);
+	session_save(s); /* an agent that dies before the timer: the next one restarts it */
 }
 
 void

@@ -29,6 +29,7 @@ struct session_recovery {
 	double started;		      /* wall time of the last (re)start */
 	const char *reason;	      /* why the pending restart (static text) */
 	int pending;		      /* a restart is scheduled */
+	int pending_saved;	      /* the state file says one was (the agent died first) */
 	int dead_waits;		      /* looks for the process of a tool that said goodbye */
 	int resumed;		      /* the last (re)start resumed the conversation */
 	int alive;		      /* the tool reached a working or waiting state since */

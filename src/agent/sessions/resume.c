@@ -130,6 +130,7 @@ resume_load(struct session *s, json_t *state)
 	    json_integer_value(v) < 1000)
 		s->rec.attempts = (unsigned)json_integer_value(v);
 	s->rec.auto_continue = json_is_true(json_object_get(state, "autoContinue"));
+	s->rec.pending_saved = json_is_true(json_object_get(state, "restartPending"));
 	if (json_is_integer(v = json_object_get(state, "stallMs")) && json_integer_value(v) >= 0 &&
 	    json_integer_value(v) <= 86400000)
 		s->rec.stall_ms = (long)json_integer_value(v);

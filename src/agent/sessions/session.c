@@ -816,6 +816,14 @@ session_adopt_one(struct sessions *set, const char *file)
 		s->state = (enum cm_state)st;
 		s->state_since = since > 0 ? since : s->state_since;
 	}
+	/*
+	 * The last agent died while a restart waited out its backoff: the
+	 * session is taken as starting, so that the dead pane (or the gone
+	 * server) seen now is a state change, which the recovery acts on as
+	 * it would have. An exited session with nothing pending stays exited.
+	 */
+	if (s->rec.pending_saved && s->state == CM_STATE_EXITED)
+		s->state = CM_STATE_STARTING;
 	if (creating && !session_wait_birth(s->socket)) {
 		/* The agent stopped before tmux even started: nothing to adopt. */
 		log_info("%s: its creation never reached tmux: forgotten", s->id);

@@ -125,6 +125,8 @@ session_to_json(const struct session *s)
 				restart_policy_name((enum restart_policy)s->rec.restart));
 	if (s->rec.attempts > 0)
 		json_object_set_new(o, "restarts", json_integer(s->rec.attempts));
+	if (s->rec.pending)
+		json_object_set_new(o, "restartPending", json_true());
 	if (s->rec.auto_continue)
 		json_object_set_new(o, "autoContinue", json_true());
 	if (s->rec.stall_ms >= 0)
