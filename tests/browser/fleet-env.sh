@@ -3,7 +3,7 @@
 # beta, gamma) reached through one real sshd (lib-sshd.sh) as three cm
 # contexts (alpha and beta in pool "build"), a fake session on each that
 # waits at a dangerous prompt (and two `cat` sessions more on alpha), and
-# `cm dashboard` over them. Prints one line "READY {json}" (the dashboard's
+# `cm dashboard` over them, in clear and over HTTPS (--tls-cert, self-signed). Prints one line "READY {json}" (the dashboard's
 # URL and token, the agents' tokens and sessions), then obeys commands on
 # stdin, one a line, answering "OK" to each: "stop NAME", "start NAME"
 # (on its old port, with its state). EOF or "quit" tears everything down.
@@ -39,15 +39,28 @@ done
 for i in 1 2; do
 	"$CM_CLI" start cat "extra $i" --ctx alpha >/dev/null || exit 1
 done
+wait_port() {
+	for _ in $(seq 1 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2)" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
 DPORT=$(free_port)
 "$CM_CLI" dashboard --port "$DPORT" >"$T/dashboard.log" 2>&1 &
 DASH=$!
-for _ in $(seq 1 100); do
-	[ -s "$T/cfg/cm/dashboard-token" ] && python3 -c "import socket; socket.create_connection(('127.0.0.1', $DPORT), 0.2)" 2>/dev/null && break
-	sleep 0.1
-done
-printf 'READY {"url": "http://127.0.0.1:%s/", "token": "%s", "agentToken": "%s", "sessions": {%s "": ""}}\n' \
-	"$DPORT" "$(cat "$T/cfg/cm/dashboard-token")" "$AGENT_TOKEN" "$SIDS" >&3
+wait_port "$DPORT"
+# The same fleet over HTTPS, with a self-signed certificate (the page's checks
+# of --tls-cert: wss, https Origin).
+mkdir -m 700 "$T/tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -days 2 -keyout "$T/tls/key.pem" -out "$T/tls/cert.pem" 2>/dev/null || exit 1
+TPORT=$(free_port)
+"$CM_CLI" dashboard --port "$TPORT" --tls-cert "$T/tls/cert.pem" --tls-key "$T/tls/key.pem" >"$T/dashboard-tls.log" 2>&1 &
+TDASH=$!
+wait_port "$TPORT"
+printf 'READY {"url": "http://127.0.0.1:%s/", "tlsUrl": "https://127.0.0.1:%s/", "token": "%s", "agentToken": "%s", "sessions": {%s "": ""}}\n' \
+	"$DPORT" "$TPORT" "$(cat "$T/cfg/cm/dashboard-token")" "$AGENT_TOKEN" "$SIDS" >&3
 
 while read -r cmd name; do
 	case "$cmd" in
@@ -61,8 +74,8 @@ while read -r cmd name; do
 	esac
 	echo OK >&3
 done
-kill "$DASH"
-wait "$DASH"
+kill "$DASH" "$TDASH"
+wait "$DASH" "$TDASH"
 for n in $NAMES; do
 	kill "${PID[$n]}" 2>/dev/null && wait "${PID[$n]}"
 done

@@ -162,6 +162,21 @@ await t.check('the phone layout: agents and sessions, then one session\'s screen
   assert.ok(await page.isVisible('#approve-btn'));
 });
 
+await t.check('over HTTPS (--tls-cert): the page signs in on wss and reaches every agent', async () => {
+  const secure = await t.newPage();
+  try {
+    await secure.goto(fleet.tlsUrl);
+    assert.ok(secure.url().startsWith('https://') && secure.url().endsWith('/fleet/'), secure.url());
+    await secure.fill('#token-input', fleet.token);
+    await secure.click('#signin-btn');
+    await secure.waitForSelector('#app-view:not(.hidden)');
+    for (const n of ['alpha', 'beta', 'gamma']) await secure.waitForSelector(`${agentRow(n)}[data-state="up"]`);
+    await secure.waitForSelector(row('alpha'));
+  } finally {
+    await secure.close();
+  }
+});
+
 await t.check('no frame or file the browser got holds an agent token', async () => {
   assert.ok(frames.length > 10, `${frames.length} frames`);
   assert.ok(!frames.some((f) => f.includes(fleet.agentToken)));

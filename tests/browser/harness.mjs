@@ -158,6 +158,8 @@ export class Harness {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1440, height: 900 },
+      // The HTTPS checks (cm dashboard --tls-cert) use a self-signed certificate.
+      ignoreHTTPSErrors: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
