@@ -87,8 +87,12 @@ check "CM_AGENT_TOKEN is accepted without a warning" \
 	bash -c "! grep -q 'process list\|generated' '$T/env.log'"
 
 # The port is taken: a clear message.
-python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(5)' >"$T/port" &
-sleep 0.5
+python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(15)' >"$T/port" &
+holder=$!
+for _ in $(seq 1 100); do
+	[ -s "$T/port" ] && break
+	sleep 0.1
+done
 busy=$(cat "$T/port")
 out=$(timeout 3 "$CM_AGENT" --state-dir "$T/s" --socket-dir "$T/k" --token-file "$T/tok" \
 	--port "$busy" 2>&1)
@@ -98,11 +102,15 @@ if [ "$rc" -ne 0 ] && grep -q "cannot listen on 127.0.0.1:$busy" <<<"$out"; then
 else
 	fail "a port in use is reported (exit $rc: $out)"
 fi
+kill "$holder" 2>/dev/null
 
 # A Unix socket listener, private to the user.
-timeout 3 "$CM_AGENT" --state-dir "$T/s" --socket-dir "$T/k" --token-file "$T/tok" --port -1 \
+timeout 5 "$CM_AGENT" --state-dir "$T/s" --socket-dir "$T/k" --token-file "$T/tok" --port -1 \
 	--unix "$T/agent.sock" >"$T/unix.log" 2>&1 &
-sleep 1
+for _ in $(seq 1 40); do
+	[ -S "$T/agent.sock" ] && break
+	sleep 0.1
+done
 check "--unix listens on a socket of mode 0600" test "$(stat -c %a "$T/agent.sock" 2>/dev/null)" = 600
 wait
 

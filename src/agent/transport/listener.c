@@ -377,8 +377,12 @@ listener_start(struct agent *a)
 		log_info("listening on %s:%d", a->cfg.bind, a->port);
 	}
 	if (a->cfg.unix_path != NULL) {
+		/* Born private: no moment in which another user could connect. */
+		mode_t mask = umask(077);
+
 		unlink(a->cfg.unix_path);
 		a->vhost_unix = listener_vhost(a, "unix", a->cfg.unix_path, 0, 1);
+		umask(mask);
 		if (a->vhost_unix == NULL) {
 			log_error("cannot listen on %s", a->cfg.unix_path);
 			return -1;
