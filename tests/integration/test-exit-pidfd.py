@@ -77,20 +77,30 @@ async def exits(t, env, label, slack):
     """Quiet tools that exit after SLEEPS seconds; each must be exited within slack."""
     with Agent(env=env) as agent:
         async with Client(agent) as c:
+            if label == "pidfd":
+                # Idle: the sessions' tmux servers sleep (no pane_dead timer).
+                # Tools that stay a minute, settled first, then watched a second.
+                idle = [await c.new_session("quiet-exit", task="60") for _ in range(3)]
+                for sid in idle:
+                    await c.wait_listed(sid, ("idle",))
+                await asyncio.sleep(1.0)
+                servers = tmux_servers(agent.socket_dir)
+                a = sum(ctxt(p) for p in servers)
+                await asyncio.sleep(1.0)
+                b = sum(ctxt(p) for p in servers)
+                t.check("pidfd: idle tmux servers do not wake up",
+                        len(servers) == len(idle) and b - a <= 1, (len(servers), b - a))
+                for sid in idle:
+                    await c.request("kill_session", sessionId=sid)
+                for sid in idle:
+                    await c.wait_event(lambda e, sid=sid: e.get("type") == "session_killed"
+                                       and e.get("sessionId") == sid, 10)
             started = {}
             for s in SLEEPS:
                 r = await c.create("quiet-exit", task=str(s))
                 started[r["sessionId"]] = (time.time(), s)
             for sid in started:
                 await c.wait_listed(sid, ("idle", "exited"))
-            if label == "pidfd":
-                # Idle: the sessions' tmux servers sleep (no pane_dead timer).
-                servers = tmux_servers(agent.socket_dir)
-                a = sum(ctxt(p) for p in servers)
-                await asyncio.sleep(0.8)
-                b = sum(ctxt(p) for p in servers)
-                t.check("pidfd: idle tmux servers do not wake up",
-                        len(servers) == len(SLEEPS) and b - a <= 1, (len(servers), b - a))
             late = []
             for sid, (t0, s) in started.items():
                 ev = await c.wait_event(lambda e, sid=sid: e.get("type") == "state_change"
