@@ -87,8 +87,13 @@ async def many_enters(t, c):
     last = max(i for i, rid in enumerate(ids) if got.get(rid, {}).get("type") == "keys_sent") \
         if kinds.get("keys_sent") else None
     if last is not None:
-        await asyncio.sleep(1)
-        r = await c.request("capture_pane", sessionId=sid, lines=10000)
+        # The tool echoes thousands of lines after the burst: give it time.
+        deadline = time.monotonic() + 20
+        while True:
+            r = await c.request("capture_pane", sessionId=sid, lines=10000)
+            if f"k{last}" in r.get("content", "") or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
         t.check("the last accepted keys reached the tool",
                 f"k{last}" in r.get("content", ""), last)
     r = await c.request("send_keys", sessionId=sid, keys="AFTER", enter=True)
