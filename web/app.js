@@ -200,6 +200,15 @@ async function loadProfiles() {
   } catch (e) {
     app.profiles = [];
   }
+  refreshOpenForm();
+}
+
+// The start form, if open, lists the tools that just arrived (it may have
+// been opened before the agent's list_profiles reply).
+function refreshOpenForm() {
+  if (!$('#new-dialog').open) return;
+  if (FLEET) fillAgents();
+  fillTools();
 }
 
 // ---- the model: sessions and events ---------------------------------------
@@ -625,31 +634,36 @@ function fillTools() {
   const profiles = !FLEET ? app.profiles : choice.length === 0 ? [] :
     choice[0].profiles.filter((p) => choice.every((a) => a.profiles.some((q) => q.name === p.name)));
   const select = $('#new-tool');
+  const keep = select.value;
   replace(select, profiles.map((p) => h('option', { value: p.name },
     p.description ? `${p.name} (${p.description})` : p.name)));
   if (!profiles.length) replace(select, h('option', { value: '' }, 'No profiles on this agent'));
+  else if (profiles.some((p) => p.name === keep)) select.value = keep;
+}
+
+// The fleet's Agent field: every agent (down ones disabled), then the pools.
+function fillAgents() {
+  const sel = $('#new-agent');
+  const keep = sel.value;
+  const options = [...agents.values()].map((a) => h('option', { value: a.name, disabled: a.state !== 'online' },
+    a.state === 'online' ? a.name : `${a.name} (down)`));
+  const pools = [...new Set([...agents.values()].map((a) => a.pool).filter(Boolean))].sort();
+  for (const p of pools) {
+    options.push(h('option', { value: POOL_PREFIX + p, disabled: !agentsOfChoice(POOL_PREFIX + p).length },
+      `Least loaded of pool ${p}`));
+  }
+  if (agents.size > 1) {
+    options.push(h('option', { value: POOL_PREFIX, disabled: !agentsOfChoice(POOL_PREFIX).length },
+      'Least loaded agent'));
+  }
+  replace(sel, options);
+  const up = [...agents.values()].find((a) => a.state === 'online');
+  if (agentsOfChoice(keep).some((a) => a.state === 'online')) sel.value = keep;
+  else if (up) sel.value = up.name;
 }
 
 function openNewDialog() {
-  if (FLEET) {
-    const sel = $('#new-agent');
-    const keep = sel.value;
-    const options = [...agents.values()].map((a) => h('option', { value: a.name, disabled: a.state !== 'online' },
-      a.state === 'online' ? a.name : `${a.name} (down)`));
-    const pools = [...new Set([...agents.values()].map((a) => a.pool).filter(Boolean))].sort();
-    for (const p of pools) {
-      options.push(h('option', { value: POOL_PREFIX + p, disabled: !agentsOfChoice(POOL_PREFIX + p).length },
-        `Least loaded of pool ${p}`));
-    }
-    if (agents.size > 1) {
-      options.push(h('option', { value: POOL_PREFIX, disabled: !agentsOfChoice(POOL_PREFIX).length },
-        'Least loaded agent'));
-    }
-    replace(sel, options);
-    const up = [...agents.values()].find((a) => a.state === 'online');
-    if (agentsOfChoice(keep).some((a) => a.state === 'online')) sel.value = keep;
-    else if (up) sel.value = up.name;
-  }
+  if (FLEET) fillAgents();
   fillTools();
   if (!$('#new-path').value) $('#new-path').value = localStorage.getItem(PATH_KEY) || '';
   $('#new-error').textContent = '';
@@ -757,11 +771,13 @@ function agentHandlers(a) {
       }
       a.state = st.state;
       renderList();
+      refreshOpenForm();
     },
     onAuthenticated: async (msg, resumed) => {
       refreshAgentHealth(a);
       a.conn.request(Action.LIST_PROFILES).then((r) => {
         a.profiles = Array.isArray(r.profiles) ? r.profiles : [];
+        refreshOpenForm();
       }).catch(() => {});
       if (!resumed) {
         try {

@@ -230,6 +230,32 @@ await t.check('kill removes the session after a confirmation', async () => {
   assert.ok(await page.isVisible('#session-empty'));
 });
 
+await t.check('a start form opened before the agent lists its tools fills them in when they come', async () => {
+  // The agent's profile_list reply is held back until the form is open.
+  const late = await t.newPage();
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await late.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => server.send(m));
+    server.onMessage(async (m) => {
+      if (typeof m === 'string' && m.includes('"profile_list"')) await held;
+      ws.send(m);
+    });
+  });
+  try {
+    await t.signIn(late);
+    await late.click('#new-session-btn');
+    await late.waitForSelector('#new-dialog[open]');
+    assert.equal(await late.inputValue('#new-tool'), '', 'no tools yet');
+    release();
+    await late.waitForSelector('#new-tool option[value="fake"]', { state: 'attached', timeout: 10000 });
+  } finally {
+    release();
+    await late.close();
+  }
+});
+
 await t.check('no dialog opened (nothing injected ran), no CSP violation, no script error', async () => {
   assert.deepEqual(t.dialogs, []);
   assert.deepEqual(t.cspViolations, []);
