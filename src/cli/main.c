@@ -73,6 +73,19 @@ main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	cli.cmd_name = cmd->name;
+	/*
+	 * `cm COMMAND --help` (or -h) anywhere before a "--": the command's
+	 * help, as `cm help COMMAND` prints it. Not for the completion
+	 * helper, whose arguments are the words being completed.
+	 */
+	if (strcmp(cmd->name, "__complete") != 0) {
+		for (int i = optind + 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+				cmd_help(stdout, cmd);
+				return CLI_EXIT_OK;
+			}
+		}
+	}
 	cli.color = !no_color && output_color_enabled(STDOUT_FILENO);
 	env = getenv("CM_TIMEOUT_MS");
 	cli.timeout_ms = env && atoi(env) > 0 ? atoi(env) : 15000;

@@ -143,4 +143,14 @@ check "completion offers tools and mcp" bash -c "'$CM' __complete '' | grep -qx 
 check "completion offers ctx edit and rename" bash -c "'$CM' __complete ctx '' | grep -qx edit && '$CM' __complete ctx '' | grep -qx rename"
 check "completion offers --compact" bash -c "'$CM' __complete ls --co | grep -qx -- --compact"
 check "completion of ctx rename offers context names" bash -c "'$CM' __complete ctx rename '' | grep -qx main"
+# --- COMMAND --help: the command's help, as cm help COMMAND prints it.
+"$CM" ls --help >"$T/h1" 2>&1
+check "cm ls --help exits 0" [ $? -eq 0 ]
+check "...and prints cm ls's usage" grep -q "^usage: cm ls " "$T/h1"
+"$CM" ctx add x -h >"$T/h2" 2>&1
+check "cm ctx add x -h prints cm ctx's usage, adds nothing" grep -q "^usage: cm ctx " "$T/h2"
+check "...and no context x was added" bash -c "! grep -q '\"x\"' '$CFG/contexts.json'"
+"$CM" send one/cm-1 -- --help >"$T/h3" 2>&1
+check "after --, --help is an argument like any other" bash -c "! grep -q '^usage:' '$T/h3'"
+
 finish
