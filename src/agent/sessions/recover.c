@@ -190,10 +190,11 @@ recover_on_exit(struct session *s)
 		delay = r->max_backoff_ms;
 	s->rec.reason = reason;
 	s->rec.pending = 1;
-	log_info("%s: tool %s: starting it again in %u ms", s->id, reason, delay);
 	lws_sul_schedule(s->set->lws, 0, &s->rec.timer, recover_fire,
 			 (lws_usec_t)delay * LWS_US_PER_MS);
-	session_save(s); /* an agent that dies before the timer: the next one restarts it */
+	/* Saved before it is told: an agent that dies in the backoff leaves it to the next. */
+	session_save(s);
+	log_info("%s: tool %s: starting it again in %u ms", s->id, reason, delay);
 }
 
 void
