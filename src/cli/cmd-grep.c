@@ -9,7 +9,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "common/timeutil.h"
@@ -39,17 +38,6 @@ grep_on_reply(struct cm_client *c, int err, const json_t *reply, void *arg)
 	w->done = 1;
 	if (--*w->pending == 0)
 		*w->all_done = 1;
-}
-
-/* "2026-12-01 14:05:03" in local time. */
-static void
-grep_time(double t, char *buf, size_t n)
-{
-	time_t s = (time_t)t;
-	struct tm tm;
-
-	if (localtime_r(&s, &tm) == NULL || strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(buf, n, "-");
 }
 
 static int
@@ -155,7 +143,8 @@ grep_exec(struct cli *cli, int argc, char **argv)
 				json_array_append_new(arr, output_with_context(m, cns[i].ctx.name));
 				continue;
 			}
-			grep_time(json_number_value(json_object_get(m, "time")), when, sizeof when);
+			output_time(json_number_value(json_object_get(m, "time")),
+				    "%Y-%m-%d %H:%M:%S", when, sizeof when);
 			printf("%s/%s %s ", cns[i].ctx.name, sid ? sid : "?", when);
 			sanitize_write(stdout, line ? line : "", line ? strlen(line) : 0,
 				       SANITIZE_ONELINE);

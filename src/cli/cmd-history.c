@@ -6,7 +6,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "conn.h"
@@ -24,17 +23,6 @@ history_newest_first(const void *a, const void *b)
 	const struct history_row *x = a, *y = b;
 
 	return x->end < y->end ? 1 : x->end > y->end ? -1 : 0;
-}
-
-/* "2026-12-01 14:05" in local time. */
-static void
-history_time(double t, char *buf, size_t n)
-{
-	time_t s = (time_t)t;
-	struct tm tm;
-
-	if (localtime_r(&s, &tm) == NULL || strftime(buf, n, "%Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(buf, n, "-");
 }
 
 /* "12K", "3.4M". */
@@ -119,7 +107,7 @@ history_exec(struct cli *cli, int argc, char **argv)
 		}
 		snprintf(id, sizeof id, "%s/%s", rows[i].ctx,
 			 json_string_value(json_object_get(e, "sessionId")));
-		history_time(st, start, sizeof start);
+		output_time(st, "%Y-%m-%d %H:%M", start, sizeof start);
 		output_age(rows[i].end - st, lasted, sizeof lasted);
 		history_size(json_integer_value(json_object_get(e, "bytes")), size, sizeof size);
 		cells[0] = id;

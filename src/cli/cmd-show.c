@@ -26,11 +26,9 @@ cmd_show_field(const json_t *s, const char *key, const char *label)
 	} else if (json_is_boolean(v)) {
 		printf("%-12s %s\n", label, json_is_true(v) ? "on" : "off");
 	} else if (json_is_real(v)) {
-		time_t t = (time_t)json_real_value(v);
 		char when[64], age[32];
-		struct tm tm;
-		localtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+
+		output_time(json_real_value(v), "%Y-%m-%d %H:%M:%S", when, sizeof(when));
 		output_age((double)time(NULL) - json_real_value(v), age, sizeof(age));
 		printf("%-12s %s (%s ago)\n", label, when, age);
 	}

@@ -247,6 +247,16 @@ output_with_context(const json_t *v, const char *ctx)
 }
 
 void
+output_time(double t, const char *fmt, char *buf, size_t n)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&s, &tm) == NULL || strftime(buf, n, fmt, &tm) == 0)
+		snprintf(buf, n, "-");
+}
+
+void
 output_reply_json(const json_t *reply, const char *ctx)
 {
 	json_t *o = output_with_context(reply, ctx);
@@ -319,12 +329,8 @@ output_event_line(const char *ctx, const json_t *ev, int color, char *buf, size_
 	size_t o;
 	int w;
 
-	if (json_is_number(ts)) {
-		time_t t = (time_t)json_number_value(ts);
-		struct tm tm;
-		localtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	}
+	if (json_is_number(ts))
+		output_time(json_number_value(ts), "%H:%M:%S", when, sizeof(when));
 	if (!type)
 		type = "?";
 	if (sid) {

@@ -33,6 +33,8 @@ void output_table_print_compact(const struct output_table *t, FILE *f);
 void output_table_release(struct output_table *t);
 /* The SGR colour of a session state ("32" for done), or NULL. */
 const char *output_state_color(const char *state);
+/* Formats wall time t in local time with strftime's fmt; "-" if it cannot. */
+void output_time(double t, const char *fmt, char *buf, size_t n);
 /* Formats a duration in seconds as "45s", "12m", "3h", "5d". */
 void output_age(double seconds, char *buf, size_t n);
 /* A copy of an agent's object with a "context" field added, as --json prints them. */
