@@ -53,6 +53,36 @@ check() {
 	if "$@"; then pass "$what"; else fail "$what"; fi
 }
 
+# expect NAME STATUS PATTERN -- ARGS...: runs cm ($CM, else $CM_CLI) with
+# ARGS; passes if it exits STATUS with PATTERN (any case) on stderr. With
+# EXPECT_ONE_LINE=1, that stderr must also be one line at most. The output
+# is left in $T/out.txt and $T/err.txt.
+expect() {
+	local name=$1 want=$2 pat=$3 rc
+	shift 4
+	"${CM:-$CM_CLI}" "$@" >"$T/out.txt" 2>"$T/err.txt"
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -q -i -- "$pat" "$T/err.txt"; then
+		pass "$name (exit $rc: $(head -c 160 "$T/err.txt"))"
+	else
+		fail "$name: want exit $want and /$pat/, got $rc: $(cat "$T/err.txt")"
+	fi
+	if [ "${EXPECT_ONE_LINE:-0}" = 1 ] && [ "$(wc -l <"$T/err.txt")" -gt 1 ]; then
+		fail "$name: more than one line on stderr"
+	fi
+}
+
+# wait_for SECONDS COMMAND...: polls until the command succeeds (1, if never).
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	for _ in $(seq 1 "$n"); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Kills everything the test started, keeps logs if anything failed.
 cleanup() {
 	agent_stop

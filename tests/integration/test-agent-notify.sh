@@ -13,15 +13,6 @@ export XDG_CONFIG_HOME="$T/cfg" NO_COLOR=1
 export FAKETOOL_SCRIPT="$T/script"
 CM="$CM_CLI"
 
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	for _ in $(seq 1 "$n"); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 kinds() { # the kinds the recording webhook got for a session
 	$PY -c "
 import json

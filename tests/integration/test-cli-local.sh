@@ -49,18 +49,7 @@ json.dump({"schema": 1, "name": "missing-program", "argv": ["cm-no-such-program"
 PY
 agent_start --unix "$T/agent.sock" --profiles-dir "$T/profiles" || { fail "agent starts"; finish; }
 
-expect() { # NAME STATUS PATTERN -- cm args...: one stderr line, that status
-	local name=$1 want=$2 pat=$3 rc
-	shift 4
-	"$CM" "$@" >"$T/out.txt" 2>"$T/err.txt"
-	rc=$?
-	if [ "$rc" -eq "$want" ] && grep -q -i -- "$pat" "$T/err.txt"; then
-		pass "$name (exit $rc: $(head -c 160 "$T/err.txt"))"
-	else
-		fail "$name: want exit $want and /$pat/, got $rc: $(cat "$T/err.txt")"
-	fi
-	[ "$(wc -l <"$T/err.txt")" -le 1 ] || fail "$name: more than one line on stderr"
-}
+EXPECT_ONE_LINE=1 # every refusal is one line on stderr
 
 # --- contexts and bad input
 expect "no context yet" 3 "no context defined" -- ls

@@ -63,17 +63,6 @@ check "--until a time before the session prints nothing" test ! -s "$T/until.txt
 "$CM" logs "$A" --since "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" >"$T/iso.txt" 2>/dev/null
 check "--since an ISO time" grep -q alpha-line-one "$T/iso.txt"
 
-expect() { # NAME STATUS PATTERN -- cm args...
-	local name=$1 want=$2 pat=$3 rc
-	shift 4
-	"$CM" "$@" >"$T/out.txt" 2>"$T/err.txt"
-	rc=$?
-	if [ "$rc" -eq "$want" ] && grep -q -i -- "$pat" "$T/err.txt"; then
-		pass "$name (exit $rc: $(head -c 160 "$T/err.txt"))"
-	else
-		fail "$name: want exit $want and /$pat/, got $rc: $(cat "$T/err.txt")"
-	fi
-}
 expect "--since garbage" 2 "neither a duration" -- logs "$A" --since banana
 expect "--since 5x" 2 "neither a duration" -- logs "$A" --since 5x
 expect "--raw with --cast" 2 "choose one" -- logs "$A" --raw --cast

@@ -28,17 +28,6 @@ agent_start --profiles-dir "$T/profiles" || { fail "agent starts"; finish; }
 "$CM" ctx add loc --local --port "$AGENT_PORT" --token-file "$T/token" >/dev/null
 "$CM" ctx use loc >/dev/null
 
-expect() { # NAME STATUS PATTERN -- cm args...
-	local name=$1 want=$2 pat=$3 rc
-	shift 4
-	"$CM" "$@" >"$T/out.txt" 2>"$T/err.txt"
-	rc=$?
-	if [ "$rc" -eq "$want" ] && grep -q -i -- "$pat" "$T/err.txt"; then
-		pass "$name (exit $rc: $(head -c 200 "$T/err.txt"))"
-	else
-		fail "$name: want exit $want and /$pat/, got $rc: $(cat "$T/err.txt")"
-	fi
-}
 
 "$CM" start fake-edit "from the cli" --path "$REPO" --worktree=feat/cli --wait -q \
 	>"$T/start.out" 2>"$T/start.err"

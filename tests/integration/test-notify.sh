@@ -17,16 +17,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 export FAKETOOL_SCRIPT="$T/script"
 printf 'think 200\ndone\n' >"$T/script"
 
-# wait_for SECONDS COMMAND...: polls until the command succeeds.
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	for _ in $(seq 1 "$n"); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # count KIND SESSION: notifications of that kind for that session the webhook got.
 count() {
 	$PY -c "
