@@ -591,6 +591,8 @@ session_create_with(struct sessions *set, const struct profile *p, const char *t
  * is respawned while a control client has not read all its output, which is
  * our own client on a busy machine; a new window starts every reader afresh.
  * The window is sized again, since a new window takes the default size.
+ * A session has one window, index 0 (session_tmux_conf leaves base-index
+ * alone, and -f keeps the user's tmux.conf out).
  */
 int
 session_restart(struct session *s, char **tool_argv)
