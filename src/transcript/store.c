@@ -137,6 +137,18 @@ transcript_store_fd(const struct transcript_store *s)
 	return s->pipe[0];
 }
 
+/* Makes the fd readable unless it is already ([lock] held). */
+static void
+tr_store_notify_locked(struct transcript_store *s)
+{
+	if (!s->notified) {
+		/* One byte until the loop drains; a full pipe still means readable. */
+		if (write(s->pipe[1], "!", 1) < 0 && errno != EAGAIN)
+			log_warn("cannot wake the loop: %s", strerror(errno));
+		s->notified = 1;
+	}
+}
+
 void
 tr_store_post(struct transcript_store *s, enum transcript_event_kind kind, const char *id,
 	      uint64_t bytes, const char *fmt, ...)
@@ -155,12 +167,7 @@ tr_store_post(struct transcript_store *s, enum transcript_event_kind kind, const
 		vsnprintf(ev->text, sizeof ev->text, fmt, ap);
 		va_end(ap);
 	}
-	if (!s->notified) {
-		/* One byte while events wait; a full pipe still means readable. */
-		if (write(s->pipe[1], "!", 1) < 0 && errno != EAGAIN)
-			log_warn("cannot wake the loop: %s", strerror(errno));
-		s->notified = 1;
-	}
+	tr_store_notify_locked(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -191,6 +198,38 @@ transcript_store_status(struct transcript_store *s, struct transcript_status *st
 	*st = s->st;
 	st->queued_bytes = s->queued;
 	pthread_mutex_unlock(&s->lock);
+}
+
+void
+tr_store_wake(struct transcript_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	tr_store_notify_locked(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+tr_store_opened(struct transcript *t)
+{
+	pthread_mutex_lock(&t->s->lock);
+	t->opened = 1;
+	tr_store_notify_locked(t->s);
+	pthread_mutex_unlock(&t->s->lock);
+}
+
+enum transcript_presence
+transcript_store_presence(struct transcript_store *s, const char *id)
+{
+	enum transcript_presence p = TRANSCRIPT_NOT_OPEN;
+
+	pthread_mutex_lock(&s->lock);
+	for (struct transcript *t = s->open; t != NULL; t = t->open_next)
+		if (strcmp(t->id, id) == 0) {
+			p = t->opened ? TRANSCRIPT_OPEN : TRANSCRIPT_OPENING;
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
+	return p;
 }
 
 int

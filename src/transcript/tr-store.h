@@ -31,6 +31,7 @@ struct transcript {
 	char id[TRANSCRIPT_ID_MAX + 1];
 	struct transcript *open_next; /* [lock] the store's open set */
 	uint64_t dropped;	      /* [lock] queue full since the last accepted call */
+	int opened;		      /* [lock] the writer has made (or reopened) its file */
 
 	/* [writer] */
 	struct transcript *w_next;
@@ -82,6 +83,10 @@ struct transcript_store {
 /* Posts an event for the loop (takes the lock). */
 void tr_store_post(struct transcript_store *s, enum transcript_event_kind kind, const char *id,
 		   uint64_t bytes, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Marks t opened by the writer and makes the store's fd readable (takes the lock). */
+void tr_store_opened(struct transcript *t);
+/* Makes the store's fd readable without an event (takes the lock). */
+void tr_store_wake(struct transcript_store *s);
 /* True if id is open for recording ([lock] held by the caller). */
 int tr_store_is_open_locked(struct transcript_store *s, const char *id);
 void *tr_writer_main(void *arg);

@@ -89,8 +89,23 @@ int transcript_store_open(const char *dir, const struct transcript_limits *limit
 			  struct transcript_store **out, char why[TRANSCRIPT_WHY_MAX]);
 /* Writes everything queued, closes every open transcript and stops the writer. */
 void transcript_store_close(struct transcript_store *s);
-/* Readable (a pipe) while events wait; for the caller's poll loop. */
+/*
+ * Readable (a pipe) while events wait, and once each time a transcript's
+ * file has been made or a closed transcript written whole (no event
+ * then); for the caller's poll loop.
+ */
 int transcript_store_fd(const struct transcript_store *s);
+/*
+ * Whether id is open in the store (being recorded, or closed by its owner
+ * with the writer not done with it yet) and whether the writer has made
+ * its file yet. The fd wakes the loop when either changes.
+ */
+enum transcript_presence {
+	TRANSCRIPT_NOT_OPEN, /* absent, or written whole */
+	TRANSCRIPT_OPENING,  /* open; the writer has not made its file yet */
+	TRANSCRIPT_OPEN,     /* open; its file is there */
+};
+enum transcript_presence transcript_store_presence(struct transcript_store *s, const char *id);
 /* Takes up to max waiting events; returns how many. Clears the fd. */
 size_t transcript_store_events(struct transcript_store *s, struct transcript_event *ev, size_t max);
 void transcript_store_status(struct transcript_store *s, struct transcript_status *st);

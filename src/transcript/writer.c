@@ -615,6 +615,7 @@ tr_w_free(struct transcript *t)
 	buf_release(&t->pending);
 	free(t->header);
 	free(t);
+	tr_store_wake(s); /* a reader may wait for this transcript to be whole */
 }
 
 static void
@@ -628,6 +629,7 @@ tr_w_record(struct tr_rec *r)
 		t->w_next = t->s->live;
 		t->s->live = t;
 		tr_w_open(t, r);
+		tr_store_opened(t); /* a reader may wait for its file */
 		return;
 	}
 	if (!t->ready) {

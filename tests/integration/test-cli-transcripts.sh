@@ -94,7 +94,7 @@ check "cm grep exits 1 when nothing matches" test $? -eq 1
 F=$("$CM" start flood "flood-line-xyz" --ctx a 2>/dev/null)
 sleep 3
 "$CM" kill "$F" >/dev/null 2>&1
-sleep 1
+# No pause: a read right after the kill waits for the store's writer.
 "$CM" logs "$F" --cast -o "$T/flood.cast" 2>/dev/null
 "$CM" logs "$F" --raw >"$T/flood.raw" 2>/dev/null
 check "a flood's transcript reads whole through the cursors: --raw is the cast's output, byte for byte, and over 2 MB" python3 -c "

@@ -1,6 +1,7 @@
 """Transcripts, end to end with real tmux and the fake tool: what a tool
 writes is recorded with the input cm sent (and who sent it); the exported
-cast is read by asciinema itself; a transcript outlives kill_session; an
+cast is read by asciinema itself; a transcript outlives kill_session, and a
+read right after the kill gets all of it; an
 agent SIGKILLed and restarted appends to the transcript of the session it
 re-adopts; the read, search and delete requests refuse hostile ids,
 ranges and patterns with the table's codes."""
@@ -222,6 +223,43 @@ async def survives_sigkill(t):
         t.check("still one transcript", len(lst.get("transcripts", [])) == 1, lst)
 
 
+async def killed_flood(t):
+    """A read right after kill_session gets the whole transcript, although the
+    store's writer may still be behind on a flood's megabytes then."""
+    with Agent() as agent:
+        async with Client(agent) as c:
+            sid = await c.new_session("flood", task="flood-line-xyz")
+            await asyncio.sleep(2)
+            r = await c.request("kill_session", timeout=20, sessionId=sid)
+            t.check("the flood is killed", r.get("type") == "session_killed", r)
+            # No pause: the read is sent the moment the kill is answered, when
+            # the writer thread still has the last frame to write.
+            first = await c.request("read_transcript", timeout=20, sessionId=sid,
+                                    format="cast", tail=1)
+            waited = [x for x in agent.log().splitlines() if "waited" in x]
+            print("agent:", *waited[-1:], flush=True)
+            cast, _ = await read_all(c, sid, format="cast", maxBytes=1 << 20)
+            hdr, evs = cast_events(cast or "")
+            t.check("the whole transcript ends with its 'closed' marker",
+                    bool(evs) and evs[-1][1:] == ["m", "closed"],
+                    [e[:2] + [e[2][-60:]] for e in evs[-1:]])
+            end = hdr.get("cm_start", 0) + (evs[-1][0] if evs else 0)
+            t.check("a read right after the kill already ends where the transcript ends: "
+                    "it was read whole", abs(first.get("end", 0) - end) < 1e-3,
+                    f"first read ends at {first.get('end')}, the transcript at {end:.6f}")
+            out = sum(len(e[2]) for e in evs if e[1] == "o")
+            t.check("... and holds the flood's megabytes", out > 1_000_000, out)
+            lst = await c.request("list_transcripts")
+            rec = [x.get("recording") for x in lst.get("transcripts", [])
+                   if x.get("sessionId") == sid]
+            t.check("list_transcripts says it is no longer recording", rec == [False], lst)
+            other = await c.new_session("cat")
+            r = await c.request("read_transcript", sessionId=other)
+            t.check("a read right after create_session gets the new transcript, not "
+                    "unknown_transcript", r.get("type") == "transcript_chunk", r)
+        t.check("the agent is still running", agent.alive())
+
+
 async def off(t):
     with Agent(extra=["--no-transcripts"]) as agent:
         async with Client(agent) as c:
@@ -290,6 +328,7 @@ async def main(t):
         return
     await recorded(t)
     await survives_sigkill(t)
+    await killed_flood(t)
     await off(t)
     await disk_full(t)
     await bad_dir(t)

@@ -24,13 +24,30 @@ struct recording {
 	int cols, rows; /* the size last recorded */
 };
 
+/* Someone waiting for a transcript to be written whole (recorder_when_written). */
+struct recorder_wait {
+	LIST_ENTRY(recorder_wait) entry; /* in recorder->waits */
+	struct recorder *r;
+	char id[TRANSCRIPT_ID_MAX + 1];
+	struct completion done;
+	uint64_t since_ms;	    /* when it began (monotonic) */
+	lws_sorted_usec_list_t sul; /* gives up waiting after RECORDER_WAIT_MAX_US */
+};
+
 struct recorder {
 	struct sessions *set;
 	struct transcript_store *store;
 	char *dir;	      /* where the transcripts are */
 	struct fdwatch watch; /* the store's event pipe */
 	LIST_HEAD(, recording) all;
+	LIST_HEAD(, recorder_wait) waits;
 };
+
+/*
+ * How long a reader waits for the writer at most: a slow disk (fdatasync
+ * per frame) takes a second or two behind a flood of tens of megabytes.
+ */
+#define RECORDER_WAIT_MAX_US (10 * LWS_US_PER_SEC)
 
 /* Starts recording s unless it is already; append happens in the store. */
 static struct recording *
@@ -196,6 +213,78 @@ recorder_sink(void *arg, const struct event *ev)
 	}
 }
 
+/*
+ * True while a read of id would miss what was recorded: the writer has not
+ * made its file yet, or its recording has ended and the writer still has
+ * the last of it to write.
+ */
+static int
+recorder_writing(struct recorder *r, const char *id)
+{
+	enum transcript_presence p = transcript_store_presence(r->store, id);
+	struct recording *rec;
+
+	if (p != TRANSCRIPT_OPEN)
+		return p == TRANSCRIPT_OPENING;
+	LIST_FOREACH (rec, &r->all, entry)
+		if (strcmp(rec->s->id, id) == 0)
+			return 0; /* still recorded: readable up to its last frame, as always */
+	return 1;
+}
+
+/* Ends a wait: done is called with err (0, or COMPLETION_DROPPED). */
+static void
+recorder_wait_end(struct recorder_wait *w, int err)
+{
+	LIST_REMOVE(w, entry);
+	lws_sul_cancel(&w->sul);
+	log_debug("%s: a read waited %llu ms for the writer", w->id,
+		  (unsigned long long)(time_mono_ms() - w->since_ms));
+	completion_call(&w->done, err, NULL, NULL);
+	free(w);
+}
+
+static void
+recorder_wait_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct recorder_wait *w = lws_container_of(sul, struct recorder_wait, sul);
+
+	log_warn("transcripts: %s: read before the writer finished it (still writing after %d s)",
+		 w->id, (int)(RECORDER_WAIT_MAX_US / LWS_US_PER_SEC));
+	recorder_wait_end(w, 0);
+}
+
+/* Ends the waits whose transcripts are now written whole. */
+static void
+recorder_waits_check(struct recorder *r)
+{
+	struct recorder_wait *w, *next;
+
+	for (w = LIST_FIRST(&r->waits); w != NULL; w = next) {
+		next = LIST_NEXT(w, entry);
+		if (!recorder_writing(r, w->id))
+			recorder_wait_end(w, 0);
+	}
+}
+
+int
+recorder_when_written(struct sessions *set, const char *id, struct completion done)
+{
+	struct recorder *r = set->recorder;
+	struct recorder_wait *w;
+
+	if (r == NULL || !recorder_writing(r, id))
+		return 0;
+	w = xcalloc(1, sizeof *w);
+	w->r = r;
+	snprintf(w->id, sizeof w->id, "%s", id);
+	w->done = done;
+	w->since_ms = time_mono_ms();
+	LIST_INSERT_HEAD(&r->waits, w, entry);
+	lws_sul_schedule(set->lws, 0, &w->sul, recorder_wait_timeout, RECORDER_WAIT_MAX_US);
+	return 1;
+}
+
 /* Publishes an agent event about recording. */
 static void
 recorder_publish(struct recorder *r, enum proto_msg type, const char *reason)
@@ -241,6 +330,7 @@ recorder_on_events(void *arg)
 		if (n < 16)
 			break;
 	}
+	recorder_waits_check(r); /* the fd is also how a closed transcript says it is whole */
 }
 
 int
@@ -254,6 +344,7 @@ recorder_start(struct sessions *set, const char *dir, const struct transcript_li
 	r->set = set;
 	r->dir = xstrdup(dir);
 	LIST_INIT(&r->all);
+	LIST_INIT(&r->waits);
 	if ((rc = transcript_store_open(dir, limits, &r->store, why)) < 0) {
 		free(r->dir);
 		free(r);
@@ -286,6 +377,8 @@ recorder_stop(struct sessions *set)
 	if (r == NULL)
 		return;
 	fdwatch_remove(&r->watch);
+	while (!LIST_EMPTY(&r->waits))
+		recorder_wait_end(LIST_FIRST(&r->waits), COMPLETION_DROPPED);
 	/* The sessions may be gone (detached at shutdown): only our own records are touched. */
 	while ((rec = LIST_FIRST(&r->all)) != NULL) {
 		LIST_REMOVE(rec, entry);

@@ -113,6 +113,59 @@ read_all(struct transcript_store *s, const char *id, enum transcript_mode mode, 
 	return r;
 }
 
+/* Waits (5 s at most) for id's presence to be want; 1 if the fd woke meanwhile. */
+static int
+presence_wait(struct transcript_store *s, const char *id, enum transcript_presence want)
+{
+	struct transcript_event ev[4];
+	struct pollfd p = {transcript_store_fd(s), POLLIN, 0};
+	int woke = 0;
+
+	for (int i = 0; i < 50 && transcript_store_presence(s, id) != want; i++)
+		if (poll(&p, 1, 100) == 1) {
+			woke = 1;
+			transcript_store_events(s, ev, 4); /* clears the fd */
+		}
+	assert_int_equal(transcript_store_presence(s, id), want);
+	if (!woke) /* it changed between two looks: the wake is still there */
+		woke = poll(&p, 1, 1000) == 1;
+	transcript_store_events(s, ev, 4);
+	return woke;
+}
+
+/*
+ * The store says when a transcript's file is made and when a closed one is
+ * written whole, and its fd wakes the loop each time: how a read right
+ * after a session started or ended knows when to go on
+ * (recorder_when_written).
+ */
+static void
+test_presence_wakes(void **state)
+{
+	struct transcript_store *s = store_open("wake", 256u << 10, 1ull << 30);
+	struct transcript_read_result r;
+	struct transcript *t;
+	struct buf b;
+	char chunk[4096];
+
+	(void)state;
+	memset(chunk, 'x', sizeof chunk);
+	assert_int_equal(transcript_store_presence(s, "cm-1-1"), TRANSCRIPT_NOT_OPEN);
+	t = rec_open(s, "cm-1-1", T0);
+	assert_int_not_equal(transcript_store_presence(s, "cm-1-1"), TRANSCRIPT_NOT_OPEN);
+	assert_true(presence_wait(s, "cm-1-1", TRANSCRIPT_OPEN)); /* its file is made */
+	for (int i = 0; i < 2048; i++)				  /* 8 MiB for the writer */
+		transcript_output(t, T0 + 1, chunk, sizeof chunk);
+	transcript_close(t, T0 + 2);
+	assert_true(presence_wait(s, "cm-1-1", TRANSCRIPT_NOT_OPEN)); /* written whole */
+	buf_init(&b, (size_t)-1);
+	r = read_all(s, "cm-1-1", TRANSCRIPT_RAW, &b);
+	assert_int_equal(b.len, 2048 * sizeof chunk);
+	assert_int_equal(r.frames_torn, 0);
+	buf_release(&b);
+	transcript_store_close(s);
+}
+
 /* What goes in comes out: raw bytes (UTF-8 split across writes), text, cast. */
 static void
 test_round_trip(void **state)
@@ -1034,6 +1087,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_presence_wakes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_thousand, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
