@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 
 from agentlib import Agent, Client, run
 
@@ -224,8 +225,9 @@ async def survives_sigkill(t):
 
 
 async def killed_flood(t):
-    """A read right after kill_session gets the whole transcript, although the
-    store's writer may still be behind on a flood's megabytes then."""
+    """A read or a search right after kill_session gets the whole transcript,
+    although the store's writer may still be behind on megabytes of output
+    then."""
     with Agent() as agent:
         async with Client(agent) as c:
             sid = await c.new_session("flood", task="flood-line-xyz")
@@ -253,6 +255,28 @@ async def killed_flood(t):
             rec = [x.get("recording") for x in lst.get("transcripts", [])
                    if x.get("sessionId") == sid]
             t.check("list_transcripts says it is no longer recording", rec == [False], lst)
+
+            # A second, short flood: a search right after its kill, over every
+            # transcript from its start (the first flood's frames are all before:
+            # the search's 250 ms bound cannot stop it first, even under ASan).
+            since = time.time()
+            fl2 = await c.new_session("flood", task="flood-line-two")
+            await asyncio.sleep(0.3)
+            await c.request("kill_session", timeout=20, sessionId=fl2)
+            every = await c.request("search_transcripts", timeout=20, pattern="no-such-needle",
+                                    **{"from": since})
+            again = await c.request("search_transcripts", pattern="no-such-needle",
+                                    **{"from": since})
+            t.check("a search of every transcript right after a kill scans all of it, as a "
+                    "later search does",
+                    not every.get("truncated") and not again.get("truncated") and
+                    0 < every.get("bytesScanned", 0) == again.get("bytesScanned"),
+                    f"{every} then {again}")
+            one = await c.request("search_transcripts", pattern="flood-line-two",
+                                  sessionIds=[fl2], maxMatches=1)
+            t.check("a search of that one transcript finds its line",
+                    [m.get("sessionId") for m in one.get("matches", [])] == [fl2], one)
+
             other = await c.new_session("cat")
             r = await c.request("read_transcript", sessionId=other)
             t.check("a read right after create_session gets the new transcript, not "

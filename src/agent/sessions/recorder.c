@@ -24,14 +24,20 @@ struct recording {
 	int cols, rows; /* the size last recorded */
 };
 
-/* Someone waiting for a transcript to be written whole (recorder_when_written). */
+/* A transcript closed here that the writer has not written whole yet. */
+struct recorder_closing {
+	LIST_ENTRY(recorder_closing) entry; /* in recorder->closing */
+	char id[TRANSCRIPT_ID_MAX + 1];
+};
+
+/* Someone waiting for transcripts to be written whole (recorder_when_written). */
 struct recorder_wait {
 	LIST_ENTRY(recorder_wait) entry; /* in recorder->waits */
-	struct recorder *r;
-	char id[TRANSCRIPT_ID_MAX + 1];
 	struct completion done;
 	uint64_t since_ms;	    /* when it began (monotonic) */
 	lws_sorted_usec_list_t sul; /* gives up waiting after RECORDER_WAIT_MAX_US */
+	size_t nids;		    /* 0: every transcript closed here */
+	char ids[][TRANSCRIPT_ID_MAX + 1];
 };
 
 struct recorder {
@@ -40,6 +46,7 @@ struct recorder {
 	char *dir;	      /* where the transcripts are */
 	struct fdwatch watch; /* the store's event pipe */
 	LIST_HEAD(, recording) all;
+	LIST_HEAD(, recorder_closing) closing;
 	LIST_HEAD(, recorder_wait) waits;
 };
 
@@ -83,13 +90,17 @@ recorder_open(struct recorder *r, struct session *s)
 
 /* Ends the recording of s, if any. */
 static void
-recorder_close(struct session *s)
+recorder_close(struct recorder *r, struct session *s)
 {
 	struct recording *rec = s->recording;
+	struct recorder_closing *c;
 
 	if (rec == NULL)
 		return;
 	transcript_close(rec->t, time_wall());
+	c = xcalloc(1, sizeof *c); /* until the writer has it whole: recorder_waits_check */
+	snprintf(c->id, sizeof c->id, "%s", s->id);
+	LIST_INSERT_HEAD(&r->closing, c, entry);
 	LIST_REMOVE(rec, entry);
 	s->recording = NULL;
 	free(rec);
@@ -190,7 +201,7 @@ recorder_sink(void *arg, const struct event *ev)
 		return;
 	if (strcmp(type, "session_killed") == 0 || strcmp(type, "session_exited") == 0) {
 		recorder_mark(rec, type + strlen("session_"), NULL);
-		recorder_close(s);
+		recorder_close(r, s);
 	} else if (strcmp(type, "state_change") == 0) {
 		recorder_mark(rec, "state", json_string_value(json_object_get(ev->obj, "state")));
 	} else if (strcmp(type, "confirm_needed") == 0) {
@@ -213,23 +224,52 @@ recorder_sink(void *arg, const struct event *ev)
 	}
 }
 
+/* Forgets the closed transcripts that the writer has written whole. */
+static void
+recorder_closing_prune(struct recorder *r)
+{
+	struct recorder_closing *c, *next;
+
+	for (c = LIST_FIRST(&r->closing); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		if (transcript_store_presence(r->store, c->id) == TRANSCRIPT_NOT_OPEN) {
+			LIST_REMOVE(c, entry);
+			free(c);
+		}
+	}
+}
+
+static int
+recorder_is_closing(struct recorder *r, const char *id)
+{
+	struct recorder_closing *c;
+
+	LIST_FOREACH (c, &r->closing, entry)
+		if (strcmp(c->id, id) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * True while a read of id would miss what was recorded: the writer has not
- * made its file yet, or its recording has ended and the writer still has
- * the last of it to write.
+ * True while w's read of its ids (none: of every transcript) would miss
+ * what was recorded: the writer has not made a file yet, or a recording
+ * has ended and the writer still has the last of it to write. A session
+ * still recorded is readable up to its last frame, as always. Call after
+ * recorder_closing_prune().
  */
 static int
-recorder_writing(struct recorder *r, const char *id)
+recorder_behind(struct recorder *r, const struct recorder_wait *w)
 {
-	enum transcript_presence p = transcript_store_presence(r->store, id);
-	struct recording *rec;
+	if (w->nids == 0)
+		return !LIST_EMPTY(&r->closing);
+	for (size_t i = 0; i < w->nids; i++) {
+		enum transcript_presence p = transcript_store_presence(r->store, w->ids[i]);
 
-	if (p != TRANSCRIPT_OPEN)
-		return p == TRANSCRIPT_OPENING;
-	LIST_FOREACH (rec, &r->all, entry)
-		if (strcmp(rec->s->id, id) == 0)
-			return 0; /* still recorded: readable up to its last frame, as always */
-	return 1;
+		if (p == TRANSCRIPT_OPENING ||
+		    (p == TRANSCRIPT_OPEN && recorder_is_closing(r, w->ids[i])))
+			return 1;
+	}
+	return 0;
 }
 
 /* Ends a wait: done is called with err (0, or COMPLETION_DROPPED). */
@@ -238,8 +278,8 @@ recorder_wait_end(struct recorder_wait *w, int err)
 {
 	LIST_REMOVE(w, entry);
 	lws_sul_cancel(&w->sul);
-	log_debug("%s: a read waited %llu ms for the writer", w->id,
-		  (unsigned long long)(time_mono_ms() - w->since_ms));
+	log_debug("transcripts: %s: a read waited %llu ms for the writer",
+		  w->nids ? w->ids[0] : "all", (unsigned long long)(time_mono_ms() - w->since_ms));
 	completion_call(&w->done, err, NULL, NULL);
 	free(w);
 }
@@ -249,8 +289,8 @@ recorder_wait_timeout(lws_sorted_usec_list_t *sul)
 {
 	struct recorder_wait *w = lws_container_of(sul, struct recorder_wait, sul);
 
-	log_warn("transcripts: %s: read before the writer finished it (still writing after %d s)",
-		 w->id, (int)(RECORDER_WAIT_MAX_US / LWS_US_PER_SEC));
+	log_warn("transcripts: %s: read before the writer finished (still writing after %d s)",
+		 w->nids ? w->ids[0] : "all", (int)(RECORDER_WAIT_MAX_US / LWS_US_PER_SEC));
 	recorder_wait_end(w, 0);
 }
 
@@ -260,24 +300,32 @@ recorder_waits_check(struct recorder *r)
 {
 	struct recorder_wait *w, *next;
 
+	recorder_closing_prune(r);
 	for (w = LIST_FIRST(&r->waits); w != NULL; w = next) {
 		next = LIST_NEXT(w, entry);
-		if (!recorder_writing(r, w->id))
+		if (!recorder_behind(r, w))
 			recorder_wait_end(w, 0);
 	}
 }
 
 int
-recorder_when_written(struct sessions *set, const char *id, struct completion done)
+recorder_when_written(struct sessions *set, const char *const *ids, size_t nids,
+		      struct completion done)
 {
 	struct recorder *r = set->recorder;
 	struct recorder_wait *w;
 
-	if (r == NULL || !recorder_writing(r, id))
+	if (r == NULL)
 		return 0;
-	w = xcalloc(1, sizeof *w);
-	w->r = r;
-	snprintf(w->id, sizeof w->id, "%s", id);
+	w = xcalloc(1, sizeof *w + nids * sizeof w->ids[0]);
+	w->nids = nids;
+	for (size_t i = 0; i < nids; i++)
+		snprintf(w->ids[i], sizeof w->ids[i], "%s", ids[i]);
+	recorder_closing_prune(r);
+	if (!recorder_behind(r, w)) {
+		free(w);
+		return 0;
+	}
 	w->done = done;
 	w->since_ms = time_mono_ms();
 	LIST_INSERT_HEAD(&r->waits, w, entry);
@@ -344,6 +392,7 @@ recorder_start(struct sessions *set, const char *dir, const struct transcript_li
 	r->set = set;
 	r->dir = xstrdup(dir);
 	LIST_INIT(&r->all);
+	LIST_INIT(&r->closing);
 	LIST_INIT(&r->waits);
 	if ((rc = transcript_store_open(dir, limits, &r->store, why)) < 0) {
 		free(r->dir);
@@ -379,6 +428,12 @@ recorder_stop(struct sessions *set)
 	fdwatch_remove(&r->watch);
 	while (!LIST_EMPTY(&r->waits))
 		recorder_wait_end(LIST_FIRST(&r->waits), COMPLETION_DROPPED);
+	while (!LIST_EMPTY(&r->closing)) {
+		struct recorder_closing *c = LIST_FIRST(&r->closing);
+
+		LIST_REMOVE(c, entry);
+		free(c);
+	}
 	/* The sessions may be gone (detached at shutdown): only our own records are touched. */
 	while ((rec = LIST_FIRST(&r->all)) != NULL) {
 		LIST_REMOVE(rec, entry);

@@ -43,12 +43,14 @@ void recorder_stop(struct sessions *set);
  * A read should see all of an ended session's transcript, but the writer
  * may still be behind on it (a flood queues tens of megabytes); and a
  * session just created has a transcript whose file the writer may not
- * have made yet. Returns 0 when id's transcript can be read now (recorded
- * and on disk, written whole, or not known); else 1, and done is called
- * (err 0, no result) once it can, or after 10 s at most, or with
- * COMPLETION_DROPPED when recording stops first.
+ * have made yet. Returns 0 when the transcripts of ids (nids 0: of every
+ * session) can be read now (recorded and on disk, written whole, or not
+ * known); else 1, and done is called (err 0, no result) once they can, or
+ * after 10 s at most, or with COMPLETION_DROPPED when recording stops
+ * first.
  */
-int recorder_when_written(struct sessions *set, const char *id, struct completion done);
+int recorder_when_written(struct sessions *set, const char *const *ids, size_t nids,
+			  struct completion done);
 /* The store, for reading, searching and deleting; NULL when recording is off. */
 struct transcript_store *recorder_store(const struct sessions *set);
 

@@ -32,6 +32,7 @@ struct req {
 	json_t *body;	    /* the request without "action" and "id" */
 	const json_t *id;   /* the request's id, or NULL */
 	const char *action; /* the action name */
+	int resumed;	    /* run again after a wait (req_transcripts_put_off) */
 };
 
 typedef void (*req_handler)(struct req *r);

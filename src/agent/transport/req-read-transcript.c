@@ -9,22 +9,18 @@
  *
  * A session that has just ended may still have output queued for the
  * store's writer (a flood queues tens of megabytes): its read waits until
- * the transcript is written whole (recorder_when_written), so that what a
- * client reads after kill_session or session_exited is all of it.
+ * the transcript is written whole (req_transcripts_put_off), so that what
+ * a client reads after kill_session or session_exited is all of it.
  */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/sessions/recorder.h"
-#include "agent/transport/agent.h"
-#include "agent/transport/conn.h"
 #include "agent/transport/dispatch.h"
 #include "agent/transport/transcript-reply.h"
 #include "common/buf.h"
 #include "common/err.h"
-#include "common/xmalloc.h"
 #include "proto/message.h"
 #include "proto/protocol.h"
 
@@ -70,61 +66,9 @@ read_mode(const char *format, enum transcript_mode *mode)
 	return 0;
 }
 
-static void read_transcript(struct req *r, int may_wait);
-
-/* A read put off until its transcript is written whole. */
-struct read_later {
-	struct agent *a;
-	uint64_t conn_id; /* who asked (the connection may go meanwhile) */
-	json_t *body, *id;
-};
-
-static void
-read_resume(void *arg, int err, const char *detail, const json_t *result)
-{
-	struct read_later *l = arg;
-	struct conn *c = conn_find(l->a, l->conn_id);
-
-	(void)detail;
-	(void)result;
-	if (c != NULL && err != COMPLETION_DROPPED) {
-		struct req r = {l->a, c, l->body, l->id, proto_msg_name(PROTO_REQ_READ_TRANSCRIPT)};
-
-		read_transcript(&r, 0);
-	}
-	json_decref(l->body);
-	json_decref(l->id);
-	free(l);
-}
-
-/* True if r is put off until id's transcript is written whole. */
-static int
-read_put_off(struct req *r, const char *id)
-{
-	struct read_later *l = xcalloc(1, sizeof *l);
-
-	l->a = r->a;
-	l->conn_id = r->c->id;
-	l->body = json_incref(r->body);
-	l->id = r->id ? json_incref((json_t *)r->id) : NULL;
-	if (recorder_when_written(&r->a->sessions, id, (struct completion){read_resume, l, 0}))
-		return 1;
-	json_decref(l->body);
-	json_decref(l->id);
-	free(l);
-	return 0;
-}
-
 /* Handles {"action":"read_transcript","sessionId"[,"from","to"|"tail"][,"cursor"]...}. */
 void
 req_read_transcript(struct req *r)
-{
-	read_transcript(r, 1);
-}
-
-/* The read, or with may_wait its wait for the writer first. */
-static void
-read_transcript(struct req *r, int may_wait)
 {
 	const char *id = NULL, *format = NULL, *cursor = NULL;
 	double from = -1, to = -1, tail = -1;
@@ -170,7 +114,7 @@ read_transcript(struct req *r, int may_wait)
 	}
 	if ((store = req_transcripts(r)) == NULL)
 		return;
-	if (may_wait && read_put_off(r, id))
+	if (req_transcripts_put_off(r, &id, 1, req_read_transcript))
 		return;
 	o.max_bytes = (size_t)max;
 	o.chunk_bytes = 64 * 1024;

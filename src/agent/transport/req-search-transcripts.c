@@ -82,6 +82,11 @@ req_search_transcripts(struct req *r)
 		free(ids);
 		return;
 	}
+	/* A session just ended is searched whole, as it is read (req-read-transcript.c). */
+	if (req_transcripts_put_off(r, ids, nids, req_search_transcripts)) {
+		free(ids);
+		return;
+	}
 	o.pattern = pattern;
 	o.icase = icase;
 	o.from = from;

@@ -12,5 +12,13 @@
 struct transcript_store *req_transcripts(struct req *r);
 /* Replies the store's error rc with its explanation why. */
 void req_transcript_error(struct req *r, int rc, const char *why);
+/*
+ * True if r is put off until the transcripts of ids (nids 0: of every
+ * session) can be read whole (recorder_when_written): handler then runs r
+ * again, with r->resumed set, unless the connection has gone. Never puts
+ * off a request that was resumed already.
+ */
+int req_transcripts_put_off(struct req *r, const char *const *ids, size_t nids,
+			    req_handler handler);
 
 #endif
