@@ -131,9 +131,9 @@ static const struct tmuxcc_client_cb fx_cb = {
     fx_want_write, fx_initial, fx_output, fx_notify, fx_exit, fx_closed,
 };
 
-/* Runs a program (no shell) and returns its exit status. */
+/* Runs a program (no shell), its stderr to the test's when loud; returns its exit status. */
 static int
-run(char *const argv[])
+run_to(char *const argv[], int loud)
 {
 	int st, fd;
 	pid_t pid = fork();
@@ -142,13 +142,21 @@ run(char *const argv[])
 	if (pid == 0) {
 		fd = open("/dev/null", O_RDWR);
 		dup2(fd, 1);
-		dup2(fd, 2);
+		if (!loud)
+			dup2(fd, 2);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) < 0)
 		assert_int_equal(errno, EINTR);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs a program (no shell) quietly and returns its exit status. */
+static int
+run(char *const argv[])
+{
+	return run_to(argv, 0);
 }
 
 /* Returns the milliseconds of the monotonic clock. */
@@ -590,7 +598,7 @@ test_free_attached(void **state)
 	tmuxcc_client_free(f.c);
 	f.c = NULL;
 	reap(f.pid);
-	assert_int_equal(run(keys), 0);
+	assert_int_equal(run_to(keys, 1), 0); /* tmux says why, if not */
 	assert_int_equal(run(kill), 0);
 	f.pid = 0; /* reaped already */
 	fx_stop(&f);
