@@ -226,8 +226,27 @@ async def errors_and_exit(t):
                     "Resume this session with" in screen, screen[-400:])
 
 
+async def quick_answer(t):
+    """A task answered at once: the screen goes from the input box to the
+    finished turn with no busy screen in between, as Claude Code's does for
+    a short answer. The task is done all the same."""
+    agent = Agent()
+    agent.script("done\n")
+    with agent:
+        async with Client(agent) as c:
+            sid = (await c.create("fake", task="say done"))["sessionId"]
+            done = await c.wait_event(lambda e: e.get("type") == "session_completed"
+                                      and e.get("sessionId") == sid, 20)
+            t.check("a task answered without a busy screen is session_completed",
+                    done is not None, states_of(c, sid))
+            await asyncio.sleep(1)
+            n = len([e for e in c.events if e.get("type") == "session_completed"])
+            t.check("... once", n == 1, n)
+
+
 async def main(t):
     await safe_auto(t)
+    await quick_answer(t)
     await danger(t)
     await auto_off_and_outside(t)
     await every_state(t)

@@ -199,6 +199,14 @@ monitor_apply(struct session *s, const struct classify_result *r)
 	if (r->rule[0] == '\0' && st == CM_STATE_STARTING && s->state != CM_STATE_STARTING &&
 	    !s->pane_dead)
 		return;
+	/*
+	 * A finished turn on screen while the task given at creation is not
+	 * completed is that task done, though no busy screen was caught in
+	 * between (a quick answer): the first idle screen, drawn before the
+	 * tool submits its task, is not a finished turn.
+	 */
+	if (st == CM_STATE_DONE && s->task_unfinished)
+		s->worked = 1;
 	if (st == CM_STATE_IDLE && s->worked && s->denied) {
 		/* Back at the input after a denial: the turn ended, nothing was done. */
 		s->worked = 0;

@@ -98,6 +98,7 @@ recover_fire(lws_sorted_usec_list_t *sul)
 	s->rec.resumed = resumed;
 	s->rec.alive = 0;
 	s->worked = 0; /* the turn the tool was on did not complete: no session_completed for it */
+	s->task_unfinished = 0; /* nor for the old conversation's last turn, shown again */
 	s->denied = 0;
 	rc = session_restart(s, argv);
 	profile_argv_free(argv);

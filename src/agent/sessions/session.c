@@ -554,6 +554,7 @@ session_create_with(struct sessions *set, const struct profile *p, const char *t
 	s->rows = rows;
 	s->profile = p;
 	s->task_pending = profile_task_via(p) == PROFILE_TASK_KEYS && task && *task;
+	s->task_unfinished = task && *task;
 	if (opts != NULL) {
 		s->rec.restart = opts->restart;
 		s->rec.auto_continue = opts->auto_continue;

@@ -252,6 +252,7 @@ session_set_state(struct session *s, enum cm_state st, const char *rule, const c
 		s->worked = 1;
 	if (st == CM_STATE_DONE && s->worked) {
 		s->worked = 0;
+		s->task_unfinished = 0;
 		ev = json_object();
 		json_object_set_new(ev, "type",
 				    json_string(proto_msg_name(PROTO_MSG_SESSION_COMPLETED)));

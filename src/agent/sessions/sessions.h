@@ -120,6 +120,7 @@ struct session {
 	int worked;			    /* busy since the last completion */
 	int denied;			    /* a person denied a prompt since then */
 	int task_pending;		    /* the task is typed once the tool is ready */
+	int task_unfinished;		    /* created with a task not completed yet */
 	int pane_dead;			    /* the tool's process has ended */
 	int exit_status;		    /* its status, -1 if unknown */
 	int killed;			    /* kill requested */
