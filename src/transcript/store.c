@@ -217,17 +217,25 @@ tr_store_opened(struct transcript *t)
 	pthread_mutex_unlock(&t->s->lock);
 }
 
+/* The open transcript id, or NULL ([lock] held). */
+static struct transcript *
+tr_store_find_open_locked(struct transcript_store *s, const char *id)
+{
+	for (struct transcript *t = s->open; t != NULL; t = t->open_next)
+		if (strcmp(t->id, id) == 0)
+			return t;
+	return NULL;
+}
+
 enum transcript_presence
 transcript_store_presence(struct transcript_store *s, const char *id)
 {
 	enum transcript_presence p = TRANSCRIPT_NOT_OPEN;
+	struct transcript *t;
 
 	pthread_mutex_lock(&s->lock);
-	for (struct transcript *t = s->open; t != NULL; t = t->open_next)
-		if (strcmp(t->id, id) == 0) {
-			p = t->opened ? TRANSCRIPT_OPEN : TRANSCRIPT_OPENING;
-			break;
-		}
+	if ((t = tr_store_find_open_locked(s, id)) != NULL)
+		p = t->opened ? TRANSCRIPT_OPEN : TRANSCRIPT_OPENING;
 	pthread_mutex_unlock(&s->lock);
 	return p;
 }
@@ -235,10 +243,7 @@ transcript_store_presence(struct transcript_store *s, const char *id)
 int
 tr_store_is_open_locked(struct transcript_store *s, const char *id)
 {
-	for (struct transcript *t = s->open; t != NULL; t = t->open_next)
-		if (strcmp(t->id, id) == 0)
-			return 1;
-	return 0;
+	return tr_store_find_open_locked(s, id) != NULL;
 }
 
 /* One transcript found in the directory. */

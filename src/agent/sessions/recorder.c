@@ -262,13 +262,10 @@ recorder_behind(struct recorder *r, const struct recorder_wait *w)
 {
 	if (w->nids == 0)
 		return !LIST_EMPTY(&r->closing);
-	for (size_t i = 0; i < w->nids; i++) {
-		enum transcript_presence p = transcript_store_presence(r->store, w->ids[i]);
-
-		if (p == TRANSCRIPT_OPENING ||
-		    (p == TRANSCRIPT_OPEN && recorder_is_closing(r, w->ids[i])))
+	for (size_t i = 0; i < w->nids; i++)
+		if (recorder_is_closing(r, w->ids[i]) ||
+		    transcript_store_presence(r->store, w->ids[i]) == TRANSCRIPT_OPENING)
 			return 1;
-	}
 	return 0;
 }
 
